@@ -1,0 +1,186 @@
+package features
+
+import "math"
+
+// NumVoicingBands is the number of bands BandVoicing measures.
+const NumVoicingBands = 5
+
+// VoicingBandEdges are the band edges in Hz: 0–1, 1–2, 2–4, 4–6 and 6–8 kHz
+// (the top edge is the Nyquist frequency at 16 kHz). Narrow bands where the
+// harmonics are resolved, wide ones above, as in MELP.
+var VoicingBandEdges = [NumVoicingBands + 1]float64{0, 1000, 2000, 4000, 6000, 8000}
+
+const (
+	bvWindowMs  = 20   // correlation window length
+	bvEnvFrom   = 2    // first band where the envelope correlation is used too
+	bvEnvBias   = 0.1  // envelope correlation of noise is biased up: subtract this
+	bvEnvCorner = 1000 // smoothing of the rectified band, Hz
+)
+
+// BandVoicing measures how periodic each frequency band is at a given pitch,
+// MELP style: each band is filtered (linear-phase FIR), and its strength is
+// the normalised correlation at the pitch lag, searched over ±1 sample with
+// parabolic refinement. From 2 kHz up, where harmonics are unresolved and
+// phase is noisy, the correlation of the rectified and smoothed band
+// envelope (minus a 0.1 bias) is also computed and the larger one kept.
+//
+// It reads the same span as PitchTracker, never more than one hop past
+// center. It allocates only in its constructor and is not safe for
+// concurrent use.
+type BandVoicing struct {
+	fs        int
+	lookahead int
+	half      int
+	taps      [NumVoicingBands][]float32
+	win       int
+	maxLag    int
+	y         []float64 // filtered band
+	env       []float64 // smoothed rectified band
+	envPole   float64
+}
+
+// NewBandVoicing plans band filters for the given sample rate (16000 here).
+// Band edges above the Nyquist frequency are clipped to it.
+func NewBandVoicing(sampleRate int) *BandVoicing {
+	fs := sampleRate
+	b := &BandVoicing{fs: fs, lookahead: fs / 100}
+	b.half = fs / 500 // 65 taps at 16 kHz: about 800 Hz transition width
+	n := 2*b.half + 1
+	nyq := float64(fs) / 2
+	for i := range NumVoicingBands {
+		lo := min(VoicingBandEdges[i], nyq) / float64(fs)
+		hi := min(VoicingBandEdges[i+1], nyq) / float64(fs)
+		b.taps[i] = bvBandpass(n, lo, hi)
+	}
+	b.win = fs * bvWindowMs / 1000
+	b.maxLag = int(math.Ceil(float64(fs)/MinF0)) + 2
+	b.y = make([]float64, b.win+b.maxLag+2)
+	b.env = make([]float64, len(b.y))
+	b.envPole = math.Exp(-2 * math.Pi * bvEnvCorner / float64(fs))
+	return b
+}
+
+// History is how many samples before center Analyze reads (at most).
+func (b *BandVoicing) History() int {
+	return len(b.y) + 2*b.half - b.lookahead
+}
+
+// Lookahead is how many samples at and after center Analyze reads: one hop.
+func (b *BandVoicing) Lookahead() int { return b.lookahead }
+
+// Analyze writes the voicing strength in [0, 1] of each band at the instant
+// center of buf for pitch f0 (Hz; clamped to [MinF0, MaxF0]). When f0 <= 0
+// every band is 0. buf[center-History() : center+Lookahead()] must be valid.
+func (b *BandVoicing) Analyze(dst *[NumVoicingBands]float32, buf []float32, center int, f0 float64) {
+	if !(f0 > 0) {
+		*dst = [NumVoicingBands]float32{}
+		return
+	}
+	f0 = min(max(f0, MinF0), MaxF0)
+	lag := float64(b.fs) / f0
+	l0 := int(math.Round(lag))
+	n := b.win + l0 + 2 // span: window plus lagged copy with ±1 search margin
+	end := center + b.lookahead - b.half
+	start := end - n
+	y := b.y[:n]
+	env := b.env[:n]
+	for band := range NumVoicingBands {
+		h := b.taps[band]
+		x := buf[start-b.half : end+b.half]
+		for i := range y {
+			s := float32(0)
+			xx := x[i : i+len(h)]
+			for k, v := range h {
+				s += v * xx[k]
+			}
+			y[i] = float64(s)
+		}
+		v := bvBestCorr(y, b.win, l0, false)
+		if band >= bvEnvFrom {
+			p := b.envPole
+			s := math.Abs(y[0])
+			for i, u := range y {
+				s = p*s + (1-p)*math.Abs(u)
+				env[i] = s
+			}
+			v = max(v, bvBestCorr(env, b.win, l0, true)-bvEnvBias)
+		}
+		dst[band] = float32(min(max(v, 0), 1))
+	}
+}
+
+// bvBestCorr is the largest normalised correlation between the last w
+// samples of y and the same samples lag l0-1, l0 or l0+1 earlier, refined by
+// a parabola through the three. With demean, each segment's mean is removed
+// first (for envelopes, which are positive).
+func bvBestCorr(y []float64, w, l0 int, demean bool) float64 {
+	var r [3]float64
+	for k := range 3 {
+		r[k] = bvCorr(y, w, l0-1+k, demean)
+	}
+	best := max(r[0], r[1], r[2])
+	den := r[0] - 2*r[1] + r[2]
+	if r[1] >= r[0] && r[1] >= r[2] && den < 0 {
+		d := 0.5 * (r[0] - r[2]) / den
+		best = r[1] - 0.25*(r[0]-r[2])*d
+	}
+	return min(best, 1)
+}
+
+func bvCorr(y []float64, w, lag int, demean bool) float64 {
+	n := len(y)
+	a := y[n-w:]
+	c := y[n-w-lag : n-lag]
+	var ma, mc float64
+	if demean {
+		for i, v := range a {
+			ma += v
+			mc += c[i]
+		}
+		ma /= float64(w)
+		mc /= float64(w)
+	}
+	var xy, ea, ec float64
+	for i, v := range a {
+		u := c[i] - mc
+		v -= ma
+		xy += v * u
+		ea += v * v
+		ec += u * u
+	}
+	d := ea * ec
+	if d <= 1e-20 {
+		return 0
+	}
+	return xy / math.Sqrt(d)
+}
+
+// bvBandpass designs a Hamming-windowed band-pass FIR of n (odd) taps
+// passing lo..hi (cycles per sample); lo = 0 gives a low-pass, hi = 0.5 a
+// high-pass.
+func bvBandpass(n int, lo, hi float64) []float32 {
+	m := n / 2
+	out := make([]float32, n)
+	lp := func(fc float64, k float64) float64 {
+		if fc <= 0 {
+			return 0
+		}
+		if fc >= 0.5 {
+			if k == 0 {
+				return 1
+			}
+			return 0
+		}
+		if k == 0 {
+			return 2 * fc
+		}
+		return math.Sin(2*math.Pi*fc*k) / (math.Pi * k)
+	}
+	for i := range out {
+		k := float64(i - m)
+		v := lp(hi, k) - lp(lo, k)
+		v *= 0.54 - 0.46*math.Cos(2*math.Pi*float64(i)/float64(n-1))
+		out[i] = float32(v)
+	}
+	return out
+}

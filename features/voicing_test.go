@@ -1,0 +1,99 @@
+package features
+
+import (
+	"math"
+	"testing"
+)
+
+// bvMixed is a 150 Hz harmonic complex limited to 2 kHz plus white noise
+// high-passed at 4 kHz of the same level.
+func bvMixed(n int) []float32 {
+	v := ptHarmonic(n, func(float64) float64 { return 150 }, 1, 2000)
+	noise := ptNoise(n+200, ptRMS(v)*2, 9)
+	hp := bvBandpass(129, 4000.0/ptTestRate, 0.5)
+	out := make([]float32, n)
+	for i := range out {
+		s := float32(0)
+		for k, h := range hp {
+			s += h * noise[i+k]
+		}
+		out[i] = v[i] + s
+	}
+	return out
+}
+
+func TestBandVoicingMixed(t *testing.T) {
+	x := bvMixed(ptTestRate / 2)
+	bv := NewBandVoicing(ptTestRate)
+	var dst [NumVoicingBands]float32
+	for c := bv.History(); c+bv.Lookahead() <= len(x); c += 4 * HopSize {
+		bv.Analyze(&dst, x, c, 150)
+		for band, v := range dst {
+			if math.IsNaN(float64(v)) || v < 0 || v > 1 {
+				t.Fatalf("center %d band %d: %v outside [0,1]", c, band, v)
+			}
+		}
+		if dst[0] < 0.9 || dst[1] < 0.9 {
+			t.Errorf("center %d: low bands %.2f %.2f, want > 0.9", c, dst[0], dst[1])
+		}
+		if dst[3] > 0.4 || dst[4] > 0.4 {
+			t.Errorf("center %d: 4–8 kHz bands %.2f %.2f, want < 0.4", c, dst[3], dst[4])
+		}
+	}
+}
+
+func TestBandVoicingCases(t *testing.T) {
+	harm := ptHarmonic(ptTestRate/2, func(float64) float64 { return 200 }, 1, 8000)
+	tests := []struct {
+		name     string
+		x        []float32
+		f0       float64
+		min, max float32 // bounds for every band
+	}{
+		{"full-band harmonic", harm, 200, 0.8, 1},
+		{"unvoiced f0 0", harm, 0, 0, 0},
+		{"silence", make([]float32, ptTestRate/2), 150, 0, 0},
+		{"white noise", ptNoise(ptTestRate/2, 0.1, 11), 150, 0, 0.45},
+	}
+	bv := NewBandVoicing(ptTestRate)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var dst [NumVoicingBands]float32
+			c := bv.History() + 3*HopSize
+			bv.Analyze(&dst, tc.x, c, tc.f0)
+			for band, v := range dst {
+				if !(v >= tc.min && v <= tc.max) {
+					t.Errorf("band %d: %.3f, want in [%.2f, %.2f]", band, v, tc.min, tc.max)
+				}
+			}
+		})
+	}
+}
+
+func TestBandVoicingNoAllocs(t *testing.T) {
+	x := bvMixed(ptTestRate / 4)
+	bv := NewBandVoicing(ptTestRate)
+	var dst [NumVoicingBands]float32
+	allocs := testing.AllocsPerRun(50, func() {
+		bv.Analyze(&dst, x, bv.History(), 123)
+	})
+	if allocs != 0 {
+		t.Errorf("Analyze allocates %.1f times per call", allocs)
+	}
+}
+
+func BenchmarkBandVoicingAnalyze(b *testing.B) {
+	x := bvMixed(ptTestRate / 2)
+	bv := NewBandVoicing(ptTestRate)
+	var dst [NumVoicingBands]float32
+	c := bv.History()
+	b.SetBytes(HopSize * 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		bv.Analyze(&dst, x, c, 150)
+		c += HopSize
+		if c+bv.Lookahead() > len(x) {
+			c = bv.History()
+		}
+	}
+}
