@@ -1,0 +1,207 @@
+package rvq
+
+import "math"
+
+// The search kernels use the expansion
+//
+//	sum_j w_j (x_j - c_j)² = sum_j w_j x_j² - sum_j q_j c_j + ||c||²_w,   q = 2·w·x
+//
+// so the per-entry cost is one dot product over precomputed q and the
+// precomputed weighted norm ||c||²_w; the x-only term is constant per query.
+// Entries are processed four at a time so that each q_j load feeds four
+// independent accumulator chains.
+
+// weightedNorms writes ||c_i||²_w for every entry of a stage into dst.
+func weightedNorms(dst, stage, w []float32, dim int) {
+	w = w[:dim]
+	for i := range dst {
+		c := stage[i*dim : i*dim+dim]
+		c = c[:len(w)]
+		var s float32
+		for j, v := range c {
+			s += w[j] * v * v
+		}
+		dst[i] = s
+	}
+}
+
+// makeQuery writes q = 2·w·r.
+func makeQuery(q, r, w []float32) {
+	r = r[:len(q)]
+	w = w[:len(q)]
+	for j := range q {
+		q[j] = 2 * w[j] * r[j]
+	}
+}
+
+// wdist returns sum_j w_j (a_j-b_j)².
+func wdist(a, b, w []float32) float32 {
+	b = b[:len(a)]
+	w = w[:len(a)]
+	var s float32
+	for j, v := range a {
+		d := v - b[j]
+		s += w[j] * d * d
+	}
+	return s
+}
+
+// wnorm returns sum_j w_j a_j².
+func wnorm(a, w []float32) float32 {
+	w = w[:len(a)]
+	var s float32
+	for j, v := range a {
+		s += w[j] * v * v
+	}
+	return s
+}
+
+// nearest returns the entry minimising ||c||²_w - q·c (lowest index on ties)
+// and that score. len(q) is the dimension; len(cn) the number of entries.
+func nearest(q, stage, cn []float32) (int, float32) {
+	dim := len(q)
+	k := len(cn)
+	best, bestScore := 0, float32(math.Inf(1))
+	i := 0
+	for ; i+4 <= k; i += 4 {
+		blk := stage[i*dim : (i+4)*dim]
+		c0 := blk[0*dim : 1*dim]
+		c1 := blk[1*dim : 2*dim]
+		c2 := blk[2*dim : 3*dim]
+		c3 := blk[3*dim : 4*dim]
+		c0, c1, c2, c3 = c0[:len(q)], c1[:len(q)], c2[:len(q)], c3[:len(q)]
+		var s0, s1, s2, s3 float32
+		for j, qj := range q {
+			s0 += qj * c0[j]
+			s1 += qj * c1[j]
+			s2 += qj * c2[j]
+			s3 += qj * c3[j]
+		}
+		n := cn[i : i+4]
+		if v := n[0] - s0; v < bestScore {
+			best, bestScore = i, v
+		}
+		if v := n[1] - s1; v < bestScore {
+			best, bestScore = i+1, v
+		}
+		if v := n[2] - s2; v < bestScore {
+			best, bestScore = i+2, v
+		}
+		if v := n[3] - s3; v < bestScore {
+			best, bestScore = i+3, v
+		}
+	}
+	for ; i < k; i++ {
+		c := stage[i*dim : i*dim+dim]
+		c = c[:len(q)]
+		var s float32
+		for j, qj := range q {
+			s += qj * c[j]
+		}
+		if v := cn[i] - s; v < bestScore {
+			best, bestScore = i, v
+		}
+	}
+	return best, bestScore
+}
+
+// scoreAll writes ||c_i||²_w - q·c_i for every entry into dst (len(cn)).
+func scoreAll(dst, q, stage, cn []float32) {
+	dim := len(q)
+	k := len(cn)
+	dst = dst[:k]
+	i := 0
+	for ; i+4 <= k; i += 4 {
+		blk := stage[i*dim : (i+4)*dim]
+		c0 := blk[0*dim : 1*dim]
+		c1 := blk[1*dim : 2*dim]
+		c2 := blk[2*dim : 3*dim]
+		c3 := blk[3*dim : 4*dim]
+		c0, c1, c2, c3 = c0[:len(q)], c1[:len(q)], c2[:len(q)], c3[:len(q)]
+		var s0, s1, s2, s3 float32
+		for j, qj := range q {
+			s0 += qj * c0[j]
+			s1 += qj * c1[j]
+			s2 += qj * c2[j]
+			s3 += qj * c3[j]
+		}
+		n := cn[i : i+4]
+		d := dst[i : i+4]
+		d[0] = n[0] - s0
+		d[1] = n[1] - s1
+		d[2] = n[2] - s2
+		d[3] = n[3] - s3
+	}
+	for ; i < k; i++ {
+		c := stage[i*dim : i*dim+dim]
+		c = c[:len(q)]
+		var s float32
+		for j, qj := range q {
+			s += qj * c[j]
+		}
+		dst[i] = cn[i] - s
+	}
+}
+
+// nearest2 is nearest that also returns the runner-up entry (-1 if k == 1),
+// which gives the lower bound used to skip searches in Lloyd iterations.
+func nearest2(q, stage, cn []float32) (best, second int) {
+	dim := len(q)
+	k := len(cn)
+	best, second = 0, -1
+	b1, b2 := float32(math.Inf(1)), float32(math.Inf(1))
+	consider := func(i int, v float32) {
+		if v < b2 {
+			if v < b1 {
+				second, b2 = best, b1
+				best, b1 = i, v
+			} else {
+				second, b2 = i, v
+			}
+		}
+	}
+	i := 0
+	for ; i+4 <= k; i += 4 {
+		blk := stage[i*dim : (i+4)*dim]
+		c0 := blk[0*dim : 1*dim]
+		c1 := blk[1*dim : 2*dim]
+		c2 := blk[2*dim : 3*dim]
+		c3 := blk[3*dim : 4*dim]
+		c0, c1, c2, c3 = c0[:len(q)], c1[:len(q)], c2[:len(q)], c3[:len(q)]
+		var s0, s1, s2, s3 float32
+		for j, qj := range q {
+			s0 += qj * c0[j]
+			s1 += qj * c1[j]
+			s2 += qj * c2[j]
+			s3 += qj * c3[j]
+		}
+		n := cn[i : i+4]
+		if v := n[0] - s0; v < b2 {
+			consider(i, v)
+		}
+		if v := n[1] - s1; v < b2 {
+			consider(i+1, v)
+		}
+		if v := n[2] - s2; v < b2 {
+			consider(i+2, v)
+		}
+		if v := n[3] - s3; v < b2 {
+			consider(i+3, v)
+		}
+	}
+	for ; i < k; i++ {
+		c := stage[i*dim : i*dim+dim]
+		c = c[:len(q)]
+		var s float32
+		for j, qj := range q {
+			s += qj * c[j]
+		}
+		if v := cn[i] - s; v < b2 {
+			consider(i, v)
+		}
+	}
+	if best == second { // only when k == 1
+		second = -1
+	}
+	return best, second
+}
