@@ -1,0 +1,186 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/codec"
+)
+
+func init() {
+	register(&command{
+		name:    "info",
+		args:    "[-json] [-codebook FILE] FILE.vqs",
+		summary: "Describe a .vqs file: duration, packets, stages, bitrate, latency, codebook, damage.",
+		flags: func(fs *flag.FlagSet) {
+			fs.Bool("json", false, "print JSON")
+			fs.String("codebook", "", "codebook `FILE` to compare the file's fingerprint with (default: the embedded one)")
+		},
+		run: runInfo,
+	})
+	register(&command{
+		name:    "eval",
+		args:    "[-json] REF.wav DEG.wav",
+		summary: "Measure the quality of DEG against REF: STOI, ESTOI, mel-cepstral distortion,\nlog-spectral distance, F0 RMSE and voicing error, after compensating the delay.",
+		flags: func(fs *flag.FlagSet) {
+			fs.Bool("json", false, "print JSON")
+		},
+		run: runEval,
+	})
+}
+
+// fileInfo is what "vqspeak info" reports.
+type fileInfo struct {
+	File             string        `json:"file"`
+	Version          int           `json:"version"`
+	SampleRate       int           `json:"sample_rate"`
+	PacketMillis     float64       `json:"packet_ms"`
+	EncoderStages    int           `json:"encoder_stages"`
+	Packets          int64         `json:"packets"`
+	DurationSeconds  float64       `json:"duration_s"`
+	StagesHistogram  map[int]int64 `json:"packets_by_stages"`
+	PayloadBytes     int64         `json:"payload_bytes"`
+	BitrateBPS       float64       `json:"bitrate_bps"`
+	LatencyMillis    float64       `json:"algorithmic_latency_ms"`
+	Codebook         string        `json:"codebook_fingerprint"`
+	CodebookMatches  bool          `json:"codebook_matches"`
+	Damage           []string      `json:"damage,omitempty"`
+	LostPackets      int64         `json:"lost_packets"`
+	UnverifiedPacket int64         `json:"unverified_packets"`
+	stats            codec.FileStats
+}
+
+func runInfo(e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) != 1 {
+		return usagef("want one .vqs file, got %d arguments", len(args))
+	}
+	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	if err != nil {
+		return err
+	}
+	in, err := openInput(e, args[0])
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fr, err := codec.NewFileReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	h := fr.Header()
+	info := fileInfo{
+		File:            args[0],
+		Version:         int(h.Version),
+		SampleRate:      int(h.SampleRate),
+		PacketMillis:    float64(h.PacketDuration()) / float64(time.Millisecond),
+		EncoderStages:   int(h.Stages),
+		StagesHistogram: map[int]int64{},
+		LatencyMillis:   float64(codec.AlgorithmicLatency) / float64(time.Millisecond),
+		Codebook:        fmt.Sprintf("%x", h.CodebookFingerprint),
+		CodebookMatches: h.CodebookFingerprint == cb.Fingerprint(),
+	}
+	bitsPerIndex := codec.IndexBits(cb)
+	var buf []byte
+	for {
+		p, err := fr.ReadPacket(buf[:0])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			info.Damage = append(info.Damage, err.Error())
+			if !fr.Stats().Damaged() {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			continue
+		}
+		buf = p
+		info.PayloadBytes += int64(len(p))
+		stages := -1 // unknown under another codebook
+		if info.CodebookMatches {
+			if s, err := codec.StagesForSize(len(p), bitsPerIndex, codec.MaxStages); err == nil {
+				stages = s
+			}
+		}
+		info.StagesHistogram[stages]++
+	}
+	st := fr.Stats()
+	info.Packets = st.Packets
+	info.LostPackets = st.LostPackets
+	info.UnverifiedPacket = st.Unverified
+	info.DurationSeconds = float64(st.Packets+st.LostPackets) * info.PacketMillis / 1000
+	if info.DurationSeconds > 0 {
+		info.BitrateBPS = float64(info.PayloadBytes*8) / (float64(st.Packets) * info.PacketMillis / 1000)
+	}
+	if boolFlag(fs, "json") {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(info)
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "file:        %s (.vqs version %d)\n", info.File, info.Version)
+	fmt.Fprintf(w, "duration:    %.2f s, %d packets of %g ms at %d Hz\n", info.DurationSeconds, info.Packets, info.PacketMillis, info.SampleRate)
+	fmt.Fprintf(w, "stages:      encoder set to %d;", info.EncoderStages)
+	keys := make([]int, 0, len(info.StagesHistogram))
+	for k := range info.StagesHistogram {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if k < 0 {
+			fmt.Fprintf(w, " %d packets of unknown stage count", info.StagesHistogram[k])
+		} else {
+			fmt.Fprintf(w, " %d packets with %d", info.StagesHistogram[k], k)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "bitrate:     %.0f b/s payload (%d bytes)\n", info.BitrateBPS, info.PayloadBytes)
+	fmt.Fprintf(w, "latency:     %g ms algorithmic (packet + lookahead + decoder)\n", info.LatencyMillis)
+	match := "matches the codebook in use"
+	if !info.CodebookMatches {
+		match = "DOES NOT match the codebook in use: decode with -codebook"
+	}
+	fmt.Fprintf(w, "codebook:    %s, %s\n", info.Codebook, match)
+	if len(info.Damage) > 0 {
+		fmt.Fprintf(w, "damage:      %d packets lost, %d unverified\n", info.LostPackets, info.UnverifiedPacket)
+		for _, d := range info.Damage {
+			fmt.Fprintf(w, "             %s\n", d)
+		}
+	}
+	return nil
+}
+
+func runEval(e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) != 2 {
+		return usagef("want a reference and a degraded file, got %d arguments", len(args))
+	}
+	_, ref, err := readSpeech(e, args[0])
+	if err != nil {
+		return err
+	}
+	_, deg, err := readSpeech(e, args[1])
+	if err != nil {
+		return err
+	}
+	r, err := bench.Measure(ref, deg, codec.SampleRate)
+	if err != nil {
+		return err
+	}
+	if boolFlag(fs, "json") {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "STOI          %.3f\n", r.STOI)
+	fmt.Fprintf(w, "ESTOI         %.3f\n", r.ESTOI)
+	fmt.Fprintf(w, "MCD           %.2f dB\n", r.MCD)
+	fmt.Fprintf(w, "LSD           %.2f dB\n", r.LSD)
+	fmt.Fprintf(w, "F0 RMSE       %.1f cents (%.1f Hz)\n", r.F0RMSECents, r.F0RMSEHz)
+	fmt.Fprintf(w, "voicing error %.1f %%\n", 100*r.VoicingError)
+	return nil
+}

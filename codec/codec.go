@@ -1,0 +1,362 @@
+// Package codec is the vqspeak frame codec: it turns 20 ms of 16 kHz speech
+// into a packet of a few bytes and back.
+//
+// The encoder analyses the spectral envelope (a 24th-order mel-cepstrum),
+// pitch and per-band voicing every 10 ms, quantises the envelope of each
+// packet's last frame with a residual vector quantizer (4 stages of 10 bits
+// by default) and the rest with scalar quantisers, and packs the lot into
+// 8 bytes (3200 b/s). Packets with fewer stages are shorter and cheaper; the
+// decoder tells them apart by length. The decoder is a vocoder: pitch-
+// synchronous minimum-phase pulses with mixed noise excitation, shaped by the
+// interpolated envelope.
+//
+// Latency: a packet is sent when its 20 ms are complete plus 10 ms of
+// lookahead; the decoder adds none, so the algorithmic latency is 30 ms.
+package codec
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"time"
+
+	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/rvq"
+)
+
+const (
+	// SampleRate is the only rate the codec runs at; resample before encoding.
+	SampleRate = features.SampleRate
+	// PacketSamples is the PCM length of one packet: 20 ms.
+	PacketSamples = 2 * features.HopSize
+	// PacketDuration is the time one packet covers.
+	PacketDuration = 20 * time.Millisecond
+	// DefaultStages is the stage count of the full-quality mode.
+	DefaultStages = 4
+	// Delay is how many samples the decoded signal lags the encoded one (the
+	// analysis lookahead).
+	Delay = features.Lookahead
+	// AlgorithmicLatency is packet duration plus lookahead plus decoder delay:
+	// the least time from a sound entering the encoder to it leaving the decoder.
+	AlgorithmicLatency = PacketDuration + Delay*time.Second/SampleRate
+	// DefaultPostfilter is the formant postfilter strength the decoder uses.
+	DefaultPostfilter = 0.2
+	// DefaultBeam is the RVQ search width: M-best search over stages.
+	DefaultBeam = 4
+)
+
+// EnvelopeMeta labels codebooks trained for this codec's envelope vectors;
+// a codebook with another label is refused.
+const EnvelopeMeta = "vqspeak envelope v1: mel-cepstrum c1..c24, alpha 0.42"
+
+// EnvelopeDim is the length of the vectors the RVQ quantises.
+const EnvelopeDim = features.MCepOrder
+
+// Errors of the codec API.
+var (
+	ErrCodebook  = errors.New("codec: codebook not usable")
+	ErrStages    = errors.New("codec: stage count out of range")
+	ErrPCMLength = errors.New("codec: wrong PCM length for one packet")
+)
+
+// CheckCodebook reports whether cb can drive the codec.
+func CheckCodebook(cb *rvq.Codebook) error {
+	switch {
+	case cb == nil:
+		return fmt.Errorf("%w: nil", ErrCodebook)
+	case cb.Meta != EnvelopeMeta:
+		return fmt.Errorf("%w: it is labelled %q, want %q", ErrCodebook, cb.Meta, EnvelopeMeta)
+	case cb.Dim != EnvelopeDim:
+		return fmt.Errorf("%w: dimension %d, want %d", ErrCodebook, cb.Dim, EnvelopeDim)
+	case cb.NumStages() < 1 || cb.NumStages() > MaxStages:
+		return fmt.Errorf("%w: %d stages, want 1 to %d", ErrCodebook, cb.NumStages(), MaxStages)
+	case cb.Size < 128:
+		return fmt.Errorf("%w: %d entries per stage, want at least 128 (packet lengths must identify the stage count)", ErrCodebook, cb.Size)
+	}
+	return nil
+}
+
+// IndexBits is the number of bits one stage index takes for cb.
+func IndexBits(cb *rvq.Codebook) int { return bits.Len(uint(cb.Size - 1)) }
+
+// Bitrate is the payload bitrate in bits per second of packets with the given stage count.
+func Bitrate(cb *rvq.Codebook, stages int) int {
+	return PacketSize(stages, IndexBits(cb)) * 8 * int(time.Second/PacketDuration)
+}
+
+// predictor is the state encoder and decoder share to code the middle frame
+// relative to its neighbours: the previous packet's last frame, dequantised.
+type predictor struct {
+	f0Index     int // -1 when unvoiced
+	lastVoiced  int // the most recent voiced pitch index, for isolated voiced frames
+	energy      float64
+	mcep        [features.MCepOrder + 1]float32
+	voicingCode int
+}
+
+func (p *predictor) reset() {
+	*p = predictor{f0Index: -1, lastVoiced: quantF0(120), energy: energyMin}
+	p.mcep[0] = float32(energyMin)
+}
+
+// midF0Ref is the pitch index the middle frame's offset applies to.
+func (p *predictor) midF0Ref(end int) int {
+	a := p.f0Index
+	switch {
+	case a >= 0 && end >= 0:
+		return (a + end + 1) / 2
+	case a >= 0:
+		return a
+	case end >= 0:
+		return end
+	}
+	return p.lastVoiced
+}
+
+// frames rebuilds the middle and end frames of packet pk and advances p.
+func (p *predictor) frames(mid, end *features.Frame, pk *Packet, envelope []float32) {
+	endF0 := -1
+	if pk.Voicing != 0 {
+		endF0 = int(pk.F0)
+	}
+	*end = features.Frame{}
+	if endF0 >= 0 {
+		end.F0 = dequantF0(endF0)
+	}
+	end.Voicing = voicingProfiles[pk.Voicing]
+	end.MCep[0] = float32(dequantEnergy(int(pk.Energy)))
+	copy(end.MCep[1:], envelope)
+
+	*mid = features.Frame{}
+	if pk.MidVoice != 0 {
+		ref := p.midF0Ref(endF0)
+		mid.F0 = dequantF0(min(max(ref+midF0Offsets[pk.MidF0], 0), 1<<f0Bits-1))
+	}
+	mid.Voicing = voicingProfiles[pk.MidVoice]
+	for i := 1; i < len(mid.MCep); i++ {
+		mid.MCep[i] = 0.5 * (p.mcep[i] + end.MCep[i])
+	}
+	ref := 0.5 * (p.energy + float64(end.MCep[0]))
+	mid.MCep[0] = float32(ref + midEnergyOffsets[pk.MidEnergy]*energyStep)
+
+	p.f0Index = endF0
+	if endF0 >= 0 {
+		p.lastVoiced = endF0
+	}
+	p.energy = float64(end.MCep[0])
+	p.mcep = end.MCep
+	p.voicingCode = int(pk.Voicing)
+}
+
+// Encoder turns 20 ms PCM packets into codec packets. It allocates only in
+// its constructor and is not safe for concurrent use.
+type Encoder struct {
+	cb       *rvq.Codebook
+	bits     int
+	stages   int
+	analyzer *features.Analyzer
+	search   *rvq.Searcher
+	pred     predictor
+	mid, end features.Frame
+	envelope []float32
+	decoded  []float32
+	pk       Packet
+}
+
+// NewEncoder makes an encoder that sends the first stages stages of cb.
+func NewEncoder(cb *rvq.Codebook, stages int) (*Encoder, error) {
+	if err := CheckCodebook(cb); err != nil {
+		return nil, err
+	}
+	e := &Encoder{
+		cb:       cb,
+		bits:     IndexBits(cb),
+		analyzer: features.NewAnalyzer(),
+		search:   rvq.NewSearcher(cb, DefaultBeam),
+		envelope: make([]float32, EnvelopeDim),
+		decoded:  make([]float32, EnvelopeDim),
+	}
+	if err := e.SetStages(stages); err != nil {
+		return nil, err
+	}
+	e.Reset()
+	return e, nil
+}
+
+// SetStages changes the stage count (the bitrate) from the next packet on.
+func (e *Encoder) SetStages(n int) error {
+	if n < 1 || n > e.cb.NumStages() {
+		return fmt.Errorf("%w: %d, the codebook has 1 to %d", ErrStages, n, e.cb.NumStages())
+	}
+	e.stages = n
+	return nil
+}
+
+// Stages is the current stage count.
+func (e *Encoder) Stages() int { return e.stages }
+
+// Reset starts a new stream.
+func (e *Encoder) Reset() {
+	e.analyzer.Reset()
+	e.pred.reset()
+	// The first analysis instant (sample 0) has no packet of its own: it
+	// stands in for the "previous packet" of the first one.
+	var hop [features.HopSize]float32
+	e.analyzer.Push(&e.mid, hop[:])
+}
+
+// Encode analyses exactly PacketSamples samples in [-1, 1] and appends the
+// packet to dst. Because of the lookahead, the packet describes the audio
+// from Delay samples before pcm to Delay samples before its end.
+func (e *Encoder) Encode(dst []byte, pcm []float32) ([]byte, error) {
+	if len(pcm) != PacketSamples {
+		return dst, fmt.Errorf("%w: %d samples, want %d", ErrPCMLength, len(pcm), PacketSamples)
+	}
+	e.analyzer.Push(&e.mid, pcm[:features.HopSize])
+	e.analyzer.Push(&e.end, pcm[features.HopSize:])
+	e.quantise()
+	return AppendPacket(dst, &e.pk, e.bits), nil
+}
+
+// quantise fills e.pk from e.mid and e.end, in the loop with the decoder's
+// predictor so that the middle frame is coded against what the decoder sees.
+func (e *Encoder) quantise() {
+	pk := &e.pk
+	pk.Stages = e.stages
+	for i := range e.envelope {
+		e.envelope[i] = e.end.MCep[i+1]
+	}
+	e.search.Encode(pk.Index[:e.stages], e.envelope, e.stages)
+	e.decoded, _ = e.cb.Decode(e.decoded, pk.Index[:e.stages]) // indices come from the search: in range
+
+	pk.Voicing = uint8(quantVoicing(&e.end, 1<<voicingBits))
+	endF0 := -1
+	pk.F0 = 0
+	if pk.Voicing != 0 {
+		endF0 = quantF0(e.end.F0)
+		pk.F0 = uint8(endF0)
+	}
+	pk.Energy = uint8(quantEnergy(float64(e.end.MCep[0])))
+
+	pk.MidVoice = uint8(quantVoicing(&e.mid, 1<<midVoiceBits))
+	pk.MidF0 = 4 // offset 0
+	if pk.MidVoice != 0 {
+		ref := e.pred.midF0Ref(endF0)
+		want := quantF0(e.mid.F0)
+		best := math.MaxInt
+		for i, off := range midF0Offsets {
+			if d := abs(min(max(ref+off, 0), 1<<f0Bits-1) - want); d < best {
+				best, pk.MidF0 = d, uint8(i)
+			}
+		}
+	}
+	ref := 0.5 * (e.pred.energy + dequantEnergy(int(pk.Energy)))
+	best := math.Inf(1)
+	for i, off := range midEnergyOffsets {
+		if d := math.Abs(ref + off*energyStep - float64(e.mid.MCep[0])); d < best {
+			best, pk.MidEnergy = d, uint8(i)
+		}
+	}
+	var mid, end features.Frame
+	e.pred.frames(&mid, &end, pk, e.decoded)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Decoder turns packets back into 20 ms of PCM. It allocates only in its
+// constructor and is not safe for concurrent use.
+type Decoder struct {
+	cb       *rvq.Codebook
+	bits     int
+	vocoder  *Synthesizer
+	pred     predictor
+	pk       Packet
+	mid, end features.Frame
+	envelope []float32
+	lost     int // consecutive concealed packets
+}
+
+// NewDecoder makes a decoder for packets made with cb.
+func NewDecoder(cb *rvq.Codebook) (*Decoder, error) {
+	if err := CheckCodebook(cb); err != nil {
+		return nil, err
+	}
+	d := &Decoder{
+		cb:       cb,
+		bits:     IndexBits(cb),
+		vocoder:  NewSynthesizer(DefaultPostfilter),
+		envelope: make([]float32, EnvelopeDim),
+	}
+	d.Reset()
+	return d, nil
+}
+
+// Reset starts a new stream.
+func (d *Decoder) Reset() {
+	d.vocoder.Reset()
+	d.pred.reset()
+	d.lost = 0
+}
+
+// Decode decodes one packet and appends PacketSamples samples to dst. A
+// packet that cannot be parsed leaves the decoder's state untouched.
+func (d *Decoder) Decode(dst []float32, packet []byte) ([]float32, error) {
+	if err := ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages()); err != nil {
+		return dst, err
+	}
+	env, err := d.cb.Decode(d.envelope, d.pk.Index[:d.pk.Stages])
+	if err != nil {
+		return dst, fmt.Errorf("%w: %w", ErrPacketIndex, err)
+	}
+	d.envelope = env
+	d.pred.frames(&d.mid, &d.end, &d.pk, d.envelope)
+	d.lost = 0
+	return d.render(dst), nil
+}
+
+func (d *Decoder) render(dst []float32) []float32 {
+	n := len(dst)
+	dst = grow(dst, PacketSamples)
+	d.vocoder.Hop(dst[n:n+features.HopSize], &d.mid)
+	d.vocoder.Hop(dst[n+features.HopSize:], &d.end)
+	return dst
+}
+
+// grow extends dst by n samples, reallocating only when capacity runs out.
+func grow(dst []float32, n int) []float32 {
+	l := len(dst)
+	if cap(dst)-l < n {
+		nd := make([]float32, l, 2*cap(dst)+n)
+		copy(nd, dst)
+		dst = nd
+	}
+	return dst[:l+n]
+}
+
+// Resynthesize runs analysis and synthesis without quantisation: the
+// vocoder's own quality ceiling. The output is aligned with x.
+func Resynthesize(x []float32, postfilter float64) []float32 {
+	an := features.NewAnalyzer()
+	syn := NewSynthesizer(postfilter)
+	hops := (len(x)+features.HopSize-1)/features.HopSize + 1
+	in := make([]float32, hops*features.HopSize)
+	copy(in, x)
+	out := make([]float32, hops*features.HopSize)
+	var fr features.Frame
+	for h := 0; h < hops; h++ {
+		an.Push(&fr, in[h*features.HopSize:(h+1)*features.HopSize])
+		if h > 0 {
+			syn.Hop(out[(h-1)*features.HopSize:h*features.HopSize], &fr)
+		}
+	}
+	return out[:len(x)]
+}
+
+// SetPostfilter changes the formant postfilter strength (0 turns it off).
+func (d *Decoder) SetPostfilter(strength float64) { d.vocoder.postfilter = strength }

@@ -1,0 +1,293 @@
+package codec
+
+import (
+	"math"
+
+	"github.com/vqspeak/vqspeak/features"
+	"gonum.org/v1/gonum/dsp/fourier"
+)
+
+// The vocoder. Speech is rebuilt the way WORLD's synthesis does it: every
+// pitch period gets one minimum-phase pulse shaped by the spectral envelope,
+// placed at its exact (fractional) position so that the phase runs on
+// continuously across frames, plus a segment of noise shaped by the same
+// envelope; per-band voicing decides, bin by bin, how the power splits
+// between the two (mixed excitation). Unvoiced stretches are noise segments
+// every unvoicedStep samples. Parameters are interpolated to each pulse's
+// own time, and every response is causal, so a hop is final as soon as its
+// closing parameters are known: the synthesis adds no delay.
+
+// unvoicedStep is the spacing of noise segments in unvoiced speech (5 ms).
+const unvoicedStep = 80
+
+// synthN is the FFT size of the pulse and noise responses.
+const synthN = features.EnvelopeFFTSize
+
+// voicingBandCentres are the centre frequencies (Hz) of the voicing bands,
+// between which the voiced share is interpolated linearly over frequency.
+var voicingBandCentres = [features.NumVoicingBands]float64{500, 1500, 3000, 5000, 7000}
+
+// synthFrame is one instant's parameters prepared for synthesis.
+type synthFrame struct {
+	f0     float64
+	logAmp []float64 // natural-log amplitude per bin, postfiltered
+	share  []float64 // voiced share of the power per bin, in [0, 1]
+}
+
+// Synthesizer renders 10 ms hops of speech from frame parameters. It
+// allocates only in its constructor and is not safe for concurrent use.
+type Synthesizer struct {
+	postfilter float64
+	fft        *fourier.FFT
+	mc         *features.MelCepstrum
+	prev, next synthFrame
+	acc        []float64 // overlap-add accumulator: one hop plus one response
+	pos        float64   // next event time, relative to the current hop's start
+	rng        uint64
+
+	// scratch
+	mcep     [features.MCepOrder + 1]float32
+	logRaw   []float64
+	logV     []float64
+	logN     []float64
+	seq      []float64
+	spec     []complex128
+	specV    []complex128
+	specN    []complex128
+	noiseBuf []float64
+	dcX, dcY float64
+}
+
+// NewSynthesizer plans a synthesizer. postfilter (0 = off, typically 0.2–0.5)
+// sharpens formants by scaling mel-cepstral coefficients c2 and above, which
+// restores peaks that quantisation and interpolation flatten.
+func NewSynthesizer(postfilter float64) *Synthesizer {
+	bins := synthN/2 + 1
+	s := &Synthesizer{
+		postfilter: postfilter,
+		fft:        fourier.NewFFT(synthN),
+		mc:         features.NewMelCepstrum(synthN, features.MCepOrder, features.MCepAlpha),
+		acc:        make([]float64, features.HopSize+synthN),
+		logRaw:     make([]float64, bins),
+		logV:       make([]float64, bins),
+		logN:       make([]float64, bins),
+		seq:        make([]float64, synthN),
+		spec:       make([]complex128, bins),
+		specV:      make([]complex128, bins),
+		specN:      make([]complex128, bins),
+		noiseBuf:   make([]float64, synthN),
+	}
+	for _, f := range []*synthFrame{&s.prev, &s.next} {
+		f.logAmp = make([]float64, bins)
+		f.share = make([]float64, bins)
+	}
+	s.Reset()
+	return s
+}
+
+// Reset returns to silence.
+func (s *Synthesizer) Reset() {
+	for _, f := range []*synthFrame{&s.prev, &s.next} {
+		f.f0 = 0
+		for k := range f.logAmp {
+			f.logAmp[k] = 0.5 * math.Log(1e-10)
+			f.share[k] = 0
+		}
+	}
+	clear(s.acc)
+	s.pos = 0
+	s.rng = 0x9E3779B97F4A7C15
+	s.dcX, s.dcY = 0, 0
+}
+
+// Hop renders the HopSize samples that lead from the previous frame's
+// instant to fr's instant into dst[:HopSize].
+func (s *Synthesizer) Hop(dst []float32, fr *features.Frame) {
+	dst = dst[:features.HopSize]
+	s.prev, s.next = s.next, s.prev
+	s.prepare(&s.next, fr)
+
+	for s.pos < features.HopSize {
+		w := s.pos / features.HopSize
+		f0 := s.f0At(w)
+		if f0 > 0 {
+			period := features.SampleRate / f0
+			s.event(s.pos, w, period, true)
+			s.pos += period
+		} else {
+			s.event(s.pos, w, unvoicedStep, false)
+			s.pos += unvoicedStep
+		}
+	}
+	s.pos -= features.HopSize
+
+	for i := range dst {
+		x := s.acc[i]
+		y := x - s.dcX + dcPole*s.dcY
+		s.dcX, s.dcY = x, y
+		dst[i] = float32(softLimit(y))
+	}
+	copy(s.acc, s.acc[features.HopSize:])
+	clear(s.acc[len(s.acc)-features.HopSize:])
+}
+
+var dcPole = 1 - 2*math.Pi*20/features.SampleRate
+
+// softLimit leaves the signal untouched below 0.9 full scale and bends it
+// smoothly into ±1 above: peaks that would clip 16-bit output stay clean.
+func softLimit(y float64) float64 {
+	a := math.Abs(y)
+	if a <= 0.9 {
+		return y
+	}
+	return math.Copysign(0.9+0.1*math.Tanh((a-0.9)/0.1), y)
+}
+
+// f0At is the pitch at relative position w in [0, 1) of the hop: the log-F0
+// is interpolated when both ends are voiced; at a voicing change the
+// nearer end decides.
+func (s *Synthesizer) f0At(w float64) float64 {
+	a, b := s.prev.f0, s.next.f0
+	switch {
+	case a > 0 && b > 0:
+		return math.Exp((1-w)*math.Log(a) + w*math.Log(b))
+	case a > 0 && w < 0.5:
+		return a
+	case b > 0 && w >= 0.5:
+		return b
+	}
+	return 0
+}
+
+// prepare converts decoded parameters into per-bin envelope and voicing.
+func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
+	dst.f0 = fr.F0
+	s.mcep = fr.MCep
+	s.mc.ToLogSpectrum(s.logRaw, s.mcep[:])
+	if s.postfilter > 0 {
+		for m := 2; m < len(s.mcep); m++ {
+			s.mcep[m] *= float32(1 + s.postfilter)
+		}
+		s.mc.ToLogSpectrum(dst.logAmp, s.mcep[:])
+		// keep the frame's power unchanged
+		var before, after float64
+		for k, v := range s.logRaw {
+			before += math.Exp(2 * v)
+			after += math.Exp(2 * dst.logAmp[k])
+		}
+		g := 0.5 * math.Log(before/after)
+		for k := range dst.logAmp {
+			dst.logAmp[k] += g
+		}
+	} else {
+		copy(dst.logAmp, s.logRaw)
+	}
+	binHz := float64(features.SampleRate) / synthN
+	for k := range dst.share {
+		if fr.F0 <= 0 {
+			dst.share[k] = 0
+			continue
+		}
+		f := float64(k) * binHz
+		dst.share[k] = interpBands(&fr.Voicing, f)
+	}
+}
+
+// interpBands interpolates band voicing strengths linearly between band centres.
+func interpBands(v *[features.NumVoicingBands]float32, f float64) float64 {
+	c := &voicingBandCentres
+	if f <= c[0] {
+		return float64(v[0])
+	}
+	for b := 1; b < len(c); b++ {
+		if f <= c[b] {
+			t := (f - c[b-1]) / (c[b] - c[b-1])
+			return (1-t)*float64(v[b-1]) + t*float64(v[b])
+		}
+	}
+	return float64(v[len(v)-1])
+}
+
+// event adds one pulse (when voiced) and one noise segment of length span,
+// starting at time t of the current hop, with parameters interpolated at w.
+func (s *Synthesizer) event(t, w, span float64, voiced bool) {
+	a, b := &s.prev, &s.next
+	// Across a voicing change the voiced end's mixture holds.
+	wa, wb := 1-w, w
+	if voiced && (a.f0 <= 0 || b.f0 <= 0) {
+		if a.f0 > 0 {
+			wa, wb = 1, 0
+		} else {
+			wa, wb = 0, 1
+		}
+	}
+	const minShare = 1e-4
+	for k := range s.logV {
+		logA := (1-w)*a.logAmp[k] + w*b.logAmp[k]
+		share := 0.0
+		if voiced {
+			share = math.Min(math.Max(wa*a.share[k]+wb*b.share[k], minShare), 1-minShare)
+		}
+		s.logV[k] = logA + 0.5*math.Log(share*span)
+		s.logN[k] = logA + 0.5*math.Log(1-share)
+	}
+	start := int(t)
+	frac := t - float64(start)
+	n := int(span + 0.5)
+
+	s.minimumPhase(s.specN, s.logN)
+	if voiced {
+		s.minimumPhase(s.specV, s.logV)
+	}
+	// noise segment, shaped by the noise part of the envelope
+	clear(s.noiseBuf)
+	for i := 0; i < n && i < len(s.noiseBuf); i++ {
+		s.noiseBuf[i] = s.uniform()
+	}
+	s.fft.Coefficients(s.spec, s.noiseBuf)
+	for k := range s.spec {
+		s.spec[k] *= s.specN[k]
+	}
+	if voiced {
+		for k := range s.spec {
+			ph := -2 * math.Pi * float64(k) * frac / synthN
+			s.spec[k] += s.specV[k] * complex(math.Cos(ph), math.Sin(ph))
+		}
+	}
+	s.fft.Sequence(s.seq, s.spec)
+	acc := s.acc[start:]
+	scale := 1.0 / synthN
+	for i := range min(len(acc), synthN) {
+		acc[i] += s.seq[i] * scale
+	}
+}
+
+// minimumPhase fills spec with the minimum-phase spectrum whose log amplitude
+// is logAmp, through the folded real cepstrum.
+func (s *Synthesizer) minimumPhase(spec []complex128, logAmp []float64) {
+	for k, v := range logAmp {
+		s.spec[k] = complex(v, 0)
+	}
+	s.fft.Sequence(s.seq, s.spec) // real cepstrum × synthN
+	inv := 1.0 / synthN
+	half := synthN / 2
+	s.seq[0] *= inv
+	for i := 1; i < half; i++ {
+		s.seq[i] *= 2 * inv
+	}
+	s.seq[half] *= inv
+	clear(s.seq[half+1:])
+	s.fft.Coefficients(spec, s.seq)
+	for k, v := range spec {
+		m := math.Exp(real(v))
+		spec[k] = complex(m*math.Cos(imag(v)), m*math.Sin(imag(v)))
+	}
+}
+
+// uniform returns white noise of unit variance from a xorshift generator.
+func (s *Synthesizer) uniform() float64 {
+	s.rng ^= s.rng << 13
+	s.rng ^= s.rng >> 7
+	s.rng ^= s.rng << 17
+	return (float64(s.rng>>11)/(1<<53) - 0.5) * math.Sqrt(12)
+}

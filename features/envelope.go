@@ -1,0 +1,131 @@
+package features
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+)
+
+// EnvelopeFFTSize is the FFT length of envelope analysis and synthesis
+// (32 ms at 16 kHz: long enough for the 20 ms analysis window and for the
+// minimum-phase responses of formant resonances).
+const EnvelopeFFTSize = 512
+
+// powerFloor keeps silent bins out of log(0); it sits near the noise floor of
+// 16-bit audio (−100 dB re full-scale power).
+const powerFloor = 1e-10
+
+// EnvelopeAnalyzer estimates the spectral envelope at one instant, with the
+// window and smoothing adapted to F0 so that harmonics do not leak into the
+// envelope (the idea of WORLD's CheapTrick): a Hann window of three pitch
+// periods, then a rectangular average over one harmonic spacing. The window
+// is limited to maxWindow samples, centred on the instant, which bounds the
+// lookahead to half of it.
+type EnvelopeAnalyzer struct {
+	rate      int
+	maxWindow int
+	fft       *fourier.FFT
+	mc        *MelCepstrum
+	frame     []float64
+	spec      []complex128
+	pow       []float64
+	cum       []float64
+	logAmp    []float64
+}
+
+// NewEnvelopeAnalyzer plans an analyzer whose window never exceeds maxWindow samples.
+func NewEnvelopeAnalyzer(sampleRate, maxWindow int) *EnvelopeAnalyzer {
+	n := EnvelopeFFTSize
+	bins := n/2 + 1
+	return &EnvelopeAnalyzer{
+		rate:      sampleRate,
+		maxWindow: min(maxWindow, n),
+		fft:       fourier.NewFFT(n),
+		mc:        NewMelCepstrum(n, MCepOrder, MCepAlpha),
+		frame:     make([]float64, n),
+		spec:      make([]complex128, bins),
+		pow:       make([]float64, bins),
+		cum:       make([]float64, bins+1),
+		logAmp:    make([]float64, bins),
+	}
+}
+
+// Lookahead is how many samples past the instant the analysis reads.
+func (e *EnvelopeAnalyzer) Lookahead() int { return e.maxWindow / 2 }
+
+// Analyze writes the mel-cepstrum c[0..MCepOrder] of x around x[center].
+// f0 is the pitch in Hz (0 when unvoiced); samples outside x count as zero.
+func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 float64) {
+	n := len(e.frame)
+	win := e.maxWindow
+	if f0 > 0 {
+		win = min(win, int(3*float64(e.rate)/f0+0.5))
+	}
+	win = max(win, 64)
+	clear(e.frame)
+	start := center - win/2
+	var wsum float64
+	for i := 0; i < win; i++ {
+		j := start + i
+		w := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(i)+0.5)/float64(win))
+		wsum += w * w
+		if j >= 0 && j < len(x) {
+			e.frame[i] = w * float64(x[j])
+		}
+	}
+	e.fft.Coefficients(e.spec, e.frame)
+	norm := 1 / wsum
+	for k, v := range e.spec {
+		e.pow[k] = (real(v)*real(v) + imag(v)*imag(v)) * norm
+	}
+	// Average over one harmonic spacing (or 200 Hz of noise) to flatten the
+	// harmonic ripple and the periodogram's variance.
+	width := 200.0
+	if f0 > 0 {
+		width = f0
+	}
+	e.smooth(width * float64(n) / float64(e.rate))
+	for k, p := range e.pow {
+		e.logAmp[k] = 0.5 * math.Log(p+powerFloor)
+	}
+	e.mc.FromLogSpectrum(c, e.logAmp)
+}
+
+// smooth replaces pow by its moving average over width bins, mirroring at the
+// spectrum's edges, using a running sum interpolated at fractional positions.
+func (e *EnvelopeAnalyzer) smooth(width float64) {
+	if width <= 1 {
+		return
+	}
+	bins := len(e.pow)
+	cum := e.cum
+	cum[0] = 0
+	for k, p := range e.pow {
+		cum[k+1] = cum[k] + p
+	}
+	total := cum[bins]
+	// at returns the sum of pow over [0, x) for any real x, mirrored outside.
+	at := func(x float64) float64 {
+		switch {
+		case x < 0:
+			return -at0(cum, -x)
+		case x > float64(bins):
+			return 2*total - at0(cum, 2*float64(bins)-x)
+		}
+		return at0(cum, x)
+	}
+	half := width / 2
+	for k := range e.pow {
+		c := float64(k) + 0.5
+		e.pow[k] = (at(c+half) - at(c-half)) / width
+	}
+}
+
+func at0(cum []float64, x float64) float64 {
+	i := int(x)
+	if i >= len(cum)-1 {
+		return cum[len(cum)-1]
+	}
+	f := x - float64(i)
+	return cum[i]*(1-f) + cum[i+1]*f
+}

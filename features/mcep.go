@@ -1,0 +1,119 @@
+package features
+
+import "math"
+
+// The spectral envelope travels as a mel-cepstrum: the cosine series of the
+// natural-log amplitude spectrum on a frequency axis warped by a first-order
+// all-pass (α = 0.42 approximates the mel scale at 16 kHz). Its squared
+// distance is what mel-cepstral distortion measures, so a quantiser that
+// minimises plain squared error on these coefficients minimises MCD.
+//
+// Convention (SPTK's, minimum-phase): ln|H(ω̃)| = c0 + Σ_{m=1..M} c_m·cos(m·ω̃).
+
+const (
+	// MCepOrder is the highest mel-cepstral coefficient kept (c0..c24).
+	MCepOrder = 24
+	// MCepAlpha is the all-pass warping constant, mel-like at 16 kHz.
+	MCepAlpha = 0.42
+)
+
+// warp maps a linear angular frequency ω in [0, π] to the warped axis.
+func warp(w, alpha float64) float64 {
+	return w + 2*math.Atan(alpha*math.Sin(w)/(1-alpha*math.Cos(w)))
+}
+
+// MelCepstrum converts log-amplitude spectra sampled on the linear bins
+// 0..n/2 of an n-point FFT into mel-cepstra and back, with tables planned
+// once so that neither direction allocates.
+type MelCepstrum struct {
+	bins  int         // n/2 + 1 linear bins
+	order int         // M
+	grid  int         // points on the warped axis used for the forward transform
+	lo    []int32     // for each warped grid point: the linear bin below it
+	frac  []float64   // and the interpolation weight towards the bin above
+	fwd   [][]float64 // fwd[m][j]: weight of warped grid point j in c_m
+	inv   [][]float64 // inv[k][m] = cos(m·warp(ω_k))
+	tmp   []float64
+}
+
+// NewMelCepstrum plans conversions for an fftSize-point spectrum.
+func NewMelCepstrum(fftSize, order int, alpha float64) *MelCepstrum {
+	bins := fftSize/2 + 1
+	grid := 2 * fftSize
+	mc := &MelCepstrum{bins: bins, order: order, grid: grid}
+	mc.lo = make([]int32, grid)
+	mc.frac = make([]float64, grid)
+	mc.tmp = make([]float64, grid)
+	for j := 0; j < grid; j++ {
+		wt := math.Pi * (float64(j) + 0.5) / float64(grid)
+		w := warp(wt, -alpha) // the inverse of warping by α is warping by -α
+		pos := w / math.Pi * float64(bins-1)
+		i := int(pos)
+		if i >= bins-1 {
+			i, pos = bins-2, float64(bins-1)
+		}
+		mc.lo[j] = int32(i)
+		mc.frac[j] = pos - float64(i)
+	}
+	mc.fwd = make([][]float64, order+1)
+	for m := 0; m <= order; m++ {
+		row := make([]float64, grid)
+		scale := 2 / float64(grid)
+		if m == 0 {
+			scale = 1 / float64(grid)
+		}
+		for j := range row {
+			wt := math.Pi * (float64(j) + 0.5) / float64(grid)
+			row[j] = scale * math.Cos(float64(m)*wt)
+		}
+		mc.fwd[m] = row
+	}
+	mc.inv = make([][]float64, bins)
+	for k := 0; k < bins; k++ {
+		wt := warp(math.Pi*float64(k)/float64(bins-1), alpha)
+		row := make([]float64, order+1)
+		for m := range row {
+			row[m] = math.Cos(float64(m) * wt)
+		}
+		mc.inv[k] = row
+	}
+	return mc
+}
+
+// Order is the highest coefficient index.
+func (mc *MelCepstrum) Order() int { return mc.order }
+
+// Bins is the number of linear spectrum bins (fftSize/2 + 1).
+func (mc *MelCepstrum) Bins() int { return mc.bins }
+
+// FromLogSpectrum fills c[0..order] from the natural-log amplitude logAmp[0..bins-1].
+func (mc *MelCepstrum) FromLogSpectrum(c []float32, logAmp []float64) {
+	_ = logAmp[mc.bins-1]
+	t := mc.tmp
+	for j := range t {
+		i := mc.lo[j]
+		f := mc.frac[j]
+		t[j] = logAmp[i]*(1-f) + logAmp[i+1]*f
+	}
+	for m := 0; m <= mc.order; m++ {
+		row := mc.fwd[m]
+		var s float64
+		for j, v := range t {
+			s += row[j] * v
+		}
+		c[m] = float32(s)
+	}
+}
+
+// ToLogSpectrum evaluates the natural-log amplitude at every linear bin.
+func (mc *MelCepstrum) ToLogSpectrum(logAmp []float64, c []float32) {
+	_ = logAmp[mc.bins-1]
+	n := min(len(c), mc.order+1)
+	for k, row := range mc.inv {
+		var s float64
+		for m := 0; m < n; m++ {
+			s += row[m] * float64(c[m])
+		}
+		logAmp[k] = s
+	}
+}
