@@ -69,9 +69,11 @@ const (
 //	+---------------------------------------------------------------+
 //
 // Kind 0 carries packets: count is 1..255 and the payload is exactly count
-// records, each a length byte (1..255) and that many packet bytes. Kinds
-// 0x80-0xFF are ancillary blocks (count 0, any payload) that a reader skips
-// after checking their CRC; kinds 1-0x7F are reserved. The first-packet index
+// records, each a length byte (1..255) and that many packet bytes. Kind 1
+// carries count packets entropy-coded (see compact.go); it is valid only in
+// files whose header has FileFlagCompactBlocks. Kinds 0x80-0xFF are
+// ancillary blocks (count 0, any payload) that a reader skips after checking
+// their CRC; kinds 2-0x7F are reserved. The first-packet index
 // lets a reader count exactly how many packets a damaged region held, from
 // the next good block, without trusting any damaged byte.
 const (
@@ -103,8 +105,9 @@ const (
 
 // Header flags.
 const (
-	// FileFlagCompactBlocks marks entropy-coded blocks. It is reserved for a
-	// later revision: this package neither writes nor reads such files.
+	// FileFlagCompactBlocks marks a file that may hold compact,
+	// entropy-coded packet blocks (NewCompactFileWriter). Readers that
+	// predate it refuse such files instead of misreading them.
 	FileFlagCompactBlocks uint16 = 1 << 0
 
 	// FileFlagsRequired is the mask of flags a reader must understand; a
@@ -113,7 +116,7 @@ const (
 	FileFlagsRequired uint16 = 0x00FF
 
 	// vqsKnownRequiredFlags are the required flags this reader implements.
-	vqsKnownRequiredFlags uint16 = 0
+	vqsKnownRequiredFlags uint16 = FileFlagCompactBlocks
 )
 
 var vqsCRCTable = crc32.MakeTable(crc32.Castagnoli)
@@ -277,6 +280,10 @@ type FileWriter struct {
 	nextIndex uint32 // file index of the next packet written
 	err       error  // sticky write error
 	closed    bool
+
+	compact *compactCoder // nil for a plain file
+	cblk    []byte        // compact block under construction
+	stats   FileStats     // blocks written (Blocks, CompactBlocks)
 }
 
 // NewFileWriter writes the header of a .vqs file to w and returns a writer
@@ -312,7 +319,10 @@ func (fw *FileWriter) Reset(w io.Writer, h FileHeader) error {
 	if err := h.check(); err != nil {
 		return err
 	}
-	*fw = FileWriter{w: w, h: h, blk: fw.blk, perBlock: fw.perBlock}
+	if fw.compact != nil {
+		h.Flags |= FileFlagCompactBlocks
+	}
+	*fw = FileWriter{w: w, h: h, blk: fw.blk, perBlock: fw.perBlock, compact: fw.compact, cblk: fw.cblk}
 	fw.startBlock()
 	var hb [vqsHeaderLenV1]byte
 	h.marshal(&hb)
@@ -325,6 +335,10 @@ func (fw *FileWriter) Reset(w io.Writer, h FileHeader) error {
 
 // Header returns the header written, with Version filled in.
 func (fw *FileWriter) Header() FileHeader { return fw.h }
+
+// Stats counts the blocks written so far: Blocks, and CompactBlocks of
+// them entropy-coded. The other fields are zero.
+func (fw *FileWriter) Stats() FileStats { return fw.stats }
 
 func (fw *FileWriter) startBlock() {
 	b := fw.blk
@@ -363,8 +377,20 @@ func (fw *FileWriter) writeBlock() error {
 	b := fw.blk
 	b[3] = byte(fw.count)
 	binary.BigEndian.PutUint16(b[8:], uint16(fw.n-vqsBlockHeaderLen))
-	binary.BigEndian.PutUint32(b[fw.n:], crc32.Checksum(b[:fw.n], vqsCRCTable))
-	if _, err := fw.w.Write(b[:fw.n+vqsBlockCRCLen]); err != nil {
+	out := b[:fw.n]
+	fw.stats.Blocks++
+	if fw.compact != nil {
+		// Code the block; keep it only if it is smaller than the plain one.
+		c := append(fw.cblk[:0], b[:vqsBlockHeaderLen]...)
+		c[2] = vqsKindCompact
+		if c, ok := fw.compact.encode(c, b[vqsBlockHeaderLen:fw.n], fw.count); ok && len(c) < fw.n && len(c)-vqsBlockHeaderLen <= 0xFFFF {
+			binary.BigEndian.PutUint16(c[8:], uint16(len(c)-vqsBlockHeaderLen))
+			fw.cblk, out = c, c
+			fw.stats.CompactBlocks++
+		}
+	}
+	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(out, vqsCRCTable))
+	if _, err := fw.w.Write(out); err != nil {
 		fw.err = fmt.Errorf("vqs: writing block: %w", err)
 		return fw.err
 	}
@@ -411,6 +437,7 @@ type FileStats struct {
 	Packets         int64 // packets returned, Unverified included
 	Unverified      int64 // packets returned from a cut final block, not CRC-checked
 	Blocks          int64 // packet blocks that passed their CRC
+	CompactBlocks   int64 // of Blocks, those entropy-coded (compact files)
 	AncillaryBlocks int64 // valid ancillary blocks skipped
 	CorruptRegions  int64 // *CorruptBlockError values reported
 	LostPackets     int64 // packets known to be missing (corrupt, missing or cut off)
@@ -441,11 +468,12 @@ type FileReader struct {
 	next  uint32 // index expected of the next packet
 	stats FileStats
 
-	payload  []byte // records of the current block (owned buffer)
-	pos      int    // next record in payload
-	left     int    // records not yet returned from payload
-	verified bool   // payload passed its CRC
-	lastOK   bool   // the last packet returned was verified
+	compact  *compactCoder // decodes compact blocks (compact files only)
+	payload  []byte        // records of the current block (owned buffer)
+	pos      int           // next record in payload
+	left     int           // records not yet returned from payload
+	verified bool          // payload passed its CRC
+	lastOK   bool          // the last packet returned was verified
 
 	pending   error                // damage report to return before the current block's packets
 	truncated *TruncatedBlockError // returned after the cut block's packets
@@ -472,7 +500,7 @@ func NewFileReader(r io.Reader) (*FileReader, error) {
 // that stream's header.
 func (fr *FileReader) Reset(r io.Reader) error {
 	fr.br.Reset(r)
-	*fr = FileReader{br: fr.br, payload: fr.payload[:0]}
+	*fr = FileReader{br: fr.br, payload: fr.payload[:0], compact: fr.compact}
 	return fr.readHeader()
 }
 
@@ -516,6 +544,11 @@ func (fr *FileReader) readHeader() error {
 	h.Flags = binary.BigEndian.Uint16(b[24:])
 	if err := h.check(); err != nil {
 		return err
+	}
+	if h.Flags&FileFlagCompactBlocks != 0 && fr.compact == nil {
+		if fr.compact, err = newCompactCoder(10); err != nil {
+			return err
+		}
 	}
 	fr.h = h
 	fr.discard(hl)
@@ -586,8 +619,9 @@ type vqsBlockHeader struct {
 
 func (h vqsBlockHeader) total() int { return vqsBlockHeaderLen + h.payload + vqsBlockCRCLen }
 
-// vqsParseBlockHeader reports whether b starts with a plausible block header.
-func vqsParseBlockHeader(b []byte) (vqsBlockHeader, bool) {
+// vqsParseBlockHeader reports whether b starts with a plausible block
+// header; compact blocks are valid only in a compact file.
+func vqsParseBlockHeader(b []byte, compact bool) (vqsBlockHeader, bool) {
 	if len(b) < vqsBlockHeaderLen || b[0] != vqsSync0 || b[1] != vqsSync1 {
 		return vqsBlockHeader{}, false
 	}
@@ -601,6 +635,9 @@ func vqsParseBlockHeader(b []byte) (vqsBlockHeader, bool) {
 	case h.kind == vqsKindPackets:
 		// Each record is 2..256 bytes.
 		return h, h.count > 0 && h.payload >= 2*h.count && h.payload <= 256*h.count
+	case h.kind == vqsKindCompact && compact:
+		// Index bits, table set and the stage-count stream's method at least.
+		return h, h.count > 0 && h.payload >= 3
 	case h.kind >= vqsKindAncillary:
 		return h, h.count == 0
 	}
@@ -624,8 +661,8 @@ func vqsCompleteRecords(p []byte, max int) (n, used int) {
 // vqsCheckBlock classifies the block that b starts with (b holds everything
 // available from that position up to at least one whole block, or the rest
 // of the file).
-func vqsCheckBlock(b []byte) (vqsBlockHeader, vqsBlockStatus) {
-	h, ok := vqsParseBlockHeader(b)
+func vqsCheckBlock(b []byte, compact bool) (vqsBlockHeader, vqsBlockStatus) {
+	h, ok := vqsParseBlockHeader(b, compact)
 	if !ok {
 		return h, vqsBlockBad
 	}
@@ -641,6 +678,11 @@ func vqsCheckBlock(b []byte) (vqsBlockHeader, vqsBlockStatus) {
 			return h, vqsBlockBad
 		}
 	}
+	if h.kind == vqsKindCompact {
+		if ib, set := b[vqsBlockHeaderLen], b[vqsBlockHeaderLen+1]; ib < 1 || ib > compactMaxIndexBits || set > compactTableSetV1 {
+			return h, vqsBlockBad
+		}
+	}
 	if crc32.Checksum(b[:t-vqsBlockCRCLen], vqsCRCTable) != binary.BigEndian.Uint32(b[t-vqsBlockCRCLen:]) {
 		return h, vqsBlockBad
 	}
@@ -648,14 +690,14 @@ func vqsCheckBlock(b []byte) (vqsBlockHeader, vqsBlockStatus) {
 }
 
 // vqsFindBlock returns the offset of the first complete valid block in b, or -1.
-func vqsFindBlock(b []byte) int {
+func vqsFindBlock(b []byte, compact bool) int {
 	for i := 0; i+vqsBlockHeaderLen <= len(b); i++ {
 		j := bytes.IndexByte(b[i:], vqsSync0)
 		if j < 0 {
 			return -1
 		}
 		i += j
-		if _, st := vqsCheckBlock(b[i:]); st == vqsBlockOK {
+		if _, st := vqsCheckBlock(b[i:], compact); st == vqsBlockOK {
 			return i
 		}
 	}
@@ -673,7 +715,7 @@ func (fr *FileReader) discard(n int) {
 func (fr *FileReader) peekBlock() ([]byte, error) {
 	b, err := fr.br.Peek(vqsBlockHeaderLen)
 	if err == nil {
-		if h, ok := vqsParseBlockHeader(b); ok {
+		if h, ok := vqsParseBlockHeader(b, fr.isCompact()); ok {
 			b, err = fr.br.Peek(h.total())
 		}
 	}
@@ -705,7 +747,7 @@ func (fr *FileReader) nextBlock() {
 		fr.discard(len(b))
 		return
 	}
-	h, st := vqsCheckBlock(b)
+	h, st := vqsCheckBlock(b, fr.isCompact())
 	switch st {
 	case vqsBlockOK:
 		fr.accept(b, h, start, 0)
@@ -721,7 +763,7 @@ func (fr *FileReader) nextBlock() {
 	// Damaged. If no good block follows, the count of a plausible header
 	// that continues the sequence is the best guess at what was lost.
 	hint := 0
-	if _, ok := vqsParseBlockHeader(b); ok && h.kind == vqsKindPackets && h.first == fr.next {
+	if _, ok := vqsParseBlockHeader(b, fr.isCompact()); ok && h.kind < vqsKindAncillary && h.first == fr.next {
 		hint = h.count
 	}
 	fr.resync(start, hint)
@@ -743,7 +785,7 @@ func (fr *FileReader) blockAfter(b []byte, pos int64) bool {
 	if fr.noneKnown && pos+1 >= fr.noneFrom {
 		return false
 	}
-	i := vqsFindBlock(b[1:])
+	i := vqsFindBlock(b[1:], fr.isCompact())
 	if i < 0 {
 		fr.noneKnown, fr.noneFrom = true, pos+1
 		return false
@@ -790,7 +832,7 @@ func (fr *FileReader) resync(start int64, hint int) {
 			fr.fail(err)
 			return
 		}
-		h, st := vqsCheckBlock(b)
+		h, st := vqsCheckBlock(b, fr.isCompact())
 		switch st {
 		case vqsBlockOK:
 			fr.accept(b, h, start, pos-start)
@@ -843,6 +885,24 @@ func (fr *FileReader) gapBefore(h vqsBlockHeader, start, skipped int64, exact bo
 // accept takes the complete, verified block at the current position, which
 // follows skipped damaged bytes starting at start.
 func (fr *FileReader) accept(b []byte, h vqsBlockHeader, start, skipped int64) {
+	if h.kind == vqsKindCompact {
+		var err error
+		fr.payload, err = fr.compact.decode(fr.payload[:0], b[vqsBlockHeaderLen:vqsBlockHeaderLen+h.payload], h.count)
+		if err != nil {
+			// Checksummed but undecodable: the block is lost, together
+			// with any gap before it, in one exact report.
+			fr.gapBefore(vqsBlockHeader{first: h.first + uint32(h.count)}, start, skipped+int64(h.total()), true)
+			fr.discard(h.total())
+			return
+		}
+		fr.gapBefore(h, start, skipped, true)
+		fr.pos, fr.left, fr.verified = 0, h.count, true
+		fr.next += uint32(h.count)
+		fr.stats.Blocks++
+		fr.stats.CompactBlocks++
+		fr.discard(h.total())
+		return
+	}
 	fr.gapBefore(h, start, skipped, true)
 	if h.kind == vqsKindPackets {
 		fr.payload = append(fr.payload[:0], b[vqsBlockHeaderLen:vqsBlockHeaderLen+h.payload]...)
@@ -868,6 +928,12 @@ func (fr *FileReader) acceptPartial(b []byte, h vqsBlockHeader, start, skipped i
 		te.Unverified, te.Lost = n, h.count-n
 		fr.next += uint32(h.count)
 		fr.stats.LostPackets += int64(te.Lost)
+	} else if h.kind == vqsKindCompact {
+		// A cut compact block cannot be decoded in part.
+		fr.payload, fr.pos, fr.left = fr.payload[:0], 0, 0
+		te.Lost = h.count
+		fr.next += uint32(h.count)
+		fr.stats.LostPackets += int64(te.Lost)
 	}
 	fr.stats.Truncated = true
 	fr.stats.TruncatedBytes = te.MissingBytes
@@ -875,6 +941,8 @@ func (fr *FileReader) acceptPartial(b []byte, h vqsBlockHeader, start, skipped i
 	fr.err = io.EOF
 	fr.discard(len(b))
 }
+
+func (fr *FileReader) isCompact() bool { return fr.h.Flags&FileFlagCompactBlocks != 0 }
 
 func (fr *FileReader) fail(err error) {
 	fr.err = fmt.Errorf("vqs: reading at offset %d: %w", fr.off, err)

@@ -30,6 +30,13 @@ func FuzzFileReader(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("VQSP"))
 	f.Add(rawHeader(1, 40, 0x0100, []byte("12345678")))
+	// Compact files: whole, cut, with a damaged block.
+	compact, _ := writeCompact(f, speechPackets(f, 2.2, 9), 10)
+	f.Add(compact.data)
+	f.Add(compact.data[:compact.blocks[1]+17])
+	damaged := bytes.Clone(compact.data)
+	damaged[compact.blocks[1]+25] ^= 0x08
+	f.Add(damaged)
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr, err := codec.NewFileReader(bytes.NewReader(data))
@@ -85,8 +92,13 @@ func FuzzFileReader(f *testing.F) {
 			}
 			break
 		}
-		if recordBytes > len(data) {
-			t.Fatalf("%d record bytes from %d input bytes", recordBytes, len(data))
+		if fr.Header().Flags&codec.FileFlagCompactBlocks == 0 {
+			if recordBytes > len(data) {
+				t.Fatalf("%d record bytes from %d input bytes", recordBytes, len(data))
+			}
+		} else if maxPkts := (len(data)/17 + 1) * codec.MaxFileBlockPackets; len(pkts) > maxPkts {
+			// A compact block takes 17 bytes at least and holds 255 packets at most.
+			t.Fatalf("%d packets from %d input bytes", len(pkts), len(data))
 		}
 		s := fr.Stats()
 		if s.Packets != int64(len(pkts)) || s.CorruptRegions != int64(corrupt) || s.Truncated != (trunc == 1) || trunc > 1 ||

@@ -324,7 +324,7 @@ func TestFileOpenErrors(t *testing.T) {
 		{"header CRC byte", flipped(29), codec.ErrHeaderChecksum, nil, "checksum"},
 		{"sample rate byte", flipped(10), codec.ErrHeaderChecksum, nil, "checksum"},
 		{"fingerprint byte", flipped(20), codec.ErrHeaderChecksum, nil, "checksum"},
-		{"required flag unknown", rawHeader(1, 32, 0x0001, nil), nil, new(*codec.UnsupportedFlagsError), "compact entropy-coded blocks"},
+		{"required flag unknown", rawHeader(1, 32, 0x0002, nil), nil, new(*codec.UnsupportedFlagsError), "0x0002"},
 		{"required flag bit 7", rawHeader(1, 32, 0x0080, nil), nil, new(*codec.UnsupportedFlagsError), "0x0080"},
 	}
 	for n := 1; n < 32; n++ {
@@ -589,7 +589,7 @@ func TestFileWriterErrors(t *testing.T) {
 		{"zero packet samples", hdr(func(h *codec.FileHeader) { h.PacketSamples = 0 }), codec.ErrInvalidFileHeader, nil},
 		{"zero stages", hdr(func(h *codec.FileHeader) { h.Stages = 0 }), codec.ErrInvalidFileHeader, nil},
 		{"version 2", hdr(func(h *codec.FileHeader) { h.Version = 2 }), nil, new(*codec.UnsupportedVersionError)},
-		{"compact blocks", hdr(func(h *codec.FileHeader) { h.Flags = codec.FileFlagCompactBlocks }), nil, new(*codec.UnsupportedFlagsError)},
+		{"unknown required flag", hdr(func(h *codec.FileHeader) { h.Flags = 0x0004 }), nil, new(*codec.UnsupportedFlagsError)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -733,7 +733,7 @@ func Example_vqsFile() {
 	// packet duration: 20ms
 	// 8 bytes
 	// 4 bytes
-	// done: {Packets:2 Unverified:0 Blocks:1 AncillaryBlocks:0 CorruptRegions:0 LostPackets:0 SkippedBytes:0 Truncated:false TruncatedBytes:0}
+	// done: {Packets:2 Unverified:0 Blocks:1 CompactBlocks:0 AncillaryBlocks:0 CorruptRegions:0 LostPackets:0 SkippedBytes:0 Truncated:false TruncatedBytes:0}
 }
 
 func BenchmarkFileWritePacket(b *testing.B) {

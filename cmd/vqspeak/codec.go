@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/features"
@@ -16,11 +15,13 @@ import (
 func init() {
 	register(&command{
 		name:    "encode",
-		args:    "[-stages N] [-codebook FILE] IN.wav OUT.vqs",
+		args:    "[-stages N] [-compact] [-codebook FILE] IN.wav OUT.vqs",
 		summary: "Encode a WAV or FLAC file (any rate, mono or stereo) into a .vqs file. \"-\" reads stdin or writes stdout.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s, 1 = 2000 b/s)")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			// issue 8: compact storage
+			fs.Bool("compact", false, "entropy-code the packets in one-second blocks: a smaller file for storage, not for live streaming")
 		},
 		run: runEncode,
 	})
@@ -82,6 +83,10 @@ func readSpeech(e *env, path string) (*audiofile.Audio, []float32, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if a.Truncated {
+		fmt.Fprintf(e.stderr, "%s: warning: the input is truncated (it ends before its header says it does); using the %.2f s present\n",
+			path, a.Duration())
+	}
 	x := a.Samples
 	if a.Rate != codec.SampleRate {
 		x = features.Resample(x, a.Rate, codec.SampleRate) // audiofile checked the rate
@@ -116,8 +121,13 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	var packets int64
 	interrupted := false
+	total := len(x)
 	err = writeOutput(e, args[1], func(w io.Writer) error {
-		fe, err := codec.NewFileEncoder(w, cb, stages)
+		newEncoder := codec.NewFileEncoder
+		if boolFlag(fs, "compact") { // issue 8: compact storage
+			newEncoder = codec.NewCompactFileEncoder
+		}
+		fe, err := newEncoder(w, cb, stages)
 		if err != nil {
 			return err
 		}
@@ -133,17 +143,19 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 			}
 			x = x[n:]
 		}
+		err = fe.Close() // encodes the lookahead still held back: more packets
 		packets = fe.Packets()
-		return fe.Close()
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	dur := time.Duration(packets) * codec.PacketDuration
 	fmt.Fprintf(e.stderr, "%s: %s, %.2f s → %d packets, %d stages, %d b/s\n",
 		args[0], src.Format, src.Duration(), packets, stages, codec.Bitrate(cb, stages))
 	if interrupted {
-		return fmt.Errorf("interrupted: %s holds the first %v", args[1], dur)
+		done := float64(total-len(x)) / codec.SampleRate
+		return fmt.Errorf("interrupted: %s is a valid file holding the first %.2f s of %.2f s (%d packets)",
+			args[1], done, float64(total)/codec.SampleRate, packets)
 	}
 	return nil
 }

@@ -52,7 +52,14 @@ type fileInfo struct {
 	Damage           []string      `json:"damage,omitempty"`
 	LostPackets      int64         `json:"lost_packets"`
 	UnverifiedPacket int64         `json:"unverified_packets"`
-	stats            codec.FileStats
+	// issue 8: compact storage
+	Mode          string  `json:"mode"` // "plain" or "compact"
+	Blocks        int64   `json:"blocks"`
+	CompactBlocks int64   `json:"compact_blocks"`
+	FileBytes     int64   `json:"file_bytes"`
+	PlainBytes    int64   `json:"plain_file_bytes"` // size of the same packets in a plain file
+	SavingPercent float64 `json:"saving_percent"`
+	stats         codec.FileStats
 }
 
 func runInfo(e *env, fs *flag.FlagSet, args []string) error {
@@ -68,7 +75,8 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	fr, err := codec.NewFileReader(in)
+	counted := &countingReader{r: in} // issue 8: file size for the saving
+	fr, err := codec.NewFileReader(counted)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -112,6 +120,17 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	info.Packets = st.Packets
 	info.LostPackets = st.LostPackets
 	info.UnverifiedPacket = st.Unverified
+	// issue 8: compact storage. The plain size is what "vqspeak encode"
+	// would have written: the header, 14 bytes a block, a length byte a packet.
+	info.Mode = "plain"
+	if h.Flags&codec.FileFlagCompactBlocks != 0 {
+		info.Mode = "compact"
+	}
+	info.Blocks, info.CompactBlocks, info.FileBytes = st.Blocks, st.CompactBlocks, counted.n
+	info.PlainBytes = 32 + 14*st.Blocks + st.Packets + info.PayloadBytes
+	if info.PlainBytes > 0 {
+		info.SavingPercent = 100 * (1 - float64(info.FileBytes)/float64(info.PlainBytes))
+	}
 	info.DurationSeconds = float64(st.Packets+st.LostPackets) * info.PacketMillis / 1000
 	if info.DurationSeconds > 0 {
 		info.BitrateBPS = float64(info.PayloadBytes*8) / (float64(st.Packets) * info.PacketMillis / 1000)
@@ -139,6 +158,12 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "bitrate:     %.0f b/s payload (%d bytes)\n", info.BitrateBPS, info.PayloadBytes)
+	fmt.Fprintf(w, "storage:     %s, %d blocks (%d compact), %d bytes", info.Mode, info.Blocks, info.CompactBlocks, info.FileBytes)
+	if info.Mode == "compact" {
+		fmt.Fprintf(w, ", %.1f%% smaller than plain (%d bytes), %.0f b/s whole file",
+			info.SavingPercent, info.PlainBytes, float64(info.FileBytes*8)/max(info.DurationSeconds, 1e-9))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "latency:     %g ms algorithmic (packet + lookahead + decoder)\n", info.LatencyMillis)
 	match := "matches the codebook in use"
 	if !info.CodebookMatches {
@@ -183,4 +208,16 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 	fmt.Fprintf(w, "F0 RMSE       %.1f cents (%.1f Hz)\n", r.F0RMSECents, r.F0RMSEHz)
 	fmt.Fprintf(w, "voicing error %.1f %%\n", 100*r.VoicingError)
 	return nil
+}
+
+// countingReader counts the bytes read through it (issue 8: info's saving).
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
