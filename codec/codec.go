@@ -41,14 +41,21 @@ const (
 	// the least time from a sound entering the encoder to it leaving the decoder.
 	AlgorithmicLatency = PacketDuration + Delay*time.Second/SampleRate
 	// DefaultPostfilter is the formant postfilter strength the decoder uses.
-	DefaultPostfilter = 0.2
+	DefaultPostfilter = 0.0
 	// DefaultBeam is the RVQ search width: M-best search over stages.
 	DefaultBeam = 4
 )
 
 // EnvelopeMeta labels codebooks trained for this codec's envelope vectors;
 // a codebook with another label is refused.
-const EnvelopeMeta = "vqspeak envelope v1: mel-cepstrum c1..c24, alpha 0.42"
+const EnvelopeMeta = "vqspeak envelope v2: mel-cepstrum c1..c24 (alpha 0.42) minus 0.6 x previous packet's"
+
+// envelopePrediction is how much of the previous packet's decoded envelope
+// is subtracted before quantisation. Envelopes 20 ms apart are strongly
+// correlated: on the training corpus the residual keeps 36 % of the
+// envelope's variance at 0.6 (31 % at 0.7), which the RVQ spends its bits
+// on instead. A lost packet's error then decays by 0.6 per packet.
+const envelopePrediction = 0.6
 
 // EnvelopeDim is the length of the vectors the RVQ quantises.
 const EnvelopeDim = features.MCepOrder
@@ -114,6 +121,14 @@ func (p *predictor) midF0Ref(end int) int {
 	return p.lastVoiced
 }
 
+// addPrediction turns a decoded residual into the envelope: it adds the
+// prediction from the previous packet's envelope.
+func (p *predictor) addPrediction(residual []float32) {
+	for i := range residual {
+		residual[i] += envelopePrediction * p.mcep[i+1]
+	}
+}
+
 // frames rebuilds the middle and end frames of packet pk and advances p.
 func (p *predictor) frames(mid, end *features.Frame, pk *Packet, envelope []float32) {
 	endF0 := -1
@@ -133,7 +148,7 @@ func (p *predictor) frames(mid, end *features.Frame, pk *Packet, envelope []floa
 		ref := p.midF0Ref(endF0)
 		mid.F0 = dequantF0(min(max(ref+midF0Offsets[pk.MidF0], 0), 1<<f0Bits-1))
 	}
-	mid.Voicing = voicingProfiles[pk.MidVoice]
+	mid.Voicing = midVoicingProfiles[pk.MidVoice]
 	for i := 1; i < len(mid.MCep); i++ {
 		mid.MCep[i] = 0.5 * (p.mcep[i] + end.MCep[i])
 	}
@@ -196,6 +211,10 @@ func (e *Encoder) SetStages(n int) error {
 // Stages is the current stage count.
 func (e *Encoder) Stages() int { return e.stages }
 
+// Envelope is the decoded envelope (c1..c24) of the last packet's end frame,
+// as the decoder will see it. It is valid until the next Encode.
+func (e *Encoder) Envelope() []float32 { return e.decoded }
+
 // Reset starts a new stream.
 func (e *Encoder) Reset() {
 	e.analyzer.Reset()
@@ -225,12 +244,13 @@ func (e *Encoder) quantise() {
 	pk := &e.pk
 	pk.Stages = e.stages
 	for i := range e.envelope {
-		e.envelope[i] = e.end.MCep[i+1]
+		e.envelope[i] = e.end.MCep[i+1] - envelopePrediction*e.pred.mcep[i+1]
 	}
 	e.search.Encode(pk.Index[:e.stages], e.envelope, e.stages)
 	e.decoded, _ = e.cb.Decode(e.decoded, pk.Index[:e.stages]) // indices come from the search: in range
+	e.pred.addPrediction(e.decoded)
 
-	pk.Voicing = uint8(quantVoicing(&e.end, 1<<voicingBits))
+	pk.Voicing = uint8(quantVoicing(&e.end, voicingProfiles[:]))
 	endF0 := -1
 	pk.F0 = 0
 	if pk.Voicing != 0 {
@@ -239,7 +259,7 @@ func (e *Encoder) quantise() {
 	}
 	pk.Energy = uint8(quantEnergy(float64(e.end.MCep[0])))
 
-	pk.MidVoice = uint8(quantVoicing(&e.mid, 1<<midVoiceBits))
+	pk.MidVoice = uint8(quantVoicing(&e.mid, midVoicingProfiles[:]))
 	pk.MidF0 = 4 // offset 0
 	if pk.MidVoice != 0 {
 		ref := e.pred.midF0Ref(endF0)
@@ -279,7 +299,8 @@ type Decoder struct {
 	pk       Packet
 	mid, end features.Frame
 	envelope []float32
-	lost     int // consecutive concealed packets
+	lost     int          // consecutive concealed packets
+	conceal  concealState // see conceal.go
 }
 
 // NewDecoder makes a decoder for packets made with cb.
@@ -307,17 +328,27 @@ func (d *Decoder) Reset() {
 // Decode decodes one packet and appends PacketSamples samples to dst. A
 // packet that cannot be parsed leaves the decoder's state untouched.
 func (d *Decoder) Decode(dst []float32, packet []byte) ([]float32, error) {
-	if err := ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages()); err != nil {
+	if err := d.readPacket(packet); err != nil {
 		return dst, err
 	}
-	env, err := d.cb.Decode(d.envelope, d.pk.Index[:d.pk.Stages])
-	if err != nil {
-		return dst, fmt.Errorf("%w: %w", ErrPacketIndex, err)
-	}
-	d.envelope = env
 	d.pred.frames(&d.mid, &d.end, &d.pk, d.envelope)
 	d.lost = 0
 	return d.render(dst), nil
+}
+
+// readPacket parses packet into d.pk and decodes its envelope, prediction
+// included, into d.envelope. The predictor does not advance.
+func (d *Decoder) readPacket(packet []byte) error {
+	if err := ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages()); err != nil {
+		return err
+	}
+	env, err := d.cb.Decode(d.envelope, d.pk.Index[:d.pk.Stages])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrPacketIndex, err)
+	}
+	d.envelope = env
+	d.pred.addPrediction(d.envelope)
+	return nil
 }
 
 func (d *Decoder) render(dst []float32) []float32 {

@@ -93,6 +93,7 @@ func AppendPacket(dst []byte, p *Packet, indexBits int) []byte {
 // it returns is below 2^indexBits; the caller checks them against a smaller
 // codebook.
 func ParsePacket(p *Packet, b []byte, indexBits, maxStages int) error {
+	maxStages = min(maxStages, MaxStages) // p.Index holds no more
 	stages, err := StagesForSize(len(b), indexBits, maxStages)
 	if err != nil {
 		return err

@@ -27,11 +27,19 @@ const synthN = features.EnvelopeFFTSize
 // between which the voiced share is interpolated linearly over frequency.
 var voicingBandCentres = [features.NumVoicingBands]float64{500, 1500, 3000, 5000, 7000}
 
-// synthFrame is one instant's parameters prepared for synthesis.
+var voicingNoise = 0.4
+
+// synthFrame is one instant's parameters prepared for synthesis: the
+// complex log spectra (log amplitude + j·minimum phase) of its voiced and
+// of its noise excitation filters. Minimum-phase log spectra are linear in
+// the log amplitude, so interpolating them between frames is the same as
+// taking the minimum phase of the interpolated envelope: each pulse then
+// costs one complex exponential per bin and no cepstral FFTs.
 type synthFrame struct {
 	f0     float64
-	logAmp []float64 // natural-log amplitude per bin, postfiltered
-	share  []float64 // voiced share of the power per bin, in [0, 1]
+	voiced []complex128 // ln amplitude + j·phase of the pulse filter
+	noise  []complex128 // the same for the noise mixed with the pulses
+	full   []complex128 // the same for the whole envelope: unvoiced noise
 }
 
 // Synthesizer renders 10 ms hops of speech from frame parameters. It
@@ -48,6 +56,7 @@ type Synthesizer struct {
 	// scratch
 	mcep     [features.MCepOrder + 1]float32
 	logRaw   []float64
+	logAmp   []float64
 	logV     []float64
 	logN     []float64
 	seq      []float64
@@ -69,6 +78,7 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 		mc:         features.NewMelCepstrum(synthN, features.MCepOrder, features.MCepAlpha),
 		acc:        make([]float64, features.HopSize+synthN),
 		logRaw:     make([]float64, bins),
+		logAmp:     make([]float64, bins),
 		logV:       make([]float64, bins),
 		logN:       make([]float64, bins),
 		seq:        make([]float64, synthN),
@@ -78,8 +88,9 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 		noiseBuf:   make([]float64, synthN),
 	}
 	for _, f := range []*synthFrame{&s.prev, &s.next} {
-		f.logAmp = make([]float64, bins)
-		f.share = make([]float64, bins)
+		f.voiced = make([]complex128, bins)
+		f.noise = make([]complex128, bins)
+		f.full = make([]complex128, bins)
 	}
 	s.Reset()
 	return s
@@ -89,9 +100,10 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 func (s *Synthesizer) Reset() {
 	for _, f := range []*synthFrame{&s.prev, &s.next} {
 		f.f0 = 0
-		for k := range f.logAmp {
-			f.logAmp[k] = 0.5 * math.Log(1e-10)
-			f.share[k] = 0
+		for k := range f.voiced {
+			f.voiced[k] = complex(0.5*math.Log(1e-10), 0)
+			f.noise[k] = f.voiced[k]
+			f.full[k] = f.voiced[k]
 		}
 	}
 	clear(s.acc)
@@ -159,7 +171,7 @@ func (s *Synthesizer) f0At(w float64) float64 {
 	return 0
 }
 
-// prepare converts decoded parameters into per-bin envelope and voicing.
+// prepare converts decoded parameters into the frame's excitation filters.
 func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 	dst.f0 = fr.F0
 	s.mcep = fr.MCep
@@ -168,29 +180,34 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		for m := 2; m < len(s.mcep); m++ {
 			s.mcep[m] *= float32(1 + s.postfilter)
 		}
-		s.mc.ToLogSpectrum(dst.logAmp, s.mcep[:])
+		s.mc.ToLogSpectrum(s.logAmp, s.mcep[:])
 		// keep the frame's power unchanged
 		var before, after float64
 		for k, v := range s.logRaw {
 			before += math.Exp(2 * v)
-			after += math.Exp(2 * dst.logAmp[k])
+			after += math.Exp(2 * s.logAmp[k])
 		}
 		g := 0.5 * math.Log(before/after)
-		for k := range dst.logAmp {
-			dst.logAmp[k] += g
+		for k := range s.logAmp {
+			s.logAmp[k] += g
 		}
 	} else {
-		copy(dst.logAmp, s.logRaw)
+		copy(s.logAmp, s.logRaw)
 	}
+	const minShare = 1e-4
 	binHz := float64(features.SampleRate) / synthN
-	for k := range dst.share {
-		if fr.F0 <= 0 {
-			dst.share[k] = 0
-			continue
+	for k, a := range s.logAmp {
+		share := 0.0
+		if fr.F0 > 0 {
+			share = 1 - (1-interpBands(&fr.Voicing, float64(k)*binHz))*voicingNoise
 		}
-		f := float64(k) * binHz
-		dst.share[k] = interpBands(&fr.Voicing, f)
+		share = min(max(share, minShare), 1-minShare)
+		s.logV[k] = a + 0.5*math.Log(share)
+		s.logN[k] = a + 0.5*math.Log(1-share)
 	}
+	s.minimumPhase(dst.voiced, s.logV)
+	s.minimumPhase(dst.noise, s.logN)
+	s.minimumPhase(dst.full, s.logAmp)
 }
 
 // interpBands interpolates band voicing strengths linearly between band centres.
@@ -209,10 +226,19 @@ func interpBands(v *[features.NumVoicingBands]float32, f float64) float64 {
 }
 
 // event adds one pulse (when voiced) and one noise segment of length span,
-// starting at time t of the current hop, with parameters interpolated at w.
+// starting at time t of the current hop, with filters interpolated at w.
 func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	a, b := &s.prev, &s.next
-	// Across a voicing change the voiced end's mixture holds.
+	start := int(t)
+	frac := t - float64(start)
+	n := int(span + 0.5)
+
+	clear(s.noiseBuf)
+	for i := 0; i < n && i < len(s.noiseBuf); i++ {
+		s.noiseBuf[i] = s.uniform()
+	}
+	s.fft.Coefficients(s.spec, s.noiseBuf)
+	// Across a voicing change the voiced end's filters hold.
 	wa, wb := 1-w, w
 	if voiced && (a.f0 <= 0 || b.f0 <= 0) {
 		if a.f0 > 0 {
@@ -221,38 +247,21 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 			wa, wb = 0, 1
 		}
 	}
-	const minShare = 1e-4
-	for k := range s.logV {
-		logA := (1-w)*a.logAmp[k] + w*b.logAmp[k]
-		share := 0.0
-		if voiced {
-			share = math.Min(math.Max(wa*a.share[k]+wb*b.share[k], minShare), 1-minShare)
-		}
-		s.logV[k] = logA + 0.5*math.Log(share*span)
-		s.logN[k] = logA + 0.5*math.Log(1-share)
+	noiseA, noiseB := a.noise, b.noise
+	if !voiced {
+		noiseA, noiseB = a.full, b.full // all the power is noise
 	}
-	start := int(t)
-	frac := t - float64(start)
-	n := int(span + 0.5)
-
-	s.minimumPhase(s.specN, s.logN)
-	if voiced {
-		s.minimumPhase(s.specV, s.logV)
-	}
-	// noise segment, shaped by the noise part of the envelope
-	clear(s.noiseBuf)
-	for i := 0; i < n && i < len(s.noiseBuf); i++ {
-		s.noiseBuf[i] = s.uniform()
-	}
-	s.fft.Coefficients(s.spec, s.noiseBuf)
+	cw0, cw1 := complex(1-w, 0), complex(w, 0)
+	pulseGain := 0.5 * math.Log(span) // a pulse per span samples carries the power of span samples
+	phaseStep := -2 * math.Pi * frac / synthN
+	cwa, cwb := complex(wa, 0), complex(wb, 0)
 	for k := range s.spec {
-		s.spec[k] *= s.specN[k]
-	}
-	if voiced {
-		for k := range s.spec {
-			ph := -2 * math.Pi * float64(k) * frac / synthN
-			s.spec[k] += s.specV[k] * complex(math.Cos(ph), math.Sin(ph))
+		x := s.spec[k] * cexp(cw0*noiseA[k]+cw1*noiseB[k])
+		if voiced {
+			lv := cwa*a.voiced[k] + cwb*b.voiced[k] + complex(pulseGain, phaseStep*float64(k))
+			x += cexp(lv)
 		}
+		s.spec[k] = x
 	}
 	s.fft.Sequence(s.seq, s.spec)
 	acc := s.acc[start:]
@@ -262,8 +271,16 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	}
 }
 
-// minimumPhase fills spec with the minimum-phase spectrum whose log amplitude
-// is logAmp, through the folded real cepstrum.
+// cexp is the complex exponential, inlined for the per-bin loops.
+func cexp(z complex128) complex128 {
+	m := math.Exp(real(z))
+	sin, cos := math.Sincos(imag(z))
+	return complex(m*cos, m*sin)
+}
+
+// minimumPhase fills spec with the complex log spectrum (log amplitude +
+// j·phase) of the minimum-phase filter whose log amplitude is logAmp,
+// through the folded real cepstrum.
 func (s *Synthesizer) minimumPhase(spec []complex128, logAmp []float64) {
 	for k, v := range logAmp {
 		s.spec[k] = complex(v, 0)
@@ -278,10 +295,6 @@ func (s *Synthesizer) minimumPhase(spec []complex128, logAmp []float64) {
 	s.seq[half] *= inv
 	clear(s.seq[half+1:])
 	s.fft.Coefficients(spec, s.seq)
-	for k, v := range spec {
-		m := math.Exp(real(v))
-		spec[k] = complex(m*math.Cos(imag(v)), m*math.Sin(imag(v)))
-	}
 }
 
 // uniform returns white noise of unit variance from a xorshift generator.
