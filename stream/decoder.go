@@ -1,0 +1,504 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/rvq"
+)
+
+// DecoderConfig sets the adaptive jitter buffer's depth range, in 20 ms
+// packets. The buffer starts at StartDepth and then follows the observed
+// arrival jitter between MinDepth and MaxDepth.
+type DecoderConfig struct {
+	MinDepth, StartDepth, MaxDepth int
+}
+
+// DefaultDecoderConfig starts with one packet of prebuffer and adapts
+// between none (a jitter-free link, 30 ms mouth to ear) and four (80 ms).
+var DefaultDecoderConfig = DecoderConfig{MinDepth: 0, StartDepth: 1, MaxDepth: 4}
+
+// MaxDepth bounds DecoderConfig.MaxDepth.
+const MaxDepth = 16
+
+// ErrConfig reports an unusable DecoderConfig.
+var ErrConfig = errors.New("stream: bad decoder configuration")
+
+// Stats describes a Decoder's traffic. Counts are in packets (20 ms slots).
+type Stats struct {
+	Received     int64 // payloads accepted (late ones included, duplicates not)
+	Late         int64 // arrived after their slot had played: dropped
+	Lost         int64 // sequence numbers never received (as RTCP counts them)
+	Duplicates   int64 // dropped copies
+	Invalid      int64 // payloads that could not be parsed
+	Concealed    int64 // slots played by packet loss concealment
+	Recovered    int64 // lost slots rebuilt from the next packet's FEC copy
+	ComfortNoise int64 // slots played as comfort noise (DTX)
+	Stretched    int64 // slots inserted to deepen the buffer
+	Skipped      int64 // slots dropped to shorten it
+	Resets       int64 // restarts after a long gap or a timestamp jump
+	Depth        int   // packets waiting now
+	TargetDepth  int   // the depth the buffer is steering to
+	Jitter       int   // spread of arrival times over the last 2.5 s, samples
+}
+
+// slot states
+const (
+	slotEmpty uint8 = iota
+	slotWaiting
+	slotPlayed
+	slotMissed
+)
+
+type slot struct {
+	pos   int64
+	state uint8
+	kind  payloadKind
+	n     int
+	data  []byte
+}
+
+const (
+	ringSize = 64 // slots the buffer can hold: 1.28 s
+	// jitterWindow is how many arrivals the jitter estimate remembers (2.56 s).
+	jitterWindow = 128
+	// jitterWarmup is how many arrivals are needed before the target follows them.
+	jitterWarmup = 16
+	// compressAfter is how long the buffer must stay a packet too deep
+	// before a quiet packet is dropped; compressForce, before any is.
+	compressAfter = 25
+	compressForce = 150
+)
+
+// Decoder is an adaptive jitter buffer in front of a codec.Decoder. Push
+// accepts packets as they come from the network (late, lost, duplicated,
+// reordered); Pull delivers PCM at the sound card's pace, any number of
+// samples at a time, decoding, concealing or playing comfort noise for
+// each 20 ms slot when its turn comes. Push and Pull may be called from
+// different goroutines; neither blocks for longer than one packet's
+// decoding. It allocates only in its constructor.
+type Decoder struct {
+	mu  sync.Mutex
+	cfg DecoderConfig
+	dec *codec.Decoder
+	fr  framing
+
+	ring    [ringSize]slot
+	started bool
+	decoded bool  // the codec decoder has produced audio since the start
+	next    int64 // slot to play next
+	quiet   int64 // slots before this one are prebuffer fill
+	highest int64 // highest slot received
+	dtx     bool  // the last slot played was comfort noise
+	cnE     uint8
+	cnTilt  float32
+
+	tsU, seqU         unwrapper
+	baseTS            int64
+	firstSeq, highSeq int64
+	pulled            int64 // samples delivered
+	out               [codec.PacketSamples]float32
+	outPos            int
+	offs              [jitterWindow]int64
+	nOffs             int
+	minOff, maxOff    int64
+	target            int
+	excessRun         int
+	peakEnergy        float64
+	fecPk             codec.Packet
+	fecBuf, parseBuf  []byte
+	parsePk           codec.Packet
+	stats             Stats
+}
+
+// NewDecoder makes a stream decoder for codebook cb; a nil cfg means
+// DefaultDecoderConfig.
+func NewDecoder(cb *rvq.Codebook, cfg *DecoderConfig) (*Decoder, error) {
+	c := DefaultDecoderConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.MinDepth < 0 || c.MinDepth > c.StartDepth || c.StartDepth > c.MaxDepth || c.MaxDepth > MaxDepth {
+		return nil, fmt.Errorf("%w: want 0 ≤ MinDepth %d ≤ StartDepth %d ≤ MaxDepth %d ≤ %d",
+			ErrConfig, c.MinDepth, c.StartDepth, c.MaxDepth, MaxDepth)
+	}
+	fr, err := newFraming(cb)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := codec.NewDecoder(cb)
+	if err != nil {
+		return nil, err
+	}
+	d := &Decoder{
+		cfg:      c,
+		dec:      dec,
+		fr:       fr,
+		fecBuf:   make([]byte, 0, fr.maxPayload),
+		parseBuf: make([]byte, 0, fr.maxPayload),
+	}
+	for i := range d.ring {
+		d.ring[i].data = make([]byte, fr.maxPayload)
+	}
+	d.Reset()
+	return d, nil
+}
+
+// Reset empties the buffer and starts a new stream.
+func (d *Decoder) Reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.dec.Reset()
+	d.restart()
+	d.decoded = false
+	d.pulled = 0
+	d.stats = Stats{}
+	d.seqU = newUnwrapper(16)
+}
+
+// restart forgets the buffered packets and the timing.
+func (d *Decoder) restart() {
+	for i := range d.ring {
+		d.ring[i].state = slotEmpty
+	}
+	d.started = false
+	d.dtx = false
+	d.outPos = len(d.out)
+	d.tsU = newUnwrapper(32)
+	d.nOffs = 0
+	d.target = d.cfg.StartDepth
+	d.excessRun = 0
+}
+
+// Delay is the decoder's current playout buffering: how long the earliest
+// packets of the last seconds waited before playing (the start depth
+// before any packet came).
+func (d *Decoder) Delay() Latency {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.started || d.nOffs == 0 {
+		return Latency{Samples: d.target * codec.PacketSamples}
+	}
+	return Latency{Samples: int(max(d.playOffset()-d.minOff, 0))}
+}
+
+// Stats returns the counts so far and the buffer's state.
+func (d *Decoder) Stats() Stats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := d.stats
+	s.Lost = 0
+	if d.seqU.started {
+		s.Lost = max(d.highSeq-d.firstSeq+1-s.Received, 0)
+	}
+	for i := range d.ring {
+		if d.ring[i].state == slotWaiting && d.ring[i].pos >= d.next {
+			s.Depth++
+		}
+	}
+	s.TargetDepth = d.target
+	s.Jitter = int(d.maxOff - d.minOff)
+	return s
+}
+
+// playOffset is L in "slot s starts playing at sample L + s·PacketSamples".
+func (d *Decoder) playOffset() int64 {
+	return d.pulled + int64(len(d.out)-d.outPos) - d.next*codec.PacketSamples
+}
+
+// Push hands the decoder one packet. The payload is copied. It returns an
+// error (wrapping ErrPayloadLength or ErrPayloadVersion) for a payload
+// that cannot be parsed; late and duplicate packets are counted, not errors.
+func (d *Decoder) Push(p Packet) error {
+	kind, err := d.fr.kind(len(p.Payload))
+	if err == nil && kind == kindNoise {
+		_, _, err = parseNoise(p.Payload)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err != nil {
+		d.stats.Invalid++
+		return err
+	}
+	ts := d.tsU.unwrap(p.Timestamp)
+	if !d.started {
+		d.baseTS = ts
+	}
+	pos := floorDiv(ts-d.baseTS+codec.PacketSamples/2, codec.PacketSamples)
+	if !d.started {
+		d.start(pos)
+	} else if pos >= d.next+ringSize || pos < d.next-2*ringSize {
+		// A long gap or a jump of the sender's clock: start over.
+		d.stats.Resets++
+		d.restart()
+		ts = d.tsU.unwrap(p.Timestamp)
+		d.baseTS = ts
+		pos = 0
+		d.start(pos)
+	}
+
+	seq := d.seqU.unwrap(uint32(p.Seq))
+	if d.stats.Received == 0 && d.stats.Late == 0 {
+		d.firstSeq, d.highSeq = seq, seq
+	}
+
+	s := &d.ring[pos&(ringSize-1)]
+	if s.pos == pos && (s.state == slotWaiting || s.state == slotPlayed) {
+		d.stats.Duplicates++
+		return nil
+	}
+	d.firstSeq = min(d.firstSeq, seq)
+	d.highSeq = max(d.highSeq, seq)
+	d.stats.Received++
+	d.observe(pos, kind)
+	if pos < d.next {
+		d.stats.Late++
+		return nil
+	}
+	s.pos, s.state, s.kind = pos, slotWaiting, kind
+	s.n = copy(s.data, p.Payload)
+	d.highest = max(d.highest, pos)
+	return nil
+}
+
+// start places the first packet (slot pos) StartDepth packets ahead of the
+// playout point: the prebuffer.
+func (d *Decoder) start(pos int64) {
+	d.started = true
+	d.target = d.cfg.StartDepth
+	d.next = pos - int64(d.target)
+	d.quiet = pos
+	d.highest = pos
+	d.outPos = len(d.out) // the partly played packet before a restart is dropped
+}
+
+// observe records when slot pos arrived relative to the playout clock and
+// updates the jitter estimate and the target depth.
+func (d *Decoder) observe(pos int64, kind payloadKind) {
+	off := d.pulled - pos*codec.PacketSamples
+	d.offs[d.nOffs%jitterWindow] = off
+	d.nOffs++
+	n := min(d.nOffs, jitterWindow)
+	d.minOff, d.maxOff = math.MaxInt64, math.MinInt64
+	for _, o := range d.offs[:n] {
+		d.minOff = min(d.minOff, o)
+		d.maxOff = max(d.maxOff, o)
+	}
+	if d.nOffs < jitterWarmup {
+		return
+	}
+	spread := d.maxOff - d.minOff
+	t := int((spread + codec.PacketSamples - 1) / codec.PacketSamples)
+	if kind == kindCodecFEC {
+		t = max(t, 1) // FEC needs the next packet in hand
+	}
+	d.target = min(max(t, d.cfg.MinDepth), d.cfg.MaxDepth)
+}
+
+// Pull fills dst with the next len(dst) samples of the stream: decoded
+// speech, concealment, comfort noise, or silence before the first packet.
+func (d *Decoder) Pull(dst []float32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(dst) > 0 {
+		if d.outPos == len(d.out) {
+			if !d.started {
+				clear(dst)
+				d.pulled += int64(len(dst))
+				return
+			}
+			d.produce()
+			d.outPos = 0
+		}
+		k := copy(dst, d.out[d.outPos:])
+		d.outPos += k
+		d.pulled += int64(k)
+		dst = dst[k:]
+	}
+}
+
+// PullInt16 is Pull for 16-bit samples.
+func (d *Decoder) PullInt16(dst []int16) {
+	var buf [codec.PacketSamples]float32
+	for len(dst) > 0 {
+		k := min(len(dst), len(buf))
+		d.Pull(buf[:k])
+		for i, v := range buf[:k] {
+			dst[i] = int16(math.Round(float64(max(-1, min(v, 32767.0/32768))) * 32768))
+		}
+		dst = dst[k:]
+	}
+}
+
+// produce renders the next slot into d.out.
+func (d *Decoder) produce() {
+	out := d.out[:0]
+	for {
+		pos := d.next
+		s := &d.ring[pos&(ringSize-1)]
+		present := s.pos == pos && s.state == slotWaiting
+
+		if pos < d.quiet {
+			// Prebuffer: silence at the start, a fade after a restart.
+			d.next++
+			if d.decoded {
+				d.dec.Conceal(out)
+			} else {
+				clear(d.out[:])
+			}
+			return
+		}
+
+		// Steering: shed a packet when the buffer has been too deep for a
+		// while, preferably a quiet one.
+		excess := d.playOffset() - d.minOff - int64(d.target)*codec.PacketSamples
+		if excess >= codec.PacketSamples && d.nOffs >= jitterWarmup {
+			d.excessRun++
+		} else {
+			d.excessRun = 0
+		}
+		if d.excessRun >= compressAfter && d.highest > pos && (d.excessRun >= compressForce || d.quietSlot(s, present)) {
+			d.excessRun = 0
+			d.stats.Skipped++
+			d.skip(s, present)
+			d.next++
+			continue
+		}
+
+		switch {
+		case present:
+			d.play(s)
+			d.next++
+			return
+		case d.dtx:
+			d.dec.ComfortNoise(out, d.cnE, d.cnTilt)
+			d.stats.ComfortNoise++
+			s.pos, s.state = pos, slotMissed
+			d.next++
+			return
+		}
+		s.pos, s.state = pos, slotMissed
+		if d.recover(pos) {
+			d.next++
+			return
+		}
+		d.dec.Conceal(out)
+		d.stats.Concealed++
+		if d.highest <= pos && d.playOffset()-d.minOff < int64(d.target)*codec.PacketSamples &&
+			d.playOffset()-d.minOff+codec.PacketSamples <= int64(d.cfg.MaxDepth)*codec.PacketSamples {
+			// Nothing later is here: the network is late, not lossy. Wait
+			// one packet longer for this slot.
+			s.state = slotEmpty
+			d.stats.Stretched++
+			return
+		}
+		d.next++
+		return
+	}
+}
+
+// play decodes a waiting slot into d.out.
+func (d *Decoder) play(s *slot) {
+	out := d.out[:0]
+	s.state = slotPlayed
+	b := s.data[:s.n]
+	if s.kind == kindNoise {
+		d.cnE, d.cnTilt, _ = parseNoise(b) // checked in Push
+		d.dtx = true
+		d.dec.ComfortNoise(out, d.cnE, d.cnTilt)
+		d.stats.ComfortNoise++
+		return
+	}
+	if s.kind == kindCodecFEC {
+		b = b[:len(b)-d.fr.fecSize]
+	}
+	d.dtx = false
+	d.decoded = true
+	if _, err := d.dec.Decode(out, b); err != nil {
+		d.stats.Invalid++
+		d.dec.Conceal(out)
+		d.stats.Concealed++
+		return
+	}
+	d.trackEnergy(b)
+}
+
+// recover rebuilds lost slot pos from the FEC section of slot pos+1.
+func (d *Decoder) recover(pos int64) bool {
+	n := &d.ring[(pos+1)&(ringSize-1)]
+	if n.pos != pos+1 || n.state != slotWaiting || n.kind != kindCodecFEC {
+		return false
+	}
+	d.fr.parseFEC(&d.fecPk, n.data[n.n-d.fr.fecSize:n.n])
+	d.fecBuf = codec.AppendPacket(d.fecBuf[:0], &d.fecPk, d.fr.bits)
+	if _, err := d.dec.Decode(d.out[:0], d.fecBuf); err != nil {
+		return false
+	}
+	d.stats.Recovered++
+	return true
+}
+
+// skip drops slot s from the playout, keeping the codec's state in step.
+func (d *Decoder) skip(s *slot, present bool) {
+	if !present {
+		s.pos, s.state = d.next, slotMissed
+		return
+	}
+	s.state = slotPlayed
+	b := s.data[:s.n]
+	switch s.kind {
+	case kindNoise:
+		d.cnE, d.cnTilt, _ = parseNoise(b)
+		d.dtx = true
+		return
+	case kindCodecFEC:
+		b = b[:len(b)-d.fr.fecSize]
+	}
+	if d.dec.Skip(b) == nil {
+		d.dtx = false
+	}
+}
+
+// quietSlot reports whether dropping slot s would go unnoticed: a missing
+// packet in silence, comfort noise, or a packet near silence or 15 dB
+// under recent speech.
+func (d *Decoder) quietSlot(s *slot, present bool) bool {
+	if !present {
+		return d.dtx
+	}
+	if s.kind == kindNoise {
+		return true
+	}
+	b := s.data[:s.n]
+	if s.kind == kindCodecFEC {
+		b = b[:len(b)-d.fr.fecSize]
+	}
+	if codec.ParsePacket(&d.parsePk, b, d.fr.bits, d.fr.stages) != nil {
+		return false
+	}
+	return float64(d.parsePk.Energy) < max(d.peakEnergy-11, quietEnergy)
+}
+
+// quietEnergy is the energy code under which a packet is near silence
+// (about −85 dB).
+const quietEnergy = 10
+
+// trackEnergy follows the loudness of recent speech (in energy codes, about
+// 1.4 dB each) with a slowly falling peak.
+func (d *Decoder) trackEnergy(b []byte) {
+	if codec.ParsePacket(&d.parsePk, b, d.fr.bits, d.fr.stages) != nil {
+		return
+	}
+	d.peakEnergy = max(d.peakEnergy-0.05, float64(d.parsePk.Energy))
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}

@@ -1,0 +1,36 @@
+package stream
+
+// unwrapper extends a wrapping counter (a 16-bit RTP sequence number, a
+// 32-bit timestamp) to an int64 that keeps counting: each value is taken to
+// be the one nearest to the highest seen so far, so packets up to half the
+// counter's range early or late land on the right side of a wrap. The first
+// value is returned as is.
+type unwrapper struct {
+	bits    uint
+	highest int64
+	started bool
+}
+
+func newUnwrapper(bits uint) unwrapper { return unwrapper{bits: bits} }
+
+// unwrap returns v extended to 64 bits.
+func (u *unwrapper) unwrap(v uint32) int64 {
+	if !u.started {
+		u.started = true
+		u.highest = int64(v)
+		return u.highest
+	}
+	mod := int64(1) << u.bits
+	diff := (int64(v) - u.highest) & (mod - 1) // forward distance in [0, mod)
+	if diff >= mod/2 {
+		diff -= mod
+	}
+	r := u.highest + diff
+	if r > u.highest {
+		u.highest = r
+	}
+	return r
+}
+
+// reset forgets the history: the next value starts afresh.
+func (u *unwrapper) reset() { u.started = false }
