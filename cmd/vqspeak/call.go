@@ -1,0 +1,409 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/stream"
+	"github.com/vqspeak/vqspeak/vqrtp"
+)
+
+// "vqspeak send" and "vqspeak receive": a one-way call over UDP/RTP, the
+// library's VoIP path end to end (stream encoder → vqrtp → UDP → vqrtp →
+// jitter buffer and concealment → WAV).
+
+func init() {
+	register(&command{
+		name: "send",
+		args: "[-to HOST:PORT] [-stages N] [-ptime MS] [-fec] [-dtx] [-pt N] [-codebook FILE] IN.wav",
+		summary: "Stream a WAV or FLAC file over UDP as RTP (VQSPEAK/16000), paced in real time.\n" +
+			"The SDP lines that describe the stream are printed first.",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("to", "127.0.0.1:5004", "destination `HOST:PORT`")
+			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s)")
+			fs.Int("ptime", 20, "audio per RTP packet in `ms`: a multiple of 20 up to 240")
+			fs.Bool("fec", false, "add a low-rate copy of the previous packet to each one (+1600 b/s), to rebuild single losses")
+			fs.Bool("dtx", false, "stop sending in silence; send a comfort-noise update every 320 ms instead")
+			fs.Int("pt", 96, "RTP payload type (dynamic: 96 to 127)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+		},
+		run: runSend,
+	})
+	register(&command{
+		name: "receive",
+		args: "[-listen HOST:PORT] [-o OUT.wav] [-duration D] [-idle D] [-depth N] [-codebook FILE]",
+		summary: "Receive a VQSPEAK RTP stream over UDP, play it out through the adaptive jitter buffer\n" +
+			"with loss concealment, and write the audio to a WAV file. Statistics go to stderr once a second.",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("listen", "127.0.0.1:5004", "UDP `HOST:PORT` to listen on (port 0 picks a free one)")
+			fs.String("o", "", "write the received audio to this WAV `FILE` (\"-\" = stdout; default: statistics only)")
+			fs.Duration("duration", 0, "stop after this long (0: until the sender goes idle or Ctrl-C)")
+			fs.Duration("idle", 2*time.Second, "stop when no packet has come for this long after the first (0: never)")
+			fs.Int("depth", 0, "keep at least `N` packets (N × 20 ms) in the jitter buffer, for links (or machines) with bursty delay;\n0 adapts from none to 4")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+		},
+		run: runReceive,
+	})
+}
+
+func callDuration(fs *flag.FlagSet, name string) time.Duration {
+	return fs.Lookup(name).Value.(flag.Getter).Get().(time.Duration)
+}
+
+func runSend(e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) != 1 {
+		return usagef("want one input file, got %d arguments", len(args))
+	}
+	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	if err != nil {
+		return err
+	}
+	stages := intFlag(fs, "stages")
+	if stages < 1 || stages > cb.NumStages() {
+		return usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
+	}
+	ptime := intFlag(fs, "ptime")
+	if ptime < 20 || ptime > 20*vqrtp.MaxFrames || ptime%20 != 0 {
+		return usagef("-ptime %d: want a multiple of 20 from 20 to %d", ptime, 20*vqrtp.MaxFrames)
+	}
+	pt := intFlag(fs, "pt")
+	if pt < 0 || pt > 127 {
+		return usagef("-pt %d: an RTP payload type is 0 to 127", pt)
+	}
+	to := stringFlag(fs, "to")
+	_, x, err := readSpeech(e, args[0])
+	if err != nil {
+		return err
+	}
+	conn, err := net.Dial("udp", to)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	cfg := stream.EncoderConfig{
+		Stages:    stages,
+		FEC:       boolFlag(fs, "fec"),
+		DTX:       boolFlag(fs, "dtx"),
+		Timestamp: rand.Uint32(), // RFC 3550: random start
+	}
+	enc, err := stream.NewEncoder(cb, &cfg)
+	if err != nil {
+		return err
+	}
+	pz, err := vqrtp.NewPacketizer(uint8(pt), rand.Uint32(), ptime/20)
+	if err != nil {
+		return err
+	}
+	pz.Timestamp = cfg.Timestamp
+	params := vqrtp.Params{Stages: stages, Codebook: cb.Fingerprint(), PTime: time.Duration(ptime) * time.Millisecond,
+		FEC: cfg.FEC, DTX: cfg.DTX}
+	fmt.Fprintf(e.stderr, "sending %s (%.2f s) to %s as\n  m=audio %s RTP/AVP %d\n  %s\n  a=fmtp:%d %s\n",
+		args[0], float64(len(x))/codec.SampleRate, to, portOf(to), pt, vqrtp.Rtpmap(uint8(pt)), pt, params.Fmtp())
+
+	var packets, bytes, refused int64
+	wire := make([]byte, 0, pz.MaxPacketSize())
+	write := func(b []byte) error {
+		if len(b) == 0 {
+			return nil
+		}
+		_, err := conn.Write(b)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			refused++ // nobody listening yet: UDP goes on regardless
+			err = nil
+		}
+		packets++
+		bytes += int64(len(b))
+		return err
+	}
+	emit := func(p stream.Packet) error {
+		var err error
+		if wire, err = pz.AppendFrameAt(wire[:0], p.Timestamp, p.Payload); err != nil {
+			return err
+		}
+		return write(wire)
+	}
+
+	// Pace the input at real time: packet k's samples are pushed k·20 ms
+	// after the start, so packets leave as a live encoder would send them.
+	start := time.Now()
+	tick := time.NewTicker(codec.PacketDuration / 2)
+	defer tick.Stop()
+	pushed := 0
+	interrupted := false
+	for pushed < len(x) && !interrupted {
+		due := min(len(x), int(time.Since(start)/codec.PacketDuration+1)*codec.PacketSamples)
+		if due > pushed {
+			if err := enc.Push(x[pushed:due], emit); err != nil {
+				return err
+			}
+			pushed = due
+			continue
+		}
+		select {
+		case <-e.ctx.Done():
+			interrupted = true
+		case <-tick.C:
+		}
+	}
+	if err := enc.Flush(emit); err != nil {
+		return err
+	}
+	if err := write(pz.Flush(wire[:0])); err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	st := enc.Stats()
+	fmt.Fprintf(e.stderr, "sent %d RTP packets (%d frames, %d comfort noise) in %.2f s: %d bytes, %.0f b/s with RTP headers\n",
+		packets, st.Packets, st.ComfortNoise, elapsed.Seconds(), bytes, float64(8*bytes)/max(elapsed.Seconds(), 0.02))
+	if refused > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d packets were refused: is a receiver listening on %s?\n", refused, to)
+	}
+	if interrupted {
+		return errors.New("interrupted")
+	}
+	return nil
+}
+
+// portOf is the port of a HOST:PORT address, for the SDP m= line.
+func portOf(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		return port
+	}
+	return "0"
+}
+
+// callReceiver is the state of one "vqspeak receive".
+type callReceiver struct {
+	dec      *stream.Decoder
+	lead     int64        // samples of prebuffer silence not to write
+	arrivals atomic.Int64 // RTP packets accepted
+	last     atomic.Int64 // time of the last one, UnixNano
+	badRTP   atomic.Int64 // datagrams that are not RTP or not our payload
+	foreign  atomic.Int64 // packets of another SSRC
+}
+
+// listen reads datagrams until pc is closed and pushes their frames into
+// the jitter buffer. It sticks to one SSRC, and moves to a new one only
+// after the current one has been silent for a second (a restarted sender).
+func (r *callReceiver) listen(pc net.PacketConn) {
+	buf := make([]byte, 2048)
+	var pkt rtp.Packet
+	frames := make([]vqrtp.Frame, 0, vqrtp.MaxFrames)
+	var ssrc uint32
+	for {
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if err := pkt.Unmarshal(buf[:n]); err != nil || pkt.Version != 2 {
+			r.badRTP.Add(1)
+			continue
+		}
+		frames, err = vqrtp.Unpack(frames[:0], &pkt)
+		if err != nil {
+			r.badRTP.Add(1)
+			continue
+		}
+		now := time.Now().UnixNano()
+		if r.arrivals.Load() == 0 {
+			ssrc = pkt.SSRC
+		} else if pkt.SSRC != ssrc {
+			if time.Duration(now-r.last.Load()) < time.Second {
+				r.foreign.Add(1)
+				continue
+			}
+			ssrc = pkt.SSRC
+			r.dec.Reset()
+		}
+		for i, f := range frames {
+			if len(f.Data) == 0 {
+				continue // a DTX slot: nothing sent, nothing lost
+			}
+			// The jitter buffer counts losses by sequence number per frame:
+			// number the frames of a packet consecutively (this wraps
+			// consistently with the packet's own number).
+			seq := pkt.SequenceNumber*uint16(len(frames)) + uint16(i)
+			r.dec.Push(stream.Packet{Seq: seq, Timestamp: f.Timestamp, Payload: f.Data}) // bad payloads are counted in Stats
+		}
+		r.last.Store(now)
+		r.arrivals.Add(1)
+	}
+}
+
+func runReceive(e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) != 0 {
+		return usagef("receive takes no arguments, got %d", len(args))
+	}
+	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	if err != nil {
+		return err
+	}
+	duration, idle := callDuration(fs, "duration"), callDuration(fs, "idle")
+	if duration < 0 || idle < 0 {
+		return usagef("-duration and -idle cannot be negative")
+	}
+	cfg := stream.DefaultDecoderConfig
+	if n := intFlag(fs, "depth"); n != 0 {
+		if n < 0 || n > stream.MaxDepth {
+			return usagef("-depth %d: want 0 to %d packets", n, stream.MaxDepth)
+		}
+		cfg = stream.DecoderConfig{MinDepth: n, StartDepth: n, MaxDepth: min(stream.MaxDepth, n+4)}
+	}
+	dec, err := stream.NewDecoder(cb, &cfg)
+	if err != nil {
+		return err
+	}
+	pc, err := net.ListenPacket("udp", stringFlag(fs, "listen"))
+	if err != nil {
+		return err
+	}
+	defer pc.Close()
+	fmt.Fprintf(e.stderr, "listening on %s\n", pc.LocalAddr())
+	// The first StartDepth slots played are the prebuffer, silence before
+	// the first packet: they are not written.
+	r := &callReceiver{dec: dec, lead: int64(cfg.StartDepth) * codec.PacketSamples}
+	go r.listen(pc)
+
+	out := stringFlag(fs, "o")
+	if out == "" {
+		_, err := r.play(e, nil, duration, idle)
+		return err
+	}
+	var samples int64
+	err = writeOutput(e, out, func(w io.Writer) error {
+		ww, err := audiofile.NewWAVWriter(w, codec.SampleRate)
+		if err != nil {
+			return err
+		}
+		if samples, err = r.play(e, ww, duration, idle); err != nil {
+			return err
+		}
+		return ww.Close()
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %.2f s to %s\n", float64(samples)/codec.SampleRate, out)
+	return nil
+}
+
+// play pulls the jitter buffer at real time from the first packet on and
+// writes the audio to ww (if not nil) until a stop condition, then trims
+// what was played after the last packet ran out. It returns the samples
+// written.
+func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time.Duration) (int64, error) {
+	begin := time.Now()
+	// Pull little and often, as a sound card does: the jitter buffer
+	// measures arrival times against this clock.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	pcm := make([]float32, codec.SampleRate/10)
+	// tail holds the newest samples unwritten, so that the concealment
+	// played after the sender stopped can be cut off at the end.
+	keep := int(max(idle, 2*time.Second)+time.Second) * codec.SampleRate / int(time.Second)
+	tail := make([]float32, 0, 2*keep)
+	var written, pulled int64 // samples written to ww (tail included), pulled
+	endMark := int64(-1)      // written when the buffer ran dry after the last arrival
+	var markStats stream.Stats
+	var seen int64
+	var playStart time.Time
+	nextReport := begin.Add(time.Second)
+	for stop := false; !stop; {
+		select {
+		case <-e.ctx.Done():
+			stop = true
+		case <-tick.C:
+		}
+		now := time.Now()
+		if duration > 0 && now.Sub(begin) >= duration {
+			stop = true
+		}
+		if playStart.IsZero() {
+			if r.arrivals.Load() == 0 {
+				continue
+			}
+			playStart = now
+		}
+		due := int64(now.Sub(playStart)) * codec.SampleRate / int64(time.Second)
+		for pulled < due {
+			if a := r.arrivals.Load(); a != seen {
+				seen, endMark = a, -1
+			}
+			chunk := pcm[:min(due-pulled, int64(len(pcm)))]
+			r.dec.Pull(chunk)
+			from := pulled
+			pulled += int64(len(chunk))
+			if from < r.lead {
+				chunk = chunk[min(r.lead-from, int64(len(chunk))):]
+			}
+			written += int64(len(chunk))
+			if ww != nil {
+				tail = append(tail, chunk...)
+				if len(tail) >= 2*keep {
+					if err := ww.WriteSamples(tail[:keep]); err != nil {
+						return written, err
+					}
+					tail = tail[:copy(tail, tail[keep:])]
+				}
+			}
+			if endMark < 0 {
+				if markStats = r.dec.Stats(); markStats.Depth == 0 {
+					// The last slot is playing: it ends at the next slot
+					// boundary (every slot is PacketSamples long).
+					rest := (codec.PacketSamples - pulled%codec.PacketSamples) % codec.PacketSamples
+					endMark = written + rest
+				}
+			}
+		}
+		if idle > 0 && now.Sub(time.Unix(0, r.last.Load())) >= idle {
+			stop = true
+		}
+		if now.After(nextReport) && !stop {
+			nextReport = nextReport.Add(time.Second)
+			r.report(e.stderr, now.Sub(playStart), r.dec.Stats(), false)
+		}
+	}
+	// What played after the sender stopped (concealment fading out) is cut:
+	// the final statistics are those of the moment the buffer ran dry.
+	final := r.dec.Stats()
+	if endMark >= 0 && r.arrivals.Load() == seen {
+		cut := max(0, min(int64(len(tail)), written-endMark))
+		tail = tail[:int64(len(tail))-cut]
+		written -= cut
+		final = markStats
+	}
+	r.report(e.stderr, 0, final, true)
+	if ww == nil {
+		return 0, nil
+	}
+	return written, ww.WriteSamples(tail)
+}
+
+// report prints one line of statistics.
+func (r *callReceiver) report(w io.Writer, t time.Duration, st stream.Stats, final bool) {
+	label := fmt.Sprintf("%6.1f s", t.Seconds())
+	if final {
+		label = "total"
+	}
+	fmt.Fprintf(w, "%s: received %d, lost %d, late %d, concealed %d, recovered %d, comfort noise %d, invalid %d, "+
+		"stretched %d, skipped %d, jitter %.1f ms, buffer %d (target %d)\n",
+		label, st.Received, max(st.Lost, 0), st.Late, st.Concealed, st.Recovered, st.ComfortNoise,
+		st.Invalid+r.badRTP.Load(), st.Stretched, st.Skipped, float64(st.Jitter)*1000/codec.SampleRate, st.Depth, st.TargetDepth)
+	if n := r.foreign.Load(); final && n > 0 {
+		fmt.Fprintf(w, "ignored %d packets from a second sender\n", n)
+	}
+}

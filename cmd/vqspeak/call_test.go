@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
+)
+
+// callBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type callBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (c *callBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.Write(p)
+}
+
+func (c *callBuffer) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.String()
+}
+
+// callProxy forwards UDP datagrams to dst, dropping the fraction loss of
+// them and holding back the fraction reorder until the next one has gone.
+type callProxy struct {
+	pc                           net.PacketConn
+	forwarded, dropped, reorders int
+}
+
+func newCallProxy(t *testing.T, dst string, loss, reorder float64, seed uint64) *callProxy {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := net.Dial("udp", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &callProxy{pc: pc}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	go func() {
+		defer out.Close()
+		buf := make([]byte, 2048)
+		var held []byte
+		for {
+			n, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			drop, hold := rng.Float64() < loss, rng.Float64() < reorder
+			switch {
+			case drop:
+				p.dropped++
+			case hold && held == nil:
+				held = append([]byte(nil), buf[:n]...)
+				p.reorders++
+			default:
+				out.Write(buf[:n])
+				p.forwarded++
+				if held != nil {
+					out.Write(held)
+					held = nil
+					p.forwarded++
+				}
+			}
+		}
+	}()
+	return p
+}
+
+var callTotal = regexp.MustCompile(`total: received (\d+), lost (\d+), late (\d+), concealed (\d+)`)
+
+// TestSendReceiveLoopback runs a one-way call in-process, through a proxy
+// that loses 10 % of the packets and reorders some: the receiver must keep
+// time, conceal each loss and deliver intelligible speech.
+func TestSendReceiveLoopback(t *testing.T) {
+	dir := t.TempDir()
+	a, err := audiofile.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := a.Samples[:3*codec.SampleRate] // 3 s, sent in real time
+	in := filepath.Join(dir, "in.wav")
+	out := filepath.Join(dir, "out.wav")
+	var wav bytes.Buffer
+	if err := audiofile.WriteWAV(&wav, x, codec.SampleRate); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in, wav.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var recvErr callBuffer
+	recvDone := make(chan int, 1)
+	go func() {
+		// A deep buffer: this machine's scheduling, not the proxy, is the
+		// worst jitter a test sees.
+		recvDone <- run(ctx, []string{"receive", "-listen", "127.0.0.1:0", "-o", out, "-idle", "700ms", "-depth", "6"},
+			strings.NewReader(""), &bytes.Buffer{}, &recvErr)
+	}()
+	var addr string
+	for deadline := time.Now().Add(5 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := regexp.MustCompile(`listening on (\S+)`).FindStringSubmatch(recvErr.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("receiver did not start: %s", recvErr.String())
+	}
+	proxy := newCallProxy(t, addr, 0.10, 0.05, 7)
+	defer proxy.pc.Close()
+
+	var sendErr bytes.Buffer
+	code := run(ctx, []string{"send", "-to", proxy.pc.LocalAddr().String(), in}, strings.NewReader(""), &bytes.Buffer{}, &sendErr)
+	if code != 0 {
+		t.Fatalf("send: exit %d: %s", code, sendErr.String())
+	}
+	if code := <-recvDone; code != 0 {
+		t.Fatalf("receive: exit %d: %s", code, recvErr.String())
+	}
+	t.Logf("send:\n%s", sendErr.String())
+	t.Logf("receive:\n%s", recvErr.String())
+	if !strings.Contains(sendErr.String(), "a=rtpmap:96 VQSPEAK/16000") {
+		t.Errorf("send did not print the SDP: %s", sendErr.String())
+	}
+
+	m := callTotal.FindStringSubmatch(recvErr.String())
+	if m == nil {
+		t.Fatalf("no final statistics in %s", recvErr.String())
+	}
+	num := func(i int) int { n, _ := strconv.Atoi(m[i]); return n }
+	received, lost, late, concealed := num(1), num(2), num(3), num(4)
+	sent := proxy.forwarded + proxy.dropped
+	t.Logf("proxy: %d packets, %d dropped, %d reordered; receiver: %d received, %d lost, %d late, %d concealed",
+		sent, proxy.dropped, proxy.reorders, received, lost, late, concealed)
+	if proxy.dropped < sent/20 {
+		t.Fatalf("the proxy dropped only %d of %d packets", proxy.dropped, sent)
+	}
+	if received != proxy.forwarded {
+		t.Errorf("received %d packets, the proxy forwarded %d", received, proxy.forwarded)
+	}
+	// A drop at the very end is not seen as a loss (nothing follows it).
+	if lost > proxy.dropped || lost < proxy.dropped-2 {
+		t.Errorf("receiver counts %d lost, the proxy dropped %d", lost, proxy.dropped)
+	}
+	if concealed < lost || concealed > lost+late+3 {
+		t.Errorf("%d packets concealed for %d lost and %d late", concealed, lost, late)
+	}
+
+	b, err := audiofile.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := b.Samples
+	if d := time.Duration(len(y)-len(x)) * time.Second / codec.SampleRate; d < -100*time.Millisecond || d > 100*time.Millisecond {
+		t.Errorf("output %d samples for %d in: %v off", len(y), len(x), d)
+	}
+	lag := bench.Align(x, y, codec.SampleRate/2)
+	r, d := bench.Compensate(x, y, lag)
+	global, err := bench.STOI(r, d, codec.SampleRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The jitter buffer may drop or insert a 20 ms slot to steer its depth
+	// (this loaded machine's scheduling makes it do so now and then), which
+	// shifts everything after it by a whole slot: a single alignment then
+	// understates the intelligibility. Score each second at the best of the
+	// whole-slot shifts around the global alignment as well.
+	local := callSegmentSTOI(t, x, y, lag)
+	t.Logf("output %.3f s for %.3f s in, lag %d samples, STOI %.3f (one alignment), %.3f (per second, slot shifts allowed)",
+		float64(len(y))/codec.SampleRate, float64(len(x))/codec.SampleRate, lag, global, local)
+	if local < 0.6 {
+		t.Errorf("STOI %.3f after the lossy call, want > 0.6", local)
+	}
+}
+
+// callSegmentSTOI is the mean over the seconds of x of the STOI of each
+// against y shifted by lag plus the best of −4..4 whole 20 ms slots.
+func callSegmentSTOI(t *testing.T, x, y []float32, lag int) float64 {
+	const seg = codec.SampleRate
+	var sum float64
+	var n int
+	for a := 0; a+seg <= len(x); a += seg {
+		best := -1.0
+		for k := -4; k <= 4; k++ {
+			off := a + lag + k*codec.PacketSamples
+			if off < 0 || off+seg > len(y) {
+				continue
+			}
+			s, err := bench.STOI(x[a:a+seg], y[off:off+seg], codec.SampleRate)
+			if err != nil {
+				t.Fatalf("second %d: %v", a/seg, err)
+			}
+			best = max(best, s)
+		}
+		sum += best
+		n++
+	}
+	return sum / float64(n)
+}
+
+func TestCallUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"send"}, exitUsage, "usage: vqspeak send"},
+		{[]string{"send", "-ptime", "30", clip}, exitUsage, "-ptime 30"},
+		{[]string{"send", "-ptime", "260", clip}, exitUsage, "-ptime 260"},
+		{[]string{"send", "-stages", "0", clip}, exitUsage, "-stages 0"},
+		{[]string{"send", "-pt", "200", clip}, exitUsage, "-pt 200"},
+		{[]string{"send", "-to", "127.0.0.1:9", "no-such-file.wav"}, exitFailure, "no such file"},
+		{[]string{"send", "-to", "not an address", clip}, exitFailure, "address"},
+		{[]string{"receive", "extra"}, exitUsage, "no arguments"},
+		{[]string{"receive", "-depth", "99"}, exitUsage, "-depth 99"},
+		{[]string{"receive", "-listen", "256.0.0.1:1"}, exitFailure, "256.0.0.1"},
+	} {
+		code, _, stderr := vqspeak(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.contains) {
+			t.Errorf("vqspeak %v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.contains)
+		}
+	}
+	// -duration stops a receiver that hears nothing.
+	start := time.Now()
+	code, _, stderr := vqspeak(t, "receive", "-listen", "127.0.0.1:0", "-duration", "100ms")
+	if code != 0 || !strings.Contains(stderr, "total: received 0") || time.Since(start) > 5*time.Second {
+		t.Errorf("receive -duration 100ms: exit %d after %v: %s", code, time.Since(start), stderr)
+	}
+}

@@ -1,0 +1,136 @@
+package vqrtp
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrParams reports an a=fmtp value that cannot be used.
+var ErrParams = errors.New("vqrtp: bad format parameters")
+
+// Params are the format parameters of a VQSPEAK session (the a=fmtp line).
+type Params struct {
+	// Stages is the highest RVQ stage count the sender uses (1 to 6); 0
+	// means unspecified.
+	Stages int
+	// Codebook is the fingerprint of the codebook (rvq.Codebook.Fingerprint);
+	// the zero value means unspecified.
+	Codebook [8]byte
+	// PTime is the audio per packet, a multiple of 20 ms; 0 means 20 ms.
+	PTime time.Duration
+	// MaxPTime is the most audio the receiver accepts per packet; 0 means
+	// unspecified (the format allows 240 ms).
+	MaxPTime time.Duration
+	// FEC says frames may carry FEC sections; DTX that the sender pauses
+	// in silence and sends comfort noise.
+	FEC, DTX bool
+}
+
+// Rtpmap is the a=rtpmap attribute for payload type pt.
+func Rtpmap(pt uint8) string {
+	return fmt.Sprintf("a=rtpmap:%d %s/%d", pt, EncodingName, ClockRate)
+}
+
+// FramesPerPacket is PTime in frames (1 when PTime is 0).
+func (p Params) FramesPerPacket() int {
+	if p.PTime <= 0 {
+		return 1
+	}
+	return int(p.PTime / (FrameTicks * time.Second / ClockRate))
+}
+
+// Fmtp is the a=fmtp value: "stages=4; codebook=5f0c2a9e11d3b7c4; ptime=20",
+// with only the parameters that are set.
+func (p Params) Fmtp() string {
+	var b strings.Builder
+	add := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(k + "=" + v)
+	}
+	if p.Stages > 0 {
+		add("stages", strconv.Itoa(p.Stages))
+	}
+	if p.Codebook != [8]byte{} {
+		add("codebook", hex.EncodeToString(p.Codebook[:]))
+	}
+	if p.PTime > 0 {
+		add("ptime", strconv.FormatInt(p.PTime.Milliseconds(), 10))
+	}
+	if p.MaxPTime > 0 {
+		add("maxptime", strconv.FormatInt(p.MaxPTime.Milliseconds(), 10))
+	}
+	if p.FEC {
+		add("fec", "1")
+	}
+	if p.DTX {
+		add("dtx", "1")
+	}
+	return b.String()
+}
+
+// ParseFmtp parses an a=fmtp value (without "a=fmtp:<pt> "). Unknown
+// parameters are ignored, as RFC 4855 asks; known ones with bad values are
+// errors wrapping ErrParams.
+func ParseFmtp(s string) (Params, error) {
+	var p Params
+	for field := range strings.SplitSeq(s, ";") {
+		field = strings.TrimSpace(field)
+		if field == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(field, "=")
+		if !ok {
+			return Params{}, fmt.Errorf("%w: %q is not key=value", ErrParams, field)
+		}
+		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+		var err error
+		switch k {
+		case "stages":
+			p.Stages, err = strconv.Atoi(v)
+			if err == nil && (p.Stages < 1 || p.Stages > 6) {
+				err = errors.New("want 1 to 6")
+			}
+		case "codebook":
+			var b []byte
+			b, err = hex.DecodeString(v)
+			if err == nil && len(b) != len(p.Codebook) {
+				err = errors.New("want 16 hex digits")
+			}
+			copy(p.Codebook[:], b)
+		case "ptime", "maxptime":
+			var ms int
+			ms, err = strconv.Atoi(v)
+			switch {
+			case err != nil:
+			case ms < 20 || ms > 20*MaxFrames || ms%20 != 0:
+				err = fmt.Errorf("want a multiple of 20 from 20 to %d", 20*MaxFrames)
+			case k == "ptime":
+				p.PTime = time.Duration(ms) * time.Millisecond
+			default:
+				p.MaxPTime = time.Duration(ms) * time.Millisecond
+			}
+		case "fec", "dtx":
+			if v != "0" && v != "1" {
+				err = errors.New("want 0 or 1")
+			}
+			if k == "fec" {
+				p.FEC = v == "1"
+			} else {
+				p.DTX = v == "1"
+			}
+		}
+		if err != nil {
+			return Params{}, fmt.Errorf("%w: %s=%s: %v", ErrParams, k, v, err)
+		}
+	}
+	if p.MaxPTime > 0 && p.PTime > p.MaxPTime {
+		return Params{}, fmt.Errorf("%w: ptime %v above maxptime %v", ErrParams, p.PTime, p.MaxPTime)
+	}
+	return p, nil
+}
