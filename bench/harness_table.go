@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteTable prints res as Markdown tables: the mean quality of every row,
+// the worst file of each row, and the timing of the vqspeak rows.
+func WriteTable(w io.Writer, res *Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d files, %.1f min of speech at %d Hz; algorithmic latency %.0f ms; codebook %.12s; %s %s, GOMAXPROCS %d\n\n",
+		len(res.Files), res.AudioSeconds/60, res.SampleRate, res.LatencyMS, res.Codebook, res.GoVersion, res.GOARCH, res.GOMAXPROCS)
+	hasQuality := false
+	for _, r := range res.Rows {
+		if len(r.PerFile) > 0 {
+			hasQuality = true
+		}
+	}
+	if hasQuality {
+		b.WriteString("| codec | setting | b/s | STOI | ESTOI | MCD dB | LSD dB | F0 RMSE cents | F0 RMSE Hz | voicing err |\n")
+		b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, r := range res.Rows {
+			if len(r.PerFile) == 0 {
+				continue
+			}
+			q := r.Quality
+			fmt.Fprintf(&b, "| %s | %s | %s | %.3f | %.3f | %.2f | %.2f | %s | %s | %.3f |\n",
+				r.Codec, r.Setting, bitrate(r), q.STOI.Mean, q.ESTOI.Mean, q.MCD.Mean, q.LSD.Mean,
+				orDash(q.F0RMSECents, "%.0f"), orDash(q.F0RMSEHz, "%.1f"), q.VoicingError.Mean)
+		}
+		b.WriteString("\nWorst file per metric:\n\n")
+		b.WriteString("| codec | setting | STOI | MCD dB | F0 RMSE cents | voicing err |\n")
+		b.WriteString("|---|---|---|---|---|---|\n")
+		for _, r := range res.Rows {
+			if len(r.PerFile) == 0 {
+				continue
+			}
+			q := r.Quality
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.Codec, r.Setting,
+				worst(q.STOI, "%.3f"), worst(q.MCD, "%.2f"), worst(q.F0RMSECents, "%.0f"), worst(q.VoicingError, "%.3f"))
+		}
+	}
+	hasTiming := false
+	for _, r := range res.Rows {
+		if r.Timing != nil {
+			hasTiming = true
+		}
+	}
+	if hasTiming {
+		if hasQuality {
+			b.WriteString("\n")
+		}
+		b.WriteString("Speed per 20 ms packet on one core (µs):\n\n")
+		b.WriteString("| stages | packets | encode p50 | p99 | max | decode p50 | p99 | max | real-time factor | allocs/packet | streams/core |\n")
+		b.WriteString("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, r := range res.Rows {
+			t := r.Timing
+			if t == nil {
+				continue
+			}
+			fmt.Fprintf(&b, "| %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.4f | %g | %.1f |\n",
+				r.Stages, t.Packets, t.Encode.P50, t.Encode.P99, t.Encode.Max,
+				t.Decode.P50, t.Decode.P99, t.Decode.Max, t.RealTimeFactor, t.AllocsPerPacket(), t.Streams)
+		}
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(&b, "\nnote: %s", n)
+	}
+	if len(res.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func bitrate(r Row) string {
+	if r.BitrateBPS == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f", r.BitrateBPS)
+}
+
+func orDash(s Stat, format string) string {
+	if s.Files == 0 {
+		return "—"
+	}
+	return fmt.Sprintf(format, s.Mean)
+}
+
+func worst(s Stat, format string) string {
+	if s.Files == 0 {
+		return "—"
+	}
+	return fmt.Sprintf(format+" (%s)", s.Worst, BaseName(s.WorstFile))
+}

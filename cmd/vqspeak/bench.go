@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/codec"
+)
+
+func init() {
+	register(&command{
+		name: "bench",
+		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-check] [FILES_OR_DIRS...]",
+		summary: "Measure quality (STOI, ESTOI, MCD, LSD, F0, voicing), bitrate, latency and speed of\n" +
+			"vqspeak at each stage count, its unquantised ceiling, and Opus, Codec 2 and Speex\n" +
+			"when their tools are installed. Input defaults to testdata/audio.",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("stages", "1,2,3,4", "comma-separated stage `LIST` to measure")
+			fs.String("json", "", "also write every number as JSON to `FILE` (\"-\" = stdout, replacing the table)")
+			fs.String("plot", "", "write PNG plots into `DIR`")
+			fs.Bool("peers", true, "also measure Opus, Codec 2 and Speex (skipped when their tools are missing)")
+			fs.Bool("check", false, "fail (exit 1) if a packet allocates or the latency exceeds 30 ms (for CI)")
+			fs.Bool("quality", true, "measure quality (false: bitrate, latency and speed only)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("example", "", "`FILE` whose spectrograms -plot draws (default: the first of at least 3 s)")
+		},
+		run: runBench,
+	})
+}
+
+// maxCheckLatency is the latency budget -check enforces.
+const maxCheckLatency = 30 * time.Millisecond
+
+func runBench(e *env, fs *flag.FlagSet, args []string) error {
+	stages, err := parseStages(stringFlag(fs, "stages"))
+	if err != nil {
+		return err
+	}
+	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		args = []string{"testdata/audio"}
+	}
+	files, err := speechFiles(args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
+	}
+	tty := isTerminal(e.stderr)
+	start := time.Now()
+	clips := make([]bench.Clip, len(files))
+	example := -1
+	exampleFile := stringFlag(fs, "example")
+	for i, f := range files {
+		if clips[i], err = bench.LoadClip(f); err != nil {
+			return err
+		}
+		n := len(clips[i].Samples)
+		if example < 0 && (f == exampleFile || exampleFile == "" && n >= 3*codec.SampleRate) {
+			example = i
+		}
+		if tty {
+			progress(e.stderr, "reading", i+1, len(files), start)
+		}
+	}
+	if exampleFile != "" && example < 0 {
+		return usagef("-example %s is not among the inputs", exampleFile)
+	}
+	if example < 0 {
+		example = 0
+	}
+	cfg := bench.Config{
+		Stages:    stages,
+		Codebook:  cb,
+		NoQuality: !boolFlag(fs, "quality"),
+		Example:   example,
+	}
+	if boolFlag(fs, "peers") && !cfg.NoQuality {
+		var notes []string
+		cfg.Peers, notes = bench.Available(bench.DefaultPeers())
+		for _, n := range notes {
+			fmt.Fprintf(e.stderr, "vqspeak bench: %s\n", n)
+		}
+	}
+	if tty {
+		phase, phaseStart := "reading", start
+		cfg.Progress = func(p string, done, total int) {
+			if p != phase {
+				fmt.Fprintln(e.stderr)
+				phase, phaseStart = p, time.Now()
+			}
+			progress(e.stderr, p, done, total, phaseStart)
+		}
+	}
+	res, err := bench.Run(e.ctx, clips, cfg)
+	if tty {
+		fmt.Fprintln(e.stderr)
+	}
+	if err != nil {
+		return err
+	}
+	jsonPath := stringFlag(fs, "json")
+	if jsonPath != "-" {
+		if err := bench.WriteTable(e.stdout, res); err != nil {
+			return err
+		}
+	}
+	if jsonPath != "" {
+		err := writeOutput(e, jsonPath, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if dir := stringFlag(fs, "plot"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		paths, err := bench.WritePlots(dir, res)
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			fmt.Fprintf(e.stderr, "vqspeak bench: wrote %s\n", p)
+		}
+	}
+	if boolFlag(fs, "check") {
+		return check(res)
+	}
+	return nil
+}
+
+// errCheck is the failure of -check.
+var errCheck = errors.New("check failed")
+
+// check enforces what CI guards: no allocation per packet and the latency budget.
+func check(res *bench.Result) error {
+	var problems []string
+	if res.LatencyMS > float64(maxCheckLatency)/float64(time.Millisecond) {
+		problems = append(problems, fmt.Sprintf("algorithmic latency %.1f ms exceeds %v", res.LatencyMS, maxCheckLatency))
+	}
+	for _, r := range res.Rows {
+		if r.Timing == nil {
+			continue
+		}
+		if r.Timing.EncodeAllocs > 0 || r.Timing.DecodeAllocs > 0 {
+			problems = append(problems, fmt.Sprintf("%d stages: %.3g allocations per packet in Encode, %.3g in Decode (want 0)",
+				r.Stages, r.Timing.EncodeAllocs, r.Timing.DecodeAllocs))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", errCheck, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// parseStages parses "1,2,4" into stage counts, each 1..MaxStages, no repeats.
+func parseStages(list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		s, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || s < 1 || s > codec.MaxStages {
+			return nil, usagef("-stages %q: want a comma-separated list of 1 to %d", list, codec.MaxStages)
+		}
+		for _, o := range out {
+			if o == s {
+				return nil, usagef("-stages %q: %d appears twice", list, s)
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

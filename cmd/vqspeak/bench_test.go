@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vqspeak/vqspeak/bench"
+)
+
+// TestBench runs the harness on one clip with the peer tools hidden: the
+// peers are skipped with a note, the rest is measured and written out.
+func TestBench(t *testing.T) {
+	t.Setenv("PATH", "")
+	dir := t.TempDir()
+	js := filepath.Join(dir, "bench.json")
+	plots := filepath.Join(dir, "plots")
+	code, out, stderr := vqspeak(t, "bench", "-stages", "1,4", "-json", js, "-plot", plots, "-check", clip)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"| vqspeak | 1 stages | 2000 |", "| vqspeak | 4 stages | 3200 |", "vqspeak unquantised", "allocs/packet"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, want := range []string{"skipping Opus", "skipping Codec 2", "skipping Speex", bench.QualityPlot} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	b, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res bench.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 3 || res.Rows[1].BitrateBPS != 3200 || res.Rows[1].Timing == nil ||
+		res.Rows[1].Timing.EncodeAllocs != 0 || !(res.Rows[1].Quality.STOI.Mean > 0.5) {
+		t.Errorf("JSON result: %+v", res.Rows)
+	}
+	for _, p := range []string{bench.QualityPlot, bench.SpectrogramPlot, bench.TimingPlot} {
+		if fi, err := os.Stat(filepath.Join(plots, p)); err != nil || fi.Size() < 1000 {
+			t.Errorf("plot %s: %v", p, err)
+		}
+	}
+}
+
+func TestBenchJSONToStdoutWithoutQuality(t *testing.T) {
+	code, out, stderr := vqspeak(t, "bench", "-stages", "2", "-quality=false", "-json", "-", clip)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res bench.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	if len(res.Rows) != 1 || res.Rows[0].Stages != 2 || res.Rows[0].BitrateBPS != 2400 ||
+		len(res.Rows[0].PerFile) != 0 || res.Rows[0].Timing == nil || res.Rows[0].Timing.Packets == 0 {
+		t.Errorf("rows: %+v", res.Rows)
+	}
+}
+
+func TestBenchUsage(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"bench", "-stages", "0", clip}, exitUsage, "-stages"},
+		{[]string{"bench", "-stages", "1,x", clip}, exitUsage, "-stages"},
+		{[]string{"bench", "-stages", "2,2", clip}, exitUsage, "appears twice"},
+		{[]string{"bench", "-nonsense", clip}, exitUsage, "flag provided but not defined"},
+		{[]string{"bench", "-example", "other.wav", clip}, exitUsage, "not among the inputs"},
+		{[]string{"bench", filepath.Join(dir, "missing")}, exitFailure, "no such file"},
+		{[]string{"bench", dir}, exitFailure, "no .wav or .flac files"},
+	} {
+		code, _, stderr := vqspeak(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.contains) {
+			t.Errorf("vqspeak %v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.contains)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	ok := &bench.Result{LatencyMS: 30, Rows: []bench.Row{{Stages: 4, Timing: &bench.Timing{}}}}
+	if err := check(ok); err != nil {
+		t.Errorf("check(ok) = %v", err)
+	}
+	for _, bad := range []*bench.Result{
+		{LatencyMS: 30.5},
+		{LatencyMS: 20, Rows: []bench.Row{{Stages: 1, Timing: &bench.Timing{DecodeAllocs: 0.01}}}},
+		{LatencyMS: 20, Rows: []bench.Row{{Stages: 3, Timing: &bench.Timing{EncodeAllocs: 2}}}},
+	} {
+		if err := check(bad); err == nil {
+			t.Errorf("check(%+v) passed", bad)
+		}
+	}
+}
