@@ -73,11 +73,13 @@ func TestQuality(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%d stages: STOI %.3f, MCD %.2f dB", stages, stoi, mcd)
-		if stoi < 0.7 {
-			t.Errorf("%d stages: STOI %.3f, want at least 0.7", stages, stoi)
+		// Measured 0.836 / 0.859 / 0.871 / 0.878 and 5.30 / 4.77 / 4.54 / 4.38 dB
+		// for 1–4 stages; the bounds leave room for retrained codebooks.
+		if minSTOI := 0.78 + 0.02*float64(stages); stoi < minSTOI {
+			t.Errorf("%d stages: STOI %.3f, want at least %.2f", stages, stoi, minSTOI)
 		}
-		if mcd > 7 || mcd >= prevMCD {
-			t.Errorf("%d stages: MCD %.2f dB, want under 7 dB and under the %.2f dB of one stage fewer", stages, mcd, prevMCD)
+		if mcd > 6 || mcd >= prevMCD {
+			t.Errorf("%d stages: MCD %.2f dB, want under 6 dB and under the %.2f dB of one stage fewer", stages, mcd, prevMCD)
 		}
 		prevMCD = mcd
 	}
