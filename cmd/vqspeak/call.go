@@ -64,13 +64,9 @@ func runSend(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one input file, got %d arguments", len(args))
 	}
-	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	cb, stages, err := codebookAndStages(fs)
 	if err != nil {
 		return err
-	}
-	stages := intFlag(fs, "stages")
-	if stages < 1 || stages > cb.NumStages() {
-		return usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
 	}
 	ptime := intFlag(fs, "ptime")
 	if ptime < 20 || ptime > 20*vqrtp.MaxFrames || ptime%20 != 0 {

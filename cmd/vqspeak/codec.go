@@ -57,6 +57,20 @@ func loadCodebook(path string) (*rvq.Codebook, error) {
 	return cb, nil
 }
 
+// codebookAndStages loads the codebook the -codebook flag names and checks
+// the -stages flag against it.
+func codebookAndStages(fs *flag.FlagSet) (*rvq.Codebook, int, error) {
+	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	if err != nil {
+		return nil, 0, err
+	}
+	stages := intFlag(fs, "stages")
+	if stages < 1 || stages > cb.NumStages() {
+		return nil, 0, usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
+	}
+	return cb, stages, nil
+}
+
 // openInput opens a path, "-" meaning stdin.
 func openInput(e *env, path string) (io.ReadCloser, error) {
 	if path == "-" {
@@ -107,13 +121,9 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 2 {
 		return usagef("want an input and an output file, got %d arguments", len(args))
 	}
-	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	cb, stages, err := codebookAndStages(fs)
 	if err != nil {
 		return err
-	}
-	stages := intFlag(fs, "stages")
-	if stages < 1 || stages > cb.NumStages() {
-		return usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
 	}
 	src, x, err := readSpeech(e, args[0])
 	if err != nil {

@@ -69,13 +69,9 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one output file, got %d arguments", len(args))
 	}
-	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	cb, stages, err := codebookAndStages(fs)
 	if err != nil {
 		return err
-	}
-	stages := intFlag(fs, "stages")
-	if stages < 1 || stages > cb.NumStages() {
-		return usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
 	}
 	dur := fs.Lookup("duration").Value.(flag.Getter).Get().(time.Duration)
 	if dur < 0 {

@@ -75,13 +75,9 @@ func runLoopback(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 0 {
 		return usagef("takes no arguments, only flags")
 	}
-	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	cb, stages, err := codebookAndStages(fs)
 	if err != nil {
 		return err
-	}
-	stages := intFlag(fs, "stages")
-	if stages < 1 || stages > cb.NumStages() {
-		return usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
 	}
 	loss := floatFlag(fs, "loss")
 	if !(loss >= 0 && loss <= 100) {
