@@ -127,8 +127,8 @@ type Stat struct {
 // voiced in both signals.
 type FileScore struct {
 	File         string   `json:"file"`
-	STOI         float64  `json:"stoi"`
-	ESTOI        float64  `json:"estoi"`
+	STOI         *float64 `json:"stoi"`  // nil: too little speech to score (under 30 STOI frames)
+	ESTOI        *float64 `json:"estoi"` // nil likewise
 	MCD          float64  `json:"mcd_db"`
 	LSD          float64  `json:"lsd_db"`
 	F0RMSECents  *float64 `json:"f0_rmse_cents"`
@@ -414,8 +414,11 @@ func score(name string, x, y []float32) (FileScore, error) {
 	if err != nil {
 		return FileScore{}, err
 	}
-	fs := FileScore{File: name, STOI: rep.STOI, ESTOI: rep.ESTOI, MCD: rep.MCD, LSD: rep.LSD,
-		VoicingError: rep.VoicingError}
+	fs := FileScore{File: name, MCD: rep.MCD, LSD: rep.LSD, VoicingError: rep.VoicingError}
+	if !math.IsNaN(rep.STOI) {
+		s, e := rep.STOI, rep.ESTOI
+		fs.STOI, fs.ESTOI = &s, &e
+	}
 	if !math.IsNaN(rep.F0RMSECents) {
 		c, h := rep.F0RMSECents, rep.F0RMSEHz
 		fs.F0RMSECents, fs.F0RMSEHz = &c, &h
@@ -455,8 +458,8 @@ func summarise(files []FileScore) Quality {
 		}
 	}
 	return Quality{
-		STOI:         stat(val(func(f *FileScore) float64 { return f.STOI }), true),
-		ESTOI:        stat(val(func(f *FileScore) float64 { return f.ESTOI }), true),
+		STOI:         stat(ptr(func(f *FileScore) *float64 { return f.STOI }), true),
+		ESTOI:        stat(ptr(func(f *FileScore) *float64 { return f.ESTOI }), true),
 		MCD:          stat(val(func(f *FileScore) float64 { return f.MCD }), false),
 		LSD:          stat(val(func(f *FileScore) float64 { return f.LSD }), false),
 		F0RMSECents:  stat(ptr(func(f *FileScore) *float64 { return f.F0RMSECents }), false),

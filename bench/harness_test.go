@@ -128,8 +128,8 @@ func TestSummarise(t *testing.T) {
 	}{
 		{"empty", nil, Quality{}},
 		{"worst is lowest STOI and highest MCD; undefined F0 skipped", []FileScore{
-			{File: "a", STOI: 0.9, ESTOI: 0.8, MCD: 4, LSD: 8, F0RMSECents: f(30), F0RMSEHz: f(3), VoicingError: 0.1},
-			{File: "b", STOI: 0.7, ESTOI: 0.9, MCD: 6, LSD: 7, VoicingError: 0.2},
+			{File: "a", STOI: f(0.9), ESTOI: f(0.8), MCD: 4, LSD: 8, F0RMSECents: f(30), F0RMSEHz: f(3), VoicingError: 0.1},
+			{File: "b", STOI: f(0.7), ESTOI: f(0.9), MCD: 6, LSD: 7, VoicingError: 0.2},
 		}, Quality{
 			STOI:         Stat{0.8, 0.7, "b", 2},
 			ESTOI:        Stat{0.85, 0.8, "a", 2},

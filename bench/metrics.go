@@ -77,11 +77,18 @@ func Measure(ref, deg []float32, fs int) (Report, error) {
 	r, d := Compensate(ref, deg, lag)
 	var rep Report
 	var err error
-	if rep.STOI, err = STOI(r, d, fs); err != nil {
+	rep.STOI, err = STOI(r, d, fs)
+	switch {
+	case errors.Is(err, ErrTooShort):
+		// Under 30 non-silent frames (384 ms of speech) STOI is undefined;
+		// the other metrics still are.
+		rep.STOI, rep.ESTOI = math.NaN(), math.NaN()
+	case err != nil:
 		return Report{}, fmt.Errorf("STOI: %w", err)
-	}
-	if rep.ESTOI, err = ESTOI(r, d, fs); err != nil {
-		return Report{}, fmt.Errorf("ESTOI: %w", err)
+	default:
+		if rep.ESTOI, err = ESTOI(r, d, fs); err != nil {
+			return Report{}, fmt.Errorf("ESTOI: %w", err)
+		}
 	}
 	if rep.MCD, err = MCD(r, d, fs); err != nil {
 		return Report{}, fmt.Errorf("MCD: %w", err)
