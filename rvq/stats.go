@@ -15,6 +15,11 @@ type StageStats struct {
 	// error in normalised units.
 	Distortion float64
 	RMSE       float64 // after stages 0..Stage, unweighted, in feature units
+	// MeanError is the mean over vectors of the unweighted Euclidean norm of
+	// the error after stages 0..Stage, in feature units. Per-vector norms
+	// averaged (rather than RMSE) is how frame-wise distances such as
+	// mel-cepstral distortion are defined.
+	MeanError float64
 }
 
 // Stats encodes every vector of data (len(data)/Dim vectors; a trailing
@@ -33,6 +38,7 @@ func Stats(cb *Codebook, data []float32, stages, beam int) []StageStats {
 	hist := make([]int64, stages*cb.Size)
 	sqN := make([]float64, nc*stages) // per chunk and stage: weighted, normalised
 	sqF := make([]float64, nc*stages) // unweighted, feature units
+	nF := make([]float64, nc*stages)  // sum of per-vector error norms
 	type scratch struct {
 		s           *Searcher
 		idx         []int
@@ -47,7 +53,7 @@ func Stats(cb *Codebook, data []float32, stages, beam int) []StageStats {
 	t.parallel(n, func(k, lo, hi int) {
 		sc := ws[k]
 		c := lo / chunk
-		cn, cf := sqN[c*stages:(c+1)*stages], sqF[c*stages:(c+1)*stages]
+		cn, cf, cm := sqN[c*stages:(c+1)*stages], sqF[c*stages:(c+1)*stages], nF[c*stages:(c+1)*stages]
 		for i := lo; i < hi; i++ {
 			x := data[i*d : i*d+d]
 			sc.s.Encode(sc.idx, x, stages)
@@ -61,10 +67,13 @@ func Stats(cb *Codebook, data []float32, stages, beam int) []StageStats {
 					sc.rec[j] = sc.xn[j] - sc.rn[j]
 				}
 				cb.Denormalize(sc.rec, sc.rec)
+				var v2 float64
 				for j, v := range sc.rec {
 					e := float64(x[j]) - float64(v)
-					cf[st] += e * e
+					v2 += e * e
 				}
+				cf[st] += v2
+				cm[st] += math.Sqrt(v2)
 			}
 		}
 	})
@@ -76,10 +85,11 @@ func Stats(cb *Codebook, data []float32, stages, beam int) []StageStats {
 	out := make([]StageStats, stages)
 	for st := range out {
 		o := StageStats{Stage: st}
-		var ent, sn, sf float64
+		var ent, sn, sf, sm float64
 		for c := 0; c < nc; c++ {
 			sn += sqN[c*stages+st]
 			sf += sqF[c*stages+st]
+			sm += nF[c*stages+st]
 		}
 		for _, c := range hist[st*cb.Size : (st+1)*cb.Size] {
 			if c == 0 {
@@ -94,6 +104,7 @@ func Stats(cb *Codebook, data []float32, stages, beam int) []StageStats {
 		if n > 0 {
 			o.Distortion = sn / float64(n*d)
 			o.RMSE = math.Sqrt(sf / float64(n*d))
+			o.MeanError = sm / float64(n)
 		}
 		out[st] = o
 	}

@@ -114,8 +114,8 @@ func (t *trainer) parallel(n int, f func(worker, lo, hi int)) {
 }
 
 // Train learns a residual codebook from data (len(data)/dim vectors of dim
-// values, at least Size of them). For a given Seed the result is bit-identical
-// whatever Workers is.
+// values, at least Size of them; data is not modified). For a given Seed the
+// result is bit-identical whatever Workers is.
 func Train(data []float32, dim int, opt TrainOptions) (*Codebook, TrainReport, error) {
 	var rep TrainReport
 	if dim < 1 || dim > MaxDim {
@@ -174,10 +174,13 @@ func Train(data []float32, dim int, opt TrainOptions) (*Codebook, TrainReport, e
 	}
 	t.w = cb.weightsOrOnes()
 
-	// xn: normalised copy of the data; res: residual after the stages so far.
-	xn := make([]float32, len(data))
-	copy(xn, data)
+	// xn: the normalised data (data itself when not normalising: it is only
+	// read, and a copy would cost as much memory as the data); res: residual
+	// after the stages so far.
+	xn := data
 	if opt.Normalize {
+		xn = make([]float32, len(data))
+		copy(xn, data)
 		cb.Mean, cb.Scale = meanStd(data, dim)
 		for i := 0; i < n; i++ {
 			v := xn[i*dim : i*dim+dim]

@@ -22,18 +22,22 @@ import (
 func init() {
 	register(&command{
 		name: "train",
-		args: "[-o FILE] [-stages N] [-size K] [-seed N] DIR_OR_FILE...",
+		args: "[-o FILE] [-stages N] [-size K] [-seed N] [flags] DIR_OR_FILE...",
 		summary: "Train an envelope codebook on speech (WAV and FLAC, found recursively, any rate).\n" +
-			"Every tenth file is held out and measured at the end: per-stage utilisation,\nperplexity and distortion.",
+			"Every tenth file is held out and measured at the end: per-stage utilisation,\nperplexity, distortion and envelope error. The same -seed and input give the\nsame file byte for byte, whatever the number of cores or -workers.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("o", "codebook.vqcb", "output codebook `FILE`")
 			fs.Int("stages", codec.DefaultStages, "RVQ stages (1 to 6)")
 			fs.Int("size", 1024, "entries per stage (128 to 65536)")
 			fs.Int64("seed", 1, "random seed: the same seed and input give the same codebook")
+			fs.String("init", "kmeans++", "how each stage is seeded: kmeans++, lbg (binary splitting) or random")
 			fs.Int("iter", 25, "most Lloyd iterations per stage")
-			fs.Int("refine", 2, "joint refinement passes over all stages")
+			fs.Float64("tol", 1e-3, "stop a stage's iterations when the distortion improves by less than this fraction (0: always run -iter)")
+			fs.Bool("no-revive", false, "do not re-seed entries that no vector chooses (dead codes)")
+			fs.Int("refine", 2, "joint refinement passes over all stages (0: none)")
 			fs.Int("beam", codec.DefaultBeam, "beam width of the search used in refinement and measurement")
 			fs.Int("max-vectors", 0, "use at most this many training vectors, evenly spaced (0 = all)")
+			fs.Int("workers", 0, "goroutines for analysis and training (0 = all cores); never changes the result")
 		},
 		run: runTrain,
 	})
@@ -69,66 +73,92 @@ func speechFiles(args []string) ([]string, error) {
 	return slices.Compact(files), nil
 }
 
-// extractVectors computes the envelope vectors of every file, in parallel,
-// and returns them concatenated in file order (so the result does not
-// depend on the number of cores).
-func extractVectors(e *env, files []string, label string) ([]float32, float64, error) {
-	per := make([][]float32, len(files))
-	secs := make([]float64, len(files))
-	errs := make([]error, len(files))
+// extractVectors computes the envelope vectors of every file on workers
+// goroutines and returns them concatenated in file order (so the result does
+// not depend on the number of cores). Each file's audio is dropped as soon
+// as its vectors are computed and each file's vectors as soon as they are
+// appended, so memory follows the vectors, not the audio.
+func extractVectors(e *env, files []string, label string, workers int) ([]float32, float64, error) {
+	type result struct {
+		i    int
+		vecs []float32
+		secs float64
+		err  error
+	}
 	next := make(chan int)
+	results := make(chan result, workers)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	start := time.Now()
-	for range runtime.GOMAXPROCS(0) {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				a, err := audiofile.ReadFile(files[i])
-				if err == nil && a.Rate != codec.SampleRate {
-					a.Samples = features.Resample(a.Samples, a.Rate, codec.SampleRate)
-				}
 				if err != nil {
-					errs[i] = fmt.Errorf("%s: %w", files[i], err)
+					results <- result{i: i, err: fmt.Errorf("%s: %w", files[i], err)}
 					continue
 				}
-				secs[i] = float64(len(a.Samples)) / codec.SampleRate
-				per[i] = codec.EnvelopeVectors(nil, a.Samples)
-				mu.Lock()
-				done++
-				progress(e.stderr, label, done, len(files), start)
-				mu.Unlock()
+				if a.Rate != codec.SampleRate {
+					a.Samples = features.Resample(a.Samples, a.Rate, codec.SampleRate)
+				}
+				results <- result{i: i, vecs: codec.EnvelopeVectors(nil, a.Samples), secs: float64(len(a.Samples)) / codec.SampleRate}
 			}
 		}()
 	}
-	for i := range files {
-		if e.ctx.Err() != nil {
-			break
+	stop := make(chan struct{}) // closed on the first error: analyse no more files
+	go func() {
+		defer close(next)
+		for i := range files {
+			select {
+			case next <- i:
+			case <-e.ctx.Done():
+				return
+			case <-stop:
+				return
+			}
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := e.ctx.Err(); err != nil {
-		return nil, 0, fmt.Errorf("interrupted: %w", err)
-	}
-	var n int
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	var out []float32
 	var total float64
-	for i, v := range per {
-		if errs[i] != nil {
-			return nil, 0, errs[i]
+	var firstErr error
+	pending := make(map[int]result) // finished out of order
+	want, done := 0, 0
+	start := time.Now()
+	for r := range results {
+		done++
+		if r.err != nil {
+			if firstErr == nil {
+				firstErr = r.err
+				close(stop)
+			}
+			continue
 		}
-		n += len(v)
-		total += secs[i]
-	}
-	out := make([]float32, 0, n)
-	for _, v := range per {
-		out = append(out, v...)
+		progress(e.stderr, label, done, len(files), start)
+		pending[r.i] = r
+		for {
+			p, ok := pending[want]
+			if !ok {
+				break
+			}
+			delete(pending, want)
+			out = append(out, p.vecs...)
+			total += p.secs
+			want++
+		}
 	}
 	if isTerminal(e.stderr) {
 		fmt.Fprintln(e.stderr)
+	}
+	if firstErr != nil {
+		return nil, 0, firstErr
+	}
+	if err := e.ctx.Err(); err != nil {
+		return nil, 0, fmt.Errorf("interrupted: %w", err)
 	}
 	return out, total, nil
 }
@@ -158,6 +188,76 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// parseInit maps the -init names to rvq's seeding methods.
+func parseInit(name string) (rvq.InitMethod, error) {
+	for _, m := range []rvq.InitMethod{rvq.KMeansPP, rvq.LBG, rvq.Random} {
+		if m.String() == name {
+			return m, nil
+		}
+	}
+	return 0, usagef("-init %q: want kmeans++, lbg or random", name)
+}
+
+// trainProgress reports training progress with an ETA. The ETA counts Lloyd
+// iterations: a stage is expected to take as many as the finished stages
+// took on average (-iter before any has finished), a refinement pass
+// RefineIter per stage.
+type trainProgress struct {
+	w                  io.Writer
+	term               bool
+	start              time.Time
+	stages, maxIter    int
+	refine, refineIter int
+	stage, iter        int   // last reported
+	stageIters         []int // iterations of the finished stages
+	lastDist           float64
+}
+
+func (p *trainProgress) update(stage, iter int, dist float64) {
+	if p.stage >= 0 && p.iter > 0 && (iter < 0 || stage != p.stage) { // stage p.stage has finished
+		p.stageIters = append(p.stageIters, p.iter)
+		if !p.term {
+			fmt.Fprintf(p.w, "training: stage %d done after %d iterations, distortion %.5f, elapsed %v\n",
+				p.stage+1, p.iter, p.lastDist, time.Since(p.start).Round(time.Second))
+		}
+	}
+	p.stage, p.iter, p.lastDist = stage, iter, dist
+
+	expect := float64(p.maxIter)
+	if len(p.stageIters) > 0 {
+		var sum int
+		for _, n := range p.stageIters {
+			sum += n
+		}
+		expect = float64(sum) / float64(len(p.stageIters))
+	}
+	total := expect*float64(p.stages) + float64(p.refine*p.stages*p.refineIter)
+	var done float64
+	what := fmt.Sprintf("stage %d iteration %d", stage+1, iter)
+	if iter > 0 {
+		done = expect*float64(stage) + min(float64(iter), expect)
+	} else {
+		pass := -iter
+		var sum int
+		for _, n := range p.stageIters {
+			sum += n
+		}
+		total = float64(sum) + float64(p.refine*p.stages*p.refineIter)
+		done = float64(sum) + float64(((pass-1)*p.stages+stage+1)*p.refineIter)
+		what = fmt.Sprintf("refinement pass %d stage %d", pass, stage+1)
+	}
+	el := time.Since(p.start)
+	eta := time.Duration(float64(el) / max(done, 1e-9) * max(total-done, 0))
+	line := fmt.Sprintf("training: %s, distortion %.5f, %.0f%%, elapsed %v, ETA %v",
+		what, dist, 100*min(done/total, 1), el.Round(time.Second), eta.Round(time.Second))
+	switch {
+	case p.term:
+		fmt.Fprintf(p.w, "\r%s   ", line)
+	case iter < 0 && stage == p.stages-1:
+		fmt.Fprintln(p.w, line) // one line per refinement pass
+	}
+}
+
 func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) == 0 {
 		return usagef("name at least one directory or file of speech")
@@ -169,6 +269,39 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	if size < 128 || size > 65536 {
 		return usagef("-size %d: want 128 to 65536", size)
 	}
+	init, err := parseInit(stringFlag(fs, "init"))
+	if err != nil {
+		return err
+	}
+	iter, refine, beam := intFlag(fs, "iter"), intFlag(fs, "refine"), intFlag(fs, "beam")
+	if iter < 1 {
+		return usagef("-iter %d: want at least 1", iter)
+	}
+	if refine < 0 {
+		return usagef("-refine %d: want 0 or more", refine)
+	}
+	if beam < 1 || beam > rvq.MaxBeam {
+		return usagef("-beam %d: want 1 to %d", beam, rvq.MaxBeam)
+	}
+	tol := floatFlag(fs, "tol")
+	if !(tol >= 0) || tol >= 1 {
+		return usagef("-tol %v: want 0 ≤ tol < 1", tol)
+	}
+	if tol == 0 {
+		tol = -1 // rvq: negative runs every iteration
+	}
+	workers := intFlag(fs, "workers")
+	if workers < 0 {
+		return usagef("-workers %d: want 0 (all cores) or more", workers)
+	}
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	maxVectors := intFlag(fs, "max-vectors")
+	if maxVectors < 0 {
+		return usagef("-max-vectors %d: want 0 (all) or more", maxVectors)
+	}
+	dim := codec.EnvelopeDim
 	files, err := speechFiles(args)
 	if err != nil {
 		return err
@@ -188,47 +321,55 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		heldOut = trainFiles
 	}
 	start := time.Now()
-	data, secs, err := extractVectors(e, trainFiles, "analysing")
+	data, secs, err := extractVectors(e, trainFiles, "analysing", workers)
 	if err != nil {
 		return err
 	}
-	dim := codec.EnvelopeDim
-	if max := intFlag(fs, "max-vectors"); max > 0 && len(data)/dim > max {
-		data = subsample(data, dim, max)
+	all := len(data) / dim
+	if maxVectors > 0 && all > maxVectors {
+		data = subsample(data, dim, maxVectors)
 	}
-	fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors (%v)\n",
-		len(trainFiles), secs/60, len(data)/dim, time.Since(start).Round(time.Second))
+	fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors, training on %d (%v)\n",
+		len(trainFiles), secs/60, all, len(data)/dim, time.Since(start).Round(time.Second))
+	if len(data)/dim < size {
+		return fmt.Errorf("%d training vectors for %d entries per stage: give more speech or a smaller -size", len(data)/dim, size)
+	}
 
-	beam := intFlag(fs, "beam")
-	trainStart := time.Now()
-	cb, _, err := rvq.Train(data, dim, rvq.TrainOptions{
+	opt := rvq.TrainOptions{
 		Stages:       stages,
 		Size:         size,
 		Seed:         int64Flag(fs, "seed"),
-		MaxIter:      intFlag(fs, "iter"),
-		RefinePasses: intFlag(fs, "refine"),
+		Init:         init,
+		MaxIter:      iter,
+		Tol:          tol,
+		NoRevive:     boolFlag(fs, "no-revive"),
+		RefinePasses: refine,
 		Beam:         beam,
+		Workers:      workers,
 		Meta:         codec.EnvelopeMeta,
-		Progress: func(stage, iter int, dist float64) {
-			what := fmt.Sprintf("iteration %d", iter)
-			if iter < 0 {
-				what = fmt.Sprintf("joint refinement pass %d", -iter)
-			}
-			line := fmt.Sprintf("training: stage %d, %s, distortion %.5f, elapsed %v",
-				stage+1, what, dist, time.Since(trainStart).Round(time.Second))
-			if isTerminal(e.stderr) {
-				fmt.Fprintf(e.stderr, "\r%s   ", line)
-			} else {
-				fmt.Fprintln(e.stderr, line)
-			}
-		},
-	})
+	}
+	if refine == 0 {
+		opt.RefinePasses = -1 // rvq: 0 means the default
+	}
+	const refineIter = 3 // rvq's default RefineIter
+	prog := &trainProgress{w: e.stderr, term: isTerminal(e.stderr), start: time.Now(),
+		stages: stages, maxIter: iter, refine: refine, refineIter: refineIter, stage: -1}
+	opt.Progress = prog.update
+	cb, rep, err := rvq.Train(data, dim, opt)
 	if err != nil {
 		return err
 	}
-	if isTerminal(e.stderr) {
+	if prog.term {
 		fmt.Fprintln(e.stderr)
 	}
+	for s, st := range rep.Stages {
+		fmt.Fprintf(e.stderr, "stage %d: %d iterations, %d dead entries revived, training distortion %.5f (greedy)\n",
+			s+1, st.Iterations, st.Revived, st.Distortion)
+	}
+	for p, d := range rep.Refine {
+		fmt.Fprintf(e.stderr, "refinement pass %d: training distortion %.5f (beam %d)\n", p+1, d, beam)
+	}
+	data = nil // let the collector have it before the held-out analysis
 	out := stringFlag(fs, "o")
 	if err := writeOutput(e, out, func(w io.Writer) error {
 		_, err := cb.WriteTo(w)
@@ -238,31 +379,26 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (fingerprint %x) after %v\n", out, cb.Fingerprint(), time.Since(start).Round(time.Second))
 
-	held, _, err := extractVectors(e, heldOut, "held-out")
+	held, _, err := extractVectors(e, heldOut, "held-out", workers)
 	if err != nil {
 		return err
 	}
-	printStats(e.stdout, cb, held, beam)
-	return nil
+	if len(files) < 10 {
+		fmt.Fprintf(e.stdout, "fewer than 10 files, none held out: measured on the training files (%d vectors)\n", len(held)/dim)
+	} else {
+		fmt.Fprintf(e.stdout, "held-out (every tenth file): %d files, %d vectors\n", len(heldOut), len(held)/dim)
+	}
+	return printCodebookStats(e.stdout, cb, held, cb.NumStages(), []int{1, beam})
 }
 
-// subsample keeps n vectors evenly spaced through data.
+// subsample keeps n vectors evenly spaced through data, in place (vector i
+// of the result comes from vector j ≥ i), and returns a right-sized copy so
+// the large array can be freed.
 func subsample(data []float32, dim, n int) []float32 {
 	total := len(data) / dim
-	out := make([]float32, 0, n*dim)
 	for i := range n {
 		j := int(int64(i) * int64(total) / int64(n))
-		out = append(out, data[j*dim:(j+1)*dim]...)
+		copy(data[i*dim:(i+1)*dim], data[j*dim:(j+1)*dim])
 	}
-	return out
-}
-
-// printStats prints per-stage utilisation, perplexity and distortion of cb on data.
-func printStats(w io.Writer, cb *rvq.Codebook, data []float32, beam int) {
-	stats := rvq.Stats(cb, data, cb.NumStages(), beam)
-	fmt.Fprintf(w, "held-out: %d vectors, beam %d\n", len(data)/cb.Dim, beam)
-	fmt.Fprintf(w, "%-6s %12s %11s %14s %12s\n", "stage", "utilisation", "perplexity", "distortion", "rmse")
-	for i, s := range stats {
-		fmt.Fprintf(w, "%-6d %11.1f%% %11.1f %14.5f %12.5f\n", i+1, 100*s.Utilisation, s.Perplexity, s.Distortion, s.RMSE)
-	}
+	return slices.Clone(data[:n*dim])
 }

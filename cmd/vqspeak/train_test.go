@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/rvq"
+)
+
+const audioDir = "../../testdata/audio"
+
+func readCodebookFile(t *testing.T, path string) (*rvq.Codebook, []byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := rvq.ReadCodebook(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return cb, b
+}
+
+// TestTrainDeterministic trains twice on three test clips, with one and with
+// two cores, and wants the same bytes.
+func TestTrainDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var files [][]byte
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		out := filepath.Join(dir, "cb"+string(rune('0'+procs))+".vqcb")
+		code, stdout, stderr := vqspeak(t, "train", "-o", out, "-size", "128", "-stages", "2", "-iter", "3", "-seed", "7",
+			// 1574 vectors: two of rvq's 1024-vector work chunks
+			filepath.Join(audioDir, "fleurs-es-006.wav"), filepath.Join(audioDir, "speechocean762-3088-child-m.wav"),
+			filepath.Join(audioDir, "librispeech-367-f.wav"))
+		if code != 0 {
+			t.Fatalf("GOMAXPROCS %d: exit %d: %s", procs, code, stderr)
+		}
+		cb, b := readCodebookFile(t, out)
+		if err := codec.CheckCodebook(cb); err != nil {
+			t.Fatalf("trained codebook refused by the codec: %v", err)
+		}
+		if cb.Size != 128 || cb.NumStages() != 2 || cb.Dim != codec.EnvelopeDim || cb.Weights != nil {
+			t.Fatalf("shape %d×%d×%d, weights %v", cb.NumStages(), cb.Size, cb.Dim, cb.Weights)
+		}
+		// the held-out table: greedy and beam rows for 1 and 2 stages
+		for _, want := range []string{"greedy       1", "greedy       2", "beam 4       2"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout)
+			}
+		}
+		// not a terminal: a few lines, not one per iteration
+		if n := strings.Count(stderr, "\n"); n > 25 {
+			t.Errorf("%d progress lines when not a terminal:\n%s", n, stderr)
+		}
+		files = append(files, b)
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatal("GOMAXPROCS 1 and 2 trained different codebooks")
+	}
+}
+
+// TestTrainOptions checks that each training flag takes effect and leaves a
+// codebook the codec accepts.
+func TestTrainOptions(t *testing.T) {
+	dir := t.TempDir()
+	one := filepath.Join(audioDir, "librispeech-367-f.wav")
+	base := []string{"-size", "128", "-stages", "2", "-iter", "2", "-refine", "1", "-seed", "3", "-workers", "1"}
+	fps := map[string]string{}
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{
+		{"default", nil},
+		{"lbg", []string{"-init", "lbg"}},
+		{"random", []string{"-init", "random"}},
+		{"norevive", []string{"-no-revive", "-init", "random"}},
+		{"refine0", []string{"-refine", "0"}},
+		{"tol0", []string{"-tol", "0", "-iter", "4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".vqcb")
+			args := append(append(append([]string{"train", "-o", out}, base...), tc.flags...), one)
+			code, _, stderr := vqspeak(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			cb, _ := readCodebookFile(t, out)
+			if err := codec.CheckCodebook(cb); err != nil {
+				t.Fatal(err)
+			}
+			fp := hexFingerprint(cb)
+			for other, f := range fps {
+				if f == fp {
+					t.Errorf("same codebook as %s", other)
+				}
+			}
+			fps[tc.name] = fp
+			if cb.Weights != nil {
+				t.Errorf("weights %v, want none (plain squared error)", cb.Weights)
+			}
+			if tc.name == "refine0" && strings.Contains(stderr, "refinement pass") {
+				t.Errorf("-refine 0 still refined:\n%s", stderr)
+			}
+			if tc.name == "tol0" && !strings.Contains(stderr, "stage 1: 4 iterations") {
+				t.Errorf("-tol 0 -iter 4 did not run 4 iterations:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestTrainUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-init", "kmeans"}, `-init "kmeans": want kmeans++, lbg or random`},
+		{[]string{"-tol", "1.5"}, "-tol 1.5"},
+		{[]string{"-iter", "0"}, "-iter 0"},
+		{[]string{"-refine", "-1"}, "-refine -1"},
+		{[]string{"-beam", "0"}, "-beam 0"},
+		{[]string{"-workers", "-2"}, "-workers -2"},
+		{[]string{"-size", "64"}, "-size 64"},
+		{[]string{"-stages", "0"}, "-stages 0"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			args := append(append([]string{"train", "-o", filepath.Join(t.TempDir(), "x.vqcb")}, tc.args...), audioDir)
+			code, _, stderr := vqspeak(t, args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.msg) {
+				t.Errorf("exit %d, want %d with %q:\n%s", code, exitUsage, tc.msg, stderr)
+			}
+		})
+	}
+}
+
+func TestSubsample(t *testing.T) {
+	data := make([]float32, 10*2)
+	for i := range data {
+		data[i] = float32(i / 2) // vector i is (i, i)
+	}
+	got := subsample(data, 2, 4)
+	want := []float32{0, 0, 2, 2, 5, 5, 7, 7}
+	if !slicesEqual(got, want) || cap(got) != len(want) {
+		t.Fatalf("subsample = %v (cap %d), want %v", got, cap(got), want)
+	}
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestCodebookInfo(t *testing.T) {
+	code, out, stderr := vqspeak(t, "codebook", "info", "default")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	cb := codec.DefaultCodebook()
+	for _, want := range []string{
+		"× 24 dimensions", "fingerprint: " + hexFingerprint(cb), cb.Meta, "codec:       usable",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("info lacks %q:\n%s", want, out)
+		}
+	}
+	// a codebook the codec refuses is still described
+	other := &rvq.Codebook{Dim: 3, Size: 2, Stages: [][]float32{{1, 2, 3, 4, 5, 6}}, Meta: "something else"}
+	path := filepath.Join(t.TempDir(), "other.vqcb")
+	var b bytes.Buffer
+	if _, err := other.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, b.Bytes(), 0o644)
+	code, out, _ = vqspeak(t, "codebook", "info", path)
+	if code != 0 || !strings.Contains(out, "codec:       refused") || !strings.Contains(out, "1 stages × 2 entries × 3 dimensions") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	for _, args := range [][]string{{"codebook"}, {"codebook", "list"}, {"codebook", "info"}, {"codebook", "stats"}, {"codebook", "stats", "-beam", "0", "default"}} {
+		if code, _, stderr := vqspeak(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d: %s", args, code, exitUsage, stderr)
+		}
+	}
+}
+
+func hexFingerprint(cb *rvq.Codebook) string {
+	f := cb.Fingerprint()
+	const hex = "0123456789abcdef"
+	var s []byte
+	for _, c := range f {
+		s = append(s, hex[c>>4], hex[c&15])
+	}
+	return string(s)
+}
+
+func TestCodebookStats(t *testing.T) {
+	one := filepath.Join(audioDir, "librispeech-367-f.wav")
+	code, out, stderr := vqspeak(t, "codebook", "stats", "-json", "-beam", "8", "-stages", "3", "default", one)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Vectors int
+		Rows    []stageRow
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	if res.Vectors < 100 || len(res.Rows) != 6 {
+		t.Fatalf("%d vectors, %d rows, want > 100 and 6:\n%s", res.Vectors, len(res.Rows), out)
+	}
+	for i, r := range res.Rows {
+		wantBeam := 1
+		if i >= 3 {
+			wantBeam = 8
+		}
+		if r.Beam != wantBeam || r.Stages != i%3+1 {
+			t.Errorf("row %d: beam %d, stages %d", i, r.Beam, r.Stages)
+		}
+		if !(r.Utilisation > 0 && r.Utilisation <= 1) || !(r.Perplexity >= 1 && r.Perplexity <= float64(r.Used)+1e-9) {
+			t.Errorf("row %d: utilisation %v, perplexity %v, used %d", i, r.Utilisation, r.Perplexity, r.Used)
+		}
+		// MCD is the mean of frame norms, bounded by the RMS norm
+		if bound := mcdPerUnit * r.RMSE * math.Sqrt(codec.EnvelopeDim); !(r.MCD > 0 && r.MCD <= bound*(1+1e-9)) {
+			t.Errorf("row %d: MCD %v outside (0, %v]", i, r.MCD, bound)
+		}
+		if i%3 > 0 && r.MCD >= res.Rows[i-1].MCD {
+			t.Errorf("row %d: MCD %v did not fall with another stage (%v)", i, r.MCD, res.Rows[i-1].MCD)
+		}
+	}
+	// the beam search finds a reconstruction at least as good after all stages
+	if res.Rows[5].Distortion > res.Rows[2].Distortion*(1+1e-9) {
+		t.Errorf("beam 8 distortion %v above greedy %v", res.Rows[5].Distortion, res.Rows[2].Distortion)
+	}
+	// the text table
+	code, out, _ = vqspeak(t, "codebook", "stats", "-beam", "1", "default", one)
+	if code != 0 || !strings.Contains(out, "greedy       4") || strings.Contains(out, "beam ") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestTrainBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "b.wav")
+	os.WriteFile(bad, []byte("RIFF but not really a wave file"), 0o644)
+	good, err := filepath.Abs(filepath.Join(audioDir, "librispeech-367-f.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(good, filepath.Join(dir, "a.wav")); err != nil {
+		t.Skip(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{dir}, exitFailure, "b.wav"},
+		{[]string{t.TempDir()}, exitFailure, "no .wav or .flac files"},
+		{[]string{good}, exitFailure, "vectors for 65536 entries per stage"},
+	} {
+		args := append([]string{"train", "-o", filepath.Join(dir, "x.vqcb"), "-size", "65536"}, tc.args...)
+		if tc.msg != "vectors for 65536 entries per stage" {
+			args[4] = "128"
+		}
+		code, _, stderr := vqspeak(t, args...)
+		if code != tc.code || !strings.Contains(stderr, tc.msg) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s", tc.args, code, tc.code, tc.msg, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "x.vqcb")); err == nil {
+			t.Errorf("%v: wrote a codebook", tc.args)
+		}
+	}
+}
+
+// TestTrainProgress feeds a training's progress calls and checks the quiet
+// (non-terminal) log: one line per finished stage and per refinement pass,
+// each with an ETA, and 100 % at the end.
+func TestTrainProgress(t *testing.T) {
+	var b bytes.Buffer
+	p := &trainProgress{w: &b, start: time.Now(), stages: 2, maxIter: 10, refine: 2, refineIter: 3, stage: -1}
+	for s, iters := range []int{4, 6} {
+		for it := 1; it <= iters; it++ {
+			p.update(s, it, 1/float64(it))
+		}
+	}
+	for pass := 1; pass <= 2; pass++ {
+		for s := range 2 {
+			p.update(s, -pass, 0.1)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	want := []string{
+		"training: stage 1 done after 4 iterations",
+		"training: stage 2 done after 6 iterations",
+		"training: refinement pass 1 stage 2, distortion 0.10000, 73%",
+		"training: refinement pass 2 stage 2, distortion 0.10000, 100%",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), b.String())
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d = %q, want prefix %q", i, lines[i], w)
+		}
+	}
+	if !strings.Contains(lines[3], "ETA 0s") {
+		t.Errorf("last line %q lacks ETA 0s", lines[3])
+	}
+}
