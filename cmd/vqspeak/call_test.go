@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func (c *callBuffer) String() string {
 // them and holding back the fraction reorder until the next one has gone.
 type callProxy struct {
 	pc                           net.PacketConn
-	forwarded, dropped, reorders int
+	forwarded, dropped, reorders atomic.Int64 // written by the proxy goroutine, read by the test
 }
 
 func newCallProxy(t *testing.T, dst string, loss, reorder float64, seed uint64) *callProxy {
@@ -67,17 +68,17 @@ func newCallProxy(t *testing.T, dst string, loss, reorder float64, seed uint64) 
 			drop, hold := rng.Float64() < loss, rng.Float64() < reorder
 			switch {
 			case drop:
-				p.dropped++
+				p.dropped.Add(1)
 			case hold && held == nil:
 				held = append([]byte(nil), buf[:n]...)
-				p.reorders++
+				p.reorders.Add(1)
 			default:
 				out.Write(buf[:n])
-				p.forwarded++
+				p.forwarded.Add(1)
 				if held != nil {
 					out.Write(held)
 					held = nil
-					p.forwarded++
+					p.forwarded.Add(1)
 				}
 			}
 		}
@@ -152,18 +153,19 @@ func TestSendReceiveLoopback(t *testing.T) {
 	}
 	num := func(i int) int { n, _ := strconv.Atoi(m[i]); return n }
 	received, lost, late, concealed := num(1), num(2), num(3), num(4)
-	sent := proxy.forwarded + proxy.dropped
+	forwarded, dropped, reorders := int(proxy.forwarded.Load()), int(proxy.dropped.Load()), int(proxy.reorders.Load())
+	sent := forwarded + dropped
 	t.Logf("proxy: %d packets, %d dropped, %d reordered; receiver: %d received, %d lost, %d late, %d concealed",
-		sent, proxy.dropped, proxy.reorders, received, lost, late, concealed)
-	if proxy.dropped < sent/20 {
-		t.Fatalf("the proxy dropped only %d of %d packets", proxy.dropped, sent)
+		sent, dropped, reorders, received, lost, late, concealed)
+	if dropped < sent/20 {
+		t.Fatalf("the proxy dropped only %d of %d packets", dropped, sent)
 	}
-	if received != proxy.forwarded {
-		t.Errorf("received %d packets, the proxy forwarded %d", received, proxy.forwarded)
+	if received != forwarded {
+		t.Errorf("received %d packets, the proxy forwarded %d", received, forwarded)
 	}
 	// A drop at the very end is not seen as a loss (nothing follows it).
-	if lost > proxy.dropped || lost < proxy.dropped-2 {
-		t.Errorf("receiver counts %d lost, the proxy dropped %d", lost, proxy.dropped)
+	if lost > dropped || lost < dropped-2 {
+		t.Errorf("receiver counts %d lost, the proxy dropped %d", lost, dropped)
 	}
 	if concealed < lost || concealed > lost+late+3 {
 		t.Errorf("%d packets concealed for %d lost and %d late", concealed, lost, late)

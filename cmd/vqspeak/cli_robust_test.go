@@ -1,0 +1,635 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
+)
+
+// The CLI's bad-input suite: every input is either refused with an error
+// that names the problem, or turned into valid output, with the exit codes
+// the README documents (0 fine, 1 failure, 2 usage), and no output or
+// temporary file is left behind by a failure.
+
+// vqspeakIn runs the CLI in-process with stdin and returns exit code,
+// stdout and stderr.
+func vqspeakIn(t *testing.T, ctx context.Context, stdin []byte, args ...string) (int, []byte, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, args, bytes.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.Bytes(), stderr.String()
+}
+
+// robustClip is 2 s of the female LibriSpeech clip, 16 kHz mono.
+func robustClip(t *testing.T) []float32 {
+	t.Helper()
+	a, err := audiofile.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Rate != codec.SampleRate || len(a.Samples) < 2*codec.SampleRate {
+		t.Fatalf("fixture: %d Hz, %d samples", a.Rate, len(a.Samples))
+	}
+	return a.Samples[:2*codec.SampleRate]
+}
+
+// wavSpec describes a WAV file to build from mono samples.
+type wavSpec struct {
+	tag      uint16 // 1 PCM, 3 float, others raw
+	bits     int
+	channels int
+	rate     int
+	dataSize int64 // declared data size; -1 means the real one
+	raw      []byte
+}
+
+// wavBytes encodes x (in [-1, 1]) as s describes; every channel gets x,
+// scaled down by its index so that a downmix is not the identity.
+func wavBytes(s wavSpec, x []float32) []byte {
+	var data []byte
+	if s.raw != nil {
+		data = s.raw
+	} else {
+		for _, v := range x {
+			for c := 0; c < s.channels; c++ {
+				v := float64(v) / float64(c+1)
+				switch {
+				case s.tag == 3 && s.bits == 32:
+					data = binary.LittleEndian.AppendUint32(data, math.Float32bits(float32(v)))
+				case s.tag == 3 && s.bits == 64:
+					data = binary.LittleEndian.AppendUint64(data, math.Float64bits(v))
+				case s.bits == 8:
+					data = append(data, byte(int(math.Round(v*127))+128))
+				default:
+					q := int64(math.Round(v * float64(int64(1)<<(s.bits-1)-1)))
+					for b := 0; b < s.bits/8; b++ {
+						data = append(data, byte(q>>(8*b)))
+					}
+				}
+			}
+		}
+	}
+	size := uint32(len(data))
+	if s.dataSize >= 0 {
+		size = uint32(s.dataSize)
+	}
+	align := s.channels * s.bits / 8
+	var b []byte
+	b = append(b, "RIFF"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(min(int64(size)+36, math.MaxUint32)))
+	b = append(b, "WAVEfmt "...)
+	b = binary.LittleEndian.AppendUint32(b, 16)
+	b = binary.LittleEndian.AppendUint16(b, s.tag)
+	b = binary.LittleEndian.AppendUint16(b, uint16(s.channels))
+	b = binary.LittleEndian.AppendUint32(b, uint32(s.rate))
+	b = binary.LittleEndian.AppendUint32(b, uint32(s.rate*align))
+	b = binary.LittleEndian.AppendUint16(b, uint16(align))
+	b = binary.LittleEndian.AppendUint16(b, uint16(s.bits))
+	b = append(b, "data"...)
+	b = binary.LittleEndian.AppendUint32(b, size)
+	return append(b, data...)
+}
+
+// writeFile writes b into dir/name and returns the path.
+func writeFile(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// decodeWAV reads a WAV the CLI wrote.
+func decodeWAV(t *testing.T, b []byte) []float32 {
+	t.Helper()
+	a, err := audiofile.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Rate != codec.SampleRate || a.Channels != 1 {
+		t.Fatalf("decoded WAV: %d Hz, %d channels", a.Rate, a.Channels)
+	}
+	return a.Samples
+}
+
+// vqsLayout encodes x with the CLI and returns the file and the offsets of
+// its blocks (header is 32 bytes; blocks of 50 packets of 8 bytes).
+func encodeCLI(t *testing.T, dir string, x []float32) []byte {
+	t.Helper()
+	in := writeFile(t, dir, "src.wav", wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: codec.SampleRate, dataSize: -1}, x))
+	out := filepath.Join(dir, "src.vqs")
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", in, out); code != exitOK {
+		t.Fatalf("encode: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// leftovers lists the files in dir that are not in keep.
+func leftovers(t *testing.T, dir string, keep map[string]bool) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var extra []string
+	for _, e := range ents {
+		if !keep[e.Name()] {
+			extra = append(extra, e.Name())
+		}
+	}
+	return extra
+}
+
+func TestCLIBadInputs(t *testing.T) {
+	x := robustClip(t)
+	dir := t.TempDir()
+	good := encodeCLI(t, dir, x)
+	const blockLen = 10 + 50*9 + 4 // 50 records of 1+8 bytes
+	if len(good) < 32+2*blockLen {
+		t.Fatalf("encoded file has %d bytes, want at least two blocks", len(good))
+	}
+
+	mut := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(good)) }
+	flipped := mut(func(b []byte) []byte { b[32+blockLen+10+5*9+3] ^= 0x10; return b }) // a packet byte of block 2
+	future := mut(func(b []byte) []byte { b[5] = 2; return b })                         // version 2
+	otherCB := codec.DefaultCodebook()
+	otherCB.Stages[0][0] += 0.5
+	var cbBuf bytes.Buffer
+	if _, err := otherCB.WriteTo(&cbBuf); err != nil {
+		t.Fatal(err)
+	}
+
+	compactOut := filepath.Join(dir, "compact.vqs")
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", "-compact", filepath.Join(dir, "src.wav"), compactOut); code != exitOK {
+		t.Fatalf("encode -compact: exit %d: %s", code, stderr)
+	}
+	compact := mustRead(t, compactOut)
+	compactFlipped := bytes.Clone(compact)
+	compactFlipped[len(compact)/2] ^= 0x10
+
+	files := map[string][]byte{
+		"compact.vqs":        compact,
+		"compactflipped.vqs": compactFlipped,
+		"compactcut.vqs":     compact[:len(compact)-7],
+		"good.vqs":           good,
+		"empty.vqs":          {},
+		"empty.wav":          {},
+		"header.vqs":         good[:20],
+		"magic.vqs":          append([]byte("RIFX"), good[4:]...),
+		"future.vqs":         future,
+		"flipped.vqs":        flipped,
+		"cut.vqs":            good[:len(good)-7],
+		"cutrecord.vqs":      good[:32+blockLen+10+3*9+4], // inside packet 4 of block 2
+		"other.vqcb":         cbBuf.Bytes(),
+		"alaw.wav":           wavBytes(wavSpec{tag: 6, bits: 8, channels: 1, rate: 8000, dataSize: -1, raw: make([]byte, 800)}, nil),
+		"ulaw.wav":           wavBytes(wavSpec{tag: 7, bits: 8, channels: 1, rate: 8000, dataSize: -1, raw: make([]byte, 800)}, nil),
+		"adpcm.wav":          wavBytes(wavSpec{tag: 0x11, bits: 4, channels: 1, rate: 8000, dataSize: -1, raw: make([]byte, 800)}, nil),
+		"msadpcm.wav":        wavBytes(wavSpec{tag: 2, bits: 4, channels: 1, rate: 8000, dataSize: -1, raw: make([]byte, 800)}, nil),
+		"zero.wav":           wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: -1}, nil),
+		"headeronly.wav":     wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: -1}, nil)[:30],
+		"cutwav.wav":         wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: 4 * 32000}, x[:16000]),
+		"text.wav":           []byte("this is not audio, only some text\n"),
+		"ogg.wav":            []byte("OggS\x00\x02 and some more bytes"),
+	}
+	for name, b := range files {
+		writeFile(t, dir, name, b)
+	}
+	keep := map[string]bool{"src.wav": true, "src.vqs": true}
+	for name := range files {
+		keep[name] = true
+	}
+	p := func(name string) string { return filepath.Join(dir, name) }
+	outWAV, outVQS := p("out.wav"), p("out.vqs")
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		want   []string // fragments stderr must contain
+		output bool     // the output file must exist afterwards
+	}{
+		{"empty vqs", []string{"decode", p("empty.vqs"), outWAV}, exitFailure, []string{"empty.vqs: vqs: empty file"}, false},
+		{"empty wav", []string{"encode", p("empty.wav"), outVQS}, exitFailure, []string{"empty.wav: audio: malformed input at byte 0: empty input (0 bytes)"}, false},
+		{"truncated vqs header", []string{"decode", p("header.vqs"), outWAV}, exitFailure, []string{"file ends inside the header: 20 of 32 bytes"}, false},
+		{"wrong magic", []string{"decode", p("magic.vqs"), outWAV}, exitFailure, []string{`not a .vqs file: bad magic "RIFX"`}, false},
+		{"future version", []string{"decode", p("future.vqs"), outWAV}, exitFailure, []string{"unsupported file version 2 (this build reads and writes version 1)"}, false},
+		{"info future version", []string{"info", p("future.vqs")}, exitFailure, []string{"unsupported file version 2"}, false},
+		{"codebook mismatch", []string{"decode", "-codebook", p("other.vqcb"), p("good.vqs"), outWAV}, exitFailure, []string{"the file was encoded with a different codebook: file needs codebook"}, false},
+		{"codebook is not one", []string{"decode", "-codebook", p("text.wav"), p("good.vqs"), outWAV}, exitFailure, []string{"codebook " + p("text.wav")}, false},
+		{"flipped byte", []string{"decode", p("flipped.vqs"), outWAV}, exitOK, []string{"warning: vqs: corrupt or missing data at offset 496", "lost 50 packets, #50 to #99"}, true},
+		{"flipped byte strict", []string{"decode", "-strict", p("flipped.vqs"), outWAV}, exitFailure, []string{"warning: vqs: corrupt", "flipped.vqs is damaged (1 problems, 50 packets lost)"}, true},
+		{"cut last block", []string{"decode", p("cut.vqs"), outWAV}, exitOK, []string{"warning: vqs: file is truncated", "missing 7 bytes", "recovered unverified"}, true},
+		{"cut last block strict", []string{"decode", "-strict", p("cut.vqs"), outWAV}, exitFailure, []string{"file is truncated", "cut.vqs is damaged"}, true},
+		{"cut inside a packet", []string{"decode", p("cutrecord.vqs"), outWAV}, exitOK, []string{"3 packets recovered unverified, 47 lost"}, true},
+		{"cut inside a packet strict", []string{"decode", "-strict", p("cutrecord.vqs"), outWAV}, exitFailure, []string{"47 packets lost"}, true},
+		{"compact, flipped byte", []string{"decode", p("compactflipped.vqs"), outWAV}, exitOK, []string{"warning: vqs: corrupt or missing data at offset", "lost 50 packets"}, true},
+		{"compact, flipped byte strict", []string{"decode", "-strict", p("compactflipped.vqs"), outWAV}, exitFailure, []string{"compactflipped.vqs is damaged (1 problems, 50 packets lost)"}, true},
+		{"compact, cut", []string{"decode", p("compactcut.vqs"), outWAV}, exitOK, []string{"warning: vqs: file is truncated", "missing 7 bytes"}, true},
+		{"compact, cut strict", []string{"decode", "-strict", p("compactcut.vqs"), outWAV}, exitFailure, []string{"compactcut.vqs is damaged"}, true},
+		{"A-law", []string{"encode", p("alaw.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding A-law"}, false},
+		{"µ-law", []string{"encode", p("ulaw.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding µ-law"}, false},
+		{"IMA ADPCM", []string{"encode", p("adpcm.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding IMA ADPCM"}, false},
+		{"MS ADPCM", []string{"encode", p("msadpcm.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding Microsoft ADPCM"}, false},
+		{"Ogg", []string{"encode", p("ogg.wav"), outVQS}, exitFailure, []string{"unsupported container Ogg"}, false},
+		{"not audio", []string{"encode", p("text.wav"), outVQS}, exitFailure, []string{"are not a WAV (RIFF/RIFX/RF64) or FLAC (fLaC) header"}, false},
+		{"zero-length audio", []string{"encode", p("zero.wav"), outVQS}, exitFailure, []string{"no audio: the file holds zero samples"}, false},
+		{"WAV header cut", []string{"encode", p("headeronly.wav"), outVQS}, exitFailure, []string{"wav: malformed input"}, false},
+		{"WAV data cut", []string{"encode", p("cutwav.wav"), outVQS}, exitOK, []string{"warning: the input is truncated", "1.00 s"}, true},
+		{"vqs as audio", []string{"encode", p("good.vqs"), outVQS}, exitFailure, []string{"not a WAV"}, false},
+		{"audio as vqs", []string{"decode", p("src.wav"), outWAV}, exitFailure, []string{`not a .vqs file: bad magic "RIFF"`}, false},
+		{"missing input", []string{"encode", p("missing.wav"), outVQS}, exitFailure, []string{"no such file or directory"}, false},
+		{"missing vqs", []string{"decode", p("missing.vqs"), outWAV}, exitFailure, []string{"no such file or directory"}, false},
+		{"directory input", []string{"encode", dir, outVQS}, exitFailure, []string{"is a directory, not a file"}, false},
+		{"directory vqs", []string{"decode", dir, outWAV}, exitFailure, []string{"is a directory, not a file"}, false},
+		{"directory output", []string{"decode", p("good.vqs"), dir}, exitFailure, []string{"is a directory"}, false},
+		{"output dir missing", []string{"decode", p("good.vqs"), p("nodir/out.wav")}, exitFailure, []string{"creating output in", "no such file or directory"}, false},
+		{"stages 0", []string{"encode", "-stages", "0", p("src.wav"), outVQS}, exitUsage, []string{"-stages 0: the codebook has 1 to 4 stages"}, false},
+		{"extra argument", []string{"decode", p("good.vqs"), outWAV, "more"}, exitUsage, []string{"want an input and an output file, got 3 arguments"}, false},
+		{"unknown flag", []string{"decode", "-loud", p("good.vqs"), outWAV}, exitUsage, []string{"flag provided but not defined: -loud"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := vqspeakIn(t, context.Background(), nil, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine") {
+				t.Errorf("stderr looks like a crash:\n%s", stderr)
+			}
+			if out := tc.args[len(tc.args)-1]; tc.args[0] != "info" {
+				_, err := os.Stat(out)
+				if exists := err == nil && out != dir; exists != tc.output {
+					t.Errorf("output %s exists: %v, want %v", filepath.Base(out), exists, tc.output)
+				}
+			}
+			os.Remove(outWAV)
+			os.Remove(outVQS)
+			if extra := leftovers(t, dir, keep); len(extra) > 0 {
+				t.Errorf("left behind in the output directory: %v", extra)
+			}
+		})
+	}
+}
+
+// TestCLIDamageKeepsTime checks what the decoder makes of damaged files:
+// a flipped byte costs one block, concealed so that the output keeps the
+// original length; a cut file keeps every complete packet.
+func TestCLIDamageKeepsTime(t *testing.T) {
+	x := robustClip(t)
+	dir := t.TempDir()
+	good := encodeCLI(t, dir, x)
+	const blockLen = 10 + 50*9 + 4
+	decode := func(b []byte) []float32 {
+		t.Helper()
+		code, out, stderr := vqspeakIn(t, context.Background(), b, "decode", "-", "-")
+		if code != exitOK {
+			t.Fatalf("decode: exit %d: %s", code, stderr)
+		}
+		return decodeWAV(t, out)
+	}
+	ref := decode(good)
+	if len(ref) < len(x) || len(ref) > len(x)+codec.PacketSamples {
+		t.Fatalf("clean decode: %d samples for %d in", len(ref), len(x))
+	}
+	flipped := bytes.Clone(good)
+	flipped[32+blockLen+10+5*9+3] ^= 0x10
+	dam := decode(flipped)
+	if len(dam) != len(ref) {
+		t.Errorf("damaged decode: %d samples, want %d (concealment keeps time)", len(dam), len(ref))
+	}
+	// The first block is untouched; the second second differs.
+	first := 50*codec.PacketSamples - codec.Delay
+	for i := 0; i < first; i++ {
+		if dam[i] != ref[i] {
+			t.Fatalf("sample %d before the damage differs", i)
+		}
+	}
+	cut := decode(good[:32+blockLen+10+3*9+4])
+	if want := (50+3)*codec.PacketSamples - codec.Delay; len(cut) != want {
+		t.Errorf("cut file: %d samples, want %d (53 packets less the codec delay)", len(cut), want)
+	}
+	for i := range cut {
+		if cut[i] != ref[i] {
+			t.Fatalf("cut file: sample %d differs from the clean decode", i)
+		}
+	}
+}
+
+// TestCLIWAVVariants converts the clip to every WAV encoding, channel count
+// and rate we accept, encodes it with the CLI and checks the decoded result
+// is still the same speech (STOI against the 16 kHz original).
+func TestCLIWAVVariants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: encodes and scores ten files")
+	}
+	x := robustClip(t)
+	dir := t.TempDir()
+	refOut := func(name string, b []byte) []float32 {
+		t.Helper()
+		in := writeFile(t, dir, name, b)
+		vqs := filepath.Join(dir, name+".vqs")
+		code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", in, vqs)
+		if code != exitOK {
+			t.Fatalf("%s: encode exit %d: %s", name, code, stderr)
+		}
+		code, out, stderr := vqspeakIn(t, context.Background(), nil, "decode", vqs, "-")
+		if code != exitOK {
+			t.Fatalf("%s: decode exit %d: %s", name, code, stderr)
+		}
+		return decodeWAV(t, out)
+	}
+	base := refOut("base.wav", wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: -1}, x))
+	baseSTOI := stoi(t, x, base)
+	if baseSTOI < 0.6 {
+		t.Fatalf("16-bit mono: STOI %.3f, the codec itself is broken", baseSTOI)
+	}
+	for _, tc := range []struct {
+		name string
+		spec wavSpec
+		loss float64 // STOI we accept to lose against the 16-bit mono original
+	}{
+		{"8-bit", wavSpec{tag: 1, bits: 8, channels: 1, rate: 16000}, 0.1},
+		{"24-bit", wavSpec{tag: 1, bits: 24, channels: 1, rate: 16000}, 0.03},
+		{"32-bit", wavSpec{tag: 1, bits: 32, channels: 1, rate: 16000}, 0.03},
+		{"float32", wavSpec{tag: 3, bits: 32, channels: 1, rate: 16000}, 0.03},
+		{"float64", wavSpec{tag: 3, bits: 64, channels: 1, rate: 16000}, 0.03},
+		{"stereo", wavSpec{tag: 1, bits: 16, channels: 2, rate: 16000}, 0.05},
+		{"8 kHz", wavSpec{tag: 1, bits: 16, channels: 1, rate: 8000}, 0.15},
+		{"48 kHz", wavSpec{tag: 1, bits: 16, channels: 1, rate: 48000}, 0.05},
+		{"44.1 kHz stereo float", wavSpec{tag: 3, bits: 32, channels: 2, rate: 44100}, 0.05},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := x
+			if tc.spec.rate != codec.SampleRate {
+				src = features.Resample(x, codec.SampleRate, tc.spec.rate)
+			}
+			tc.spec.dataSize = -1
+			out := refOut(strings.ReplaceAll(tc.name, " ", "_")+".wav", wavBytes(tc.spec, src))
+			if d := len(out) - len(base); d < -codec.PacketSamples || d > codec.PacketSamples {
+				t.Errorf("%d samples decoded, 16-bit mono gives %d", len(out), len(base))
+			}
+			s := stoi(t, x, out[:min(len(out), len(x))])
+			t.Logf("STOI %.3f (16-bit mono %.3f)", s, baseSTOI)
+			if s < baseSTOI-tc.loss {
+				t.Errorf("STOI %.3f, 16-bit mono gives %.3f: the conversion lost the speech", s, baseSTOI)
+			}
+		})
+	}
+}
+
+func stoi(t *testing.T, ref, deg []float32) float64 {
+	t.Helper()
+	n := min(len(ref), len(deg))
+	s, err := bench.STOI(ref[:n], deg[:n], codec.SampleRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestCLIHugeDeclaredWAV gives encode a WAV whose header declares 4 GB of
+// data but holds one second: the CLI must encode that second without
+// allocating anything near the declared size.
+func TestCLIHugeDeclaredWAV(t *testing.T) {
+	x := robustClip(t)[:codec.SampleRate]
+	dir := t.TempDir()
+	for _, size := range []int64{0xFFFFFFF0, 0xFFFFFFFF, 0x7FFFFFFF} {
+		in := writeFile(t, dir, "huge.wav", wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: size}, x))
+		out := filepath.Join(dir, "huge.vqs")
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", in, out)
+		runtime.ReadMemStats(&after)
+		if code != exitOK {
+			t.Fatalf("declared %d bytes: exit %d: %s", size, code, stderr)
+		}
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("declared %d bytes: %.1f MB allocated; %s", size, float64(alloc)/1e6, strings.TrimSpace(stderr))
+		if alloc > 100<<20 {
+			t.Errorf("declared %d bytes: encode allocated %d bytes", size, alloc)
+		}
+		if !strings.Contains(stderr, "1.00 s") {
+			t.Errorf("stderr does not report the 1 s actually present: %s", stderr)
+		}
+	}
+}
+
+// TestCLIStdio runs encode and decode through stdin and stdout ("-") and
+// checks the result equals the file-to-file path byte for byte.
+func TestCLIStdio(t *testing.T) {
+	x := robustClip(t)
+	dir := t.TempDir()
+	wav := wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: -1}, x)
+	viaFiles := encodeCLI(t, dir, x)
+
+	code, vqs, stderr := vqspeakIn(t, context.Background(), wav, "encode", "-", "-")
+	if code != exitOK {
+		t.Fatalf("encode - -: exit %d: %s", code, stderr)
+	}
+	if !bytes.Equal(vqs, viaFiles) {
+		t.Fatalf("encode - - wrote %d bytes, file to file %d, and they differ", len(vqs), len(viaFiles))
+	}
+	code, out, stderr := vqspeakIn(t, context.Background(), vqs, "decode", "-", "-")
+	if code != exitOK {
+		t.Fatalf("decode - -: exit %d: %s", code, stderr)
+	}
+	wavOut := filepath.Join(dir, "file.wav")
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", filepath.Join(dir, "src.vqs"), wavOut); code != exitOK {
+		t.Fatalf("decode: exit %d: %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(wavOut); !bytes.Equal(b, out) {
+		t.Fatal("decode - - differs from decode to a file")
+	}
+	// Empty stdin is an error that names it.
+	code, out, stderr = vqspeakIn(t, context.Background(), nil, "decode", "-", "-")
+	if code != exitFailure || len(out) != 0 || !strings.Contains(stderr, "-: vqs: empty file") {
+		t.Errorf("decode of empty stdin: exit %d, %d bytes out, stderr %q", code, len(out), stderr)
+	}
+	code, out, stderr = vqspeakIn(t, context.Background(), nil, "encode", "-", "-")
+	if code != exitFailure || len(out) != 0 || !strings.Contains(stderr, "-: audio: malformed input at byte 0: empty input") {
+		t.Errorf("encode of empty stdin: exit %d, %d bytes out, stderr %q", code, len(out), stderr)
+	}
+}
+
+// cancelAfter is a context whose Err turns to context.Canceled after n
+// calls: a deterministic stand-in for Ctrl-C arriving partway.
+type cancelAfter struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func (c *cancelAfter) Done() <-chan struct{} {
+	if c.n.Load() <= 0 {
+		ch := make(chan struct{})
+		close(ch)
+		return ch
+	}
+	return nil
+}
+
+// TestCLIInterruptedEncode cancels encode after two of its one-second
+// chunks: the output must be a valid, undamaged .vqs holding exactly what
+// was encoded, and the CLI must say so and exit 1.
+func TestCLIInterruptedEncode(t *testing.T) {
+	a, err := audiofile.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "part.vqs")
+	ctx := &cancelAfter{Context: context.Background()}
+	ctx.n.Store(2)
+	code, _, stderr := vqspeakIn(t, ctx, nil, "encode", clip, out)
+	if code != exitFailure || !strings.Contains(stderr, "interrupted: "+out+" is a valid file holding the first 2.00 s of 4.38 s (101 packets)") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatalf("the interrupted encode left no output: %v", err)
+	}
+	defer f.Close()
+	fd, err := codec.NewFileDecoder(f, codec.DefaultCodebook())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pcm []float32
+	for {
+		pcm, err = fd.ReadSamples(pcm)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := fd.Stats(); s.Damaged() || s.Packets != 101 || len(fd.Damage()) != 0 {
+		t.Errorf("interrupted file: stats %+v, damage %v; want 101 clean packets", s, fd.Damage())
+	}
+	if testing.Short() {
+		return
+	}
+	// It is the start of the full encode, exactly.
+	full := filepath.Join(dir, "full.vqs")
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", clip, full); code != exitOK {
+		t.Fatalf("full encode: exit %d: %s", code, stderr)
+	}
+	_, partPk, _, err1 := codec.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
+	_, fullPk, _, err2 := codec.ReadAllPackets(bytes.NewReader(mustRead(t, full)))
+	if err1 != nil || err2 != nil || len(fullPk) <= len(partPk) {
+		t.Fatalf("%d and %d packets (%v, %v)", len(partPk), len(fullPk), err1, err2)
+	}
+	for i := 0; i < 100; i++ { // the last packet holds the flushed lookahead
+		if !bytes.Equal(partPk[i], fullPk[i]) {
+			t.Fatalf("packet %d of the interrupted file differs from the full encode", i)
+		}
+	}
+	if len(a.Samples) < 3*codec.SampleRate {
+		t.Fatal("fixture too short to interrupt")
+	}
+	if extra := leftovers(t, dir, map[string]bool{"part.vqs": true, "full.vqs": true}); len(extra) > 0 {
+		t.Errorf("left behind: %v", extra)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestCLINoPanics runs every command on a set of hostile files: each must
+// end with exit code 0, 1 or 2, and a message when it is not 0.
+func TestCLINoPanics(t *testing.T) {
+	dir := t.TempDir()
+	x := robustClip(t)[:8000]
+	good := encodeCLI(t, dir, x)
+	inputs := map[string][]byte{
+		"zeros":      make([]byte, 4096),
+		"ff":         bytes.Repeat([]byte{0xFF}, 4096),
+		"syncs":      bytes.Repeat([]byte{0xB7, 0x5C, 0, 255, 0, 0, 0, 0, 0xFF, 0xFF}, 400),
+		"vqs-header": good[:32],
+		"vqs-blocks": append(bytes.Clone(good[:32]), bytes.Repeat(good[32:], 5)...),
+		"riff-huge":  wavBytes(wavSpec{tag: 1, bits: 16, channels: 65535, rate: 384000, dataSize: 0xFFFFFFFF, raw: []byte{1}}, nil),
+		"riff-odd":   wavBytes(wavSpec{tag: 1, bits: 12, channels: 3, rate: 1, dataSize: -1, raw: make([]byte, 99)}, nil),
+		"flac-magic": append([]byte("fLaC"), bytes.Repeat([]byte{0x80}, 100)...),
+	}
+	for name, b := range inputs {
+		in := writeFile(t, dir, name, b)
+		for _, args := range [][]string{
+			{"encode", in, filepath.Join(dir, "o.vqs")},
+			{"decode", in, filepath.Join(dir, "o.wav")},
+			{"decode", "-strict", in, filepath.Join(dir, "o.wav")},
+			{"info", in},
+			{"eval", in, in},
+		} {
+			code, _, stderr := vqspeakIn(t, context.Background(), nil, args...)
+			if code < 0 || code > 2 || (code != 0 && stderr == "") {
+				t.Errorf("%s %s: exit %d, stderr %q", args[0], name, code, stderr)
+			}
+			os.Remove(filepath.Join(dir, "o.vqs"))
+			os.Remove(filepath.Join(dir, "o.wav"))
+		}
+	}
+}
+
+// TestCLIFailureKeepsOldOutput checks a failed run leaves an existing
+// output file exactly as it was (outputs are renamed into place only on
+// success), and a successful one replaces it whole.
+func TestCLIFailureKeepsOldOutput(t *testing.T) {
+	dir := t.TempDir()
+	old := []byte("the previous contents of out.wav")
+	out := writeFile(t, dir, "out.wav", old)
+	bad := writeFile(t, dir, "bad.vqs", []byte("VQSP but not really"))
+	code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", bad, out)
+	if code != exitFailure || !strings.Contains(stderr, "bad.vqs: vqs:") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b := mustRead(t, out); !bytes.Equal(b, old) {
+		t.Errorf("a failed decode changed the existing output to %q", b)
+	}
+	good := encodeCLI(t, dir, robustClip(t)[:4000])
+	in := writeFile(t, dir, "good.vqs", good)
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", in, out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if x := decodeWAV(t, mustRead(t, out)); len(x) < 4000 {
+		t.Errorf("replaced output holds %d samples", len(x))
+	}
+	if extra := leftovers(t, dir, map[string]bool{"out.wav": true, "bad.vqs": true, "good.vqs": true, "src.wav": true, "src.vqs": true}); len(extra) > 0 {
+		t.Errorf("left behind: %v", extra)
+	}
+}
