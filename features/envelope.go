@@ -21,6 +21,7 @@ const powerFloor = 1e-10
 // periods, then a rectangular average over one harmonic spacing. The window
 // is limited to maxWindow samples, centred on the instant, which bounds the
 // lookahead to half of it.
+// It reuses its buffers and is not safe for concurrent use.
 type EnvelopeAnalyzer struct {
 	rate      int
 	maxWindow int

@@ -25,6 +25,8 @@ func warp(w, alpha float64) float64 {
 // MelCepstrum converts log-amplitude spectra sampled on the linear bins
 // 0..n/2 of an n-point FFT into mel-cepstra and back, with tables planned
 // once so that neither direction allocates.
+// FromLogSpectrum uses a scratch buffer: not safe for concurrent use;
+// ToLogSpectrum only reads the tables.
 type MelCepstrum struct {
 	bins  int         // n/2 + 1 linear bins
 	order int         // M

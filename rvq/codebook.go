@@ -44,6 +44,9 @@ var (
 // Stages[s][i*Dim:(i+1)*Dim]. Quantisation happens in normalised units
 // x_n = (x-Mean)/Scale (nil Mean/Scale mean 0/1), and distances are
 // sum_j Weights[j]*(a_j-b_j)² (nil Weights mean all 1).
+//
+// A Codebook is read-only once built: any number of goroutines, Searchers,
+// encoders and decoders may share one (it must not be modified meanwhile).
 type Codebook struct {
 	Dim, Size int
 	Mean      []float32

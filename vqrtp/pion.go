@@ -8,6 +8,7 @@ import "github.com/pion/rtp"
 // AppendPayload (ptime 20·n: call Packetize(payload, n·FrameTicks)).
 // Invalid input, or a payload larger than mtu, yields no packet: pion's
 // interface has no error, and a bad packet on the wire would be worse.
+// It holds no state and is safe for concurrent use.
 type Payloader struct {
 	Bundled bool
 }
@@ -37,6 +38,7 @@ func (p *Payloader) Payload(mtu uint16, frame []byte) [][]byte {
 // Depacketizer is the rtp.Depacketizer for pion's receiving helpers (for
 // example samplebuilder). Every payload is a whole media unit: Unmarshal
 // validates it and returns it as is; split it with SplitPayload or Unpack.
+// It holds no state and is safe for concurrent use.
 type Depacketizer struct{}
 
 var _ rtp.Depacketizer = Depacketizer{}

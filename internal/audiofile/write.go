@@ -96,6 +96,7 @@ func WriteWAV(w io.Writer, samples []float32, rate int) error {
 // patches the sizes into the header; otherwise (pipes, sockets, stdout) the
 // header carries 0xFFFFFFFF sizes, which ReadWAV, ffmpeg and sox read as
 // "until end of stream".
+// It is not safe for concurrent use.
 type WAVWriter struct {
 	w        io.Writer
 	ws       io.WriteSeeker // nil if not seekable

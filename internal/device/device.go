@@ -82,7 +82,8 @@ type Stats struct {
 	Xruns int64
 }
 
-// Source is a capture stream: mono 16 kHz samples in [-1, 1].
+// Source is a capture stream: mono 16 kHz samples in [-1, 1]. One goroutine
+// reads it; Close may be called from another.
 type Source interface {
 	// Read fills dst completely, waiting for the device as needed. It
 	// returns ErrClosed once the source is closed (also if Close is called
@@ -102,7 +103,8 @@ type Source interface {
 	Close() error
 }
 
-// Sink is a playback stream: mono 16 kHz samples in [-1, 1].
+// Sink is a playback stream: mono 16 kHz samples in [-1, 1]. One goroutine
+// writes it; Close may be called from another.
 type Sink interface {
 	// Write queues src for playback, waiting while the ring is full.
 	Write(src []float32) error
@@ -123,7 +125,8 @@ type Sink interface {
 }
 
 // Host is an audio system: it lists devices and opens streams on them by
-// name. An empty name means the default device.
+// name. An empty name means the default device. It is used from one
+// goroutine.
 type Host interface {
 	Devices() ([]Info, error)
 	OpenSource(name string, cfg Config) (Source, error)
