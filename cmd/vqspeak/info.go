@@ -59,7 +59,6 @@ type fileInfo struct {
 	FileBytes     int64   `json:"file_bytes"`
 	PlainBytes    int64   `json:"plain_file_bytes"` // size of the same packets in a plain file
 	SavingPercent float64 `json:"saving_percent"`
-	stats         codec.FileStats
 }
 
 func runInfo(e *env, fs *flag.FlagSet, args []string) error {
