@@ -2,16 +2,22 @@
 // into a packet of a few bytes and back.
 //
 // The encoder analyses the spectral envelope (a 24th-order mel-cepstrum),
-// pitch and per-band voicing every 10 ms, quantises the envelope of each
-// packet's last frame with a residual vector quantizer (4 stages of 10 bits
-// by default) and the rest with scalar quantisers, and packs the lot into
-// 8 bytes (3200 b/s). Packets with fewer stages are shorter and cheaper; the
-// decoder tells them apart by length. The decoder is a vocoder: pitch-
-// synchronous minimum-phase pulses with mixed noise excitation, shaped by the
-// interpolated envelope.
+// pitch and per-band voicing every 10 ms. It quantises the envelope of each
+// packet's last frame, less 0.6 × the previous packet's, with a residual
+// vector quantizer (4 stages of 10 bits by default) and the rest with scalar
+// quantisers. A packet is 24 bits of side information (end-frame pitch 7,
+// voicing 3, energy 6; middle-frame pitch, voicing and energy offsets 3+2+3)
+// followed by one index per stage: 5/6/7/8 bytes for 1–4 stages, 3200 b/s at
+// 4. No mode byte is sent: the packet length identifies the stage count, so
+// the encoder may change bitrate on any packet. The decoder is a vocoder:
+// pitch-synchronous minimum-phase pulses with mixed noise excitation, shaped
+// by the interpolated envelope. Because of the prediction, a lost packet
+// affects the next few (its error decays by 0.6 a packet): conceal it with
+// Decoder.Conceal.
 //
-// Latency: a packet is sent when its 20 ms are complete plus 10 ms of
-// lookahead; the decoder adds none, so the algorithmic latency is 30 ms.
+// Latency: a packet can leave once its 20 ms plus 10 ms of lookahead have
+// been captured; the decoder adds none, so the algorithmic latency is 30 ms
+// (AlgorithmicLatency). Decoded audio lags the input by Delay samples.
 package codec
 
 import (
