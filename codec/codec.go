@@ -106,11 +106,10 @@ func Bitrate(cb *rvq.Codebook, stages int) int {
 // predictor is the state encoder and decoder share to code the middle frame
 // relative to its neighbours: the previous packet's last frame, dequantised.
 type predictor struct {
-	f0Index     int // -1 when unvoiced
-	lastVoiced  int // the most recent voiced pitch index, for isolated voiced frames
-	energy      float64
-	mcep        [features.MCepOrder + 1]float32
-	voicingCode int
+	f0Index    int // -1 when unvoiced
+	lastVoiced int // the most recent voiced pitch index, for isolated voiced frames
+	energy     float64
+	mcep       [features.MCepOrder + 1]float32
 }
 
 func (p *predictor) reset() {
@@ -172,7 +171,6 @@ func (p *predictor) frames(mid, end *features.Frame, pk *Packet, envelope []floa
 	}
 	p.energy = float64(end.MCep[0])
 	p.mcep = end.MCep
-	p.voicingCode = int(pk.Voicing)
 }
 
 // Encoder turns 20 ms PCM packets into codec packets. It allocates only in

@@ -447,16 +447,7 @@ func NewCompactFileWriter(w io.Writer, h FileHeader, indexBits int) (*FileWriter
 
 // NewCompactFileEncoder is NewFileEncoder writing compact blocks.
 func NewCompactFileEncoder(w io.Writer, cb *rvq.Codebook, stages int) (*FileEncoder, error) {
-	// Build a plain encoder on a discarded stream, then give it a compact
-	// writer for w: the rest of FileEncoder is the same for both.
-	fe, err := NewFileEncoder(io.Discard, cb, stages)
-	if err != nil {
-		return nil, err
-	}
-	fw, err := NewCompactFileWriter(w, fe.fw.Header(), IndexBits(cb))
-	if err != nil {
-		return nil, err
-	}
-	fe.fw = fw
-	return fe, nil
+	return newFileEncoder(cb, stages, func(h FileHeader) (*FileWriter, error) {
+		return NewCompactFileWriter(w, h, IndexBits(cb))
+	})
 }

@@ -25,11 +25,17 @@ type FileEncoder struct {
 // NewFileEncoder writes the file header to w and returns an encoder sending
 // the first stages stages of cb.
 func NewFileEncoder(w io.Writer, cb *rvq.Codebook, stages int) (*FileEncoder, error) {
+	return newFileEncoder(cb, stages, func(h FileHeader) (*FileWriter, error) { return NewFileWriter(w, h) })
+}
+
+// newFileEncoder makes a FileEncoder whose container writer, plain or
+// compact, newWriter makes from the header.
+func newFileEncoder(cb *rvq.Codebook, stages int, newWriter func(FileHeader) (*FileWriter, error)) (*FileEncoder, error) {
 	enc, err := NewEncoder(cb, stages)
 	if err != nil {
 		return nil, err
 	}
-	fw, err := NewFileWriter(w, FileHeader{
+	fw, err := newWriter(FileHeader{
 		SampleRate:          SampleRate,
 		PacketSamples:       PacketSamples,
 		Stages:              uint8(stages),
