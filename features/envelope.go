@@ -32,6 +32,11 @@ type EnvelopeAnalyzer struct {
 	pow       []float64
 	cum       []float64
 	logAmp    []float64
+
+	// The Hann window of the last length used: the length follows the pitch,
+	// which changes slowly, so it is recomputed only when it changes.
+	window      []float64
+	windowPower float64 // Σ w²
 }
 
 // NewEnvelopeAnalyzer plans an analyzer whose window never exceeds maxWindow samples.
@@ -48,6 +53,7 @@ func NewEnvelopeAnalyzer(sampleRate, maxWindow int) *EnvelopeAnalyzer {
 		pow:       make([]float64, bins),
 		cum:       make([]float64, bins+1),
 		logAmp:    make([]float64, bins),
+		window:    make([]float64, 0, n),
 	}
 }
 
@@ -63,14 +69,14 @@ func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 floa
 		win = min(win, int(3*float64(e.rate)/f0+0.5))
 	}
 	win = max(win, 64)
+	if len(e.window) != win {
+		e.planWindow(win)
+	}
 	clear(e.frame)
 	start := center - win/2
-	var wsum float64
-	for i := 0; i < win; i++ {
-		j := start + i
-		w := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(i)+0.5)/float64(win))
-		wsum += w * w
-		if j >= 0 && j < len(x) {
+	wsum := e.windowPower
+	for i, w := range e.window {
+		if j := start + i; j >= 0 && j < len(x) {
 			e.frame[i] = w * float64(x[j])
 		}
 	}
@@ -90,6 +96,17 @@ func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 floa
 		e.logAmp[k] = 0.5 * math.Log(p+powerFloor)
 	}
 	e.mc.FromLogSpectrum(c, e.logAmp)
+}
+
+// planWindow fills e.window with a periodic-offset Hann window of length win.
+func (e *EnvelopeAnalyzer) planWindow(win int) {
+	e.window = e.window[:win]
+	e.windowPower = 0
+	for i := range e.window {
+		w := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(i)+0.5)/float64(win))
+		e.window[i] = w
+		e.windowPower += w * w
+	}
 }
 
 // smooth replaces pow by its moving average over width bins, mirroring at the
