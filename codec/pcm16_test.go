@@ -3,27 +3,19 @@ package codec_test
 import (
 	"errors"
 	"math"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
 // speech16 reads a bundled clip as int16 samples, trimmed to whole packets.
 func speech16(t testing.TB, name string) []int16 {
 	t.Helper()
-	a, err := audiofile.ReadFile(filepath.Join("..", "testdata", "audio", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Rate != codec.SampleRate {
-		t.Fatalf("%s: %d Hz", name, a.Rate)
-	}
-	n := len(a.Samples) / codec.PacketSamples * codec.PacketSamples
-	return codec.Float32ToInt16(nil, a.Samples[:n])
+	x := loadClip(t, name)
+	n := len(x) / codec.PacketSamples * codec.PacketSamples
+	return codec.Float32ToInt16(nil, x[:n])
 }
 
 func TestInt16Conversion(t *testing.T) {
