@@ -156,7 +156,10 @@ func (fd *FileDecoder) Damage() []error { return fd.damage }
 func (fd *FileDecoder) ReadSamples(dst []float32) ([]float32, error) {
 	for {
 		p, err := fd.fr.ReadPacket(fd.packet[:0])
-		var cbe *CorruptBlockError
+		// A type assertion, not errors.As: ReadPacket returns the report
+		// unwrapped, and errors.As(err, &cbe) would move cbe to the heap on
+		// every packet.
+		cbe, _ := err.(*CorruptBlockError)
 		switch {
 		case err == nil:
 			fd.packet = p
@@ -166,7 +169,7 @@ func (fd *FileDecoder) ReadSamples(dst []float32) ([]float32, error) {
 				fd.pcm = fd.dec.Conceal(fd.pcm[:0])
 			}
 			return fd.out(dst), nil
-		case errors.As(err, &cbe):
+		case cbe != nil:
 			fd.damage = append(fd.damage, err)
 			fd.pcm = fd.pcm[:0]
 			for range cbe.Packets {

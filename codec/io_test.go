@@ -258,7 +258,9 @@ func TestWriterReaderNoAllocations(t *testing.T) {
 	vqs.Grow(1 << 20)
 	w, _ := codec.NewWriter(&vqs, cb, 4)
 	pos := 0
-	const chunk = 2*codec.PacketSamples + 1 // odd, to exercise the carried byte
+	// Several packets per call, so that one allocation per packet shows as
+	// at least 3 per call (AllocsPerRun divides with truncation).
+	const chunk = 8*codec.PacketSamples + 1 // odd, to exercise the carried byte
 	allocs := leastAllocs(func() {
 		if pos+chunk > len(pcm) {
 			pos = 0
@@ -271,7 +273,7 @@ func TestWriterReaderNoAllocations(t *testing.T) {
 	}
 	w.Close()
 	r, _ := codec.NewReader(&vqs, cb)
-	buf := make([]byte, 2*codec.PacketSamples-3)
+	buf := make([]byte, 8*codec.PacketSamples-3)
 	allocs = leastAllocs(func() { r.Read(buf) })
 	if allocs != 0 {
 		t.Errorf("Reader.Read: %v allocations per call, want 0", allocs)
