@@ -15,21 +15,26 @@ func TestNoAllocations(t *testing.T) {
 		}
 		dec := newTestDecoder(t, nil)
 		emit := func(p Packet) error { return dec.Push(p) }
-		chunk := 160
+		// Each measured call moves 40 ms (two packets) in 10 ms chunks, so
+		// one allocation per packet shows as 2 per call: AllocsPerRun
+		// truncates its average, and 0.5 per call would read as 0.
+		const chunk, chunksPerCall = 160, 4
 		out := make([]float32, chunk)
 		pos := 0
 		step := func() {
-			if err := enc.Push(x[pos:pos+chunk], emit); err != nil {
-				t.Fatal(err)
+			for range chunksPerCall {
+				if err := enc.Push(x[pos:pos+chunk], emit); err != nil {
+					t.Fatal(err)
+				}
+				dec.Pull(out)
+				pos = (pos + chunk) % (len(x) - chunk)
 			}
-			dec.Pull(out)
-			pos = (pos + chunk) % (len(x) - chunk)
 		}
 		for range 100 { // warm up
 			step()
 		}
-		if a := testing.AllocsPerRun(500, step); a != 0 {
-			t.Errorf("%+v: %v allocations per 10 ms (push, decode, pull), want 0", cfg, a)
+		if a := testing.AllocsPerRun(250, step); a != 0 {
+			t.Errorf("%+v: %v allocations per 40 ms (push, decode, pull), want 0", cfg, a)
 		}
 		// Losses too: concealment and FEC recovery allocate nothing.
 		lossy := func(p Packet) error {
@@ -38,27 +43,31 @@ func TestNoAllocations(t *testing.T) {
 			}
 			return dec.Push(p)
 		}
-		if a := testing.AllocsPerRun(500, func() {
-			if err := enc.Push(x[pos:pos+chunk], lossy); err != nil {
-				t.Fatal(err)
+		if a := testing.AllocsPerRun(250, func() {
+			for range chunksPerCall {
+				if err := enc.Push(x[pos:pos+chunk], lossy); err != nil {
+					t.Fatal(err)
+				}
+				dec.Pull(out)
+				pos = (pos + chunk) % (len(x) - chunk)
 			}
-			dec.Pull(out)
-			pos = (pos + chunk) % (len(x) - chunk)
 		}); a != 0 {
-			t.Errorf("%+v: %v allocations per 10 ms with 20 %% loss, want 0", cfg, a)
+			t.Errorf("%+v: %v allocations per 40 ms with 20 %% loss, want 0", cfg, a)
 		}
 		ints := make([]int16, chunk)
-		if a := testing.AllocsPerRun(200, func() {
-			for i, v := range x[pos : pos+chunk] {
-				ints[i] = int16(v * 32767)
+		if a := testing.AllocsPerRun(100, func() {
+			for range chunksPerCall {
+				for i, v := range x[pos : pos+chunk] {
+					ints[i] = int16(v * 32767)
+				}
+				if err := enc.PushInt16(ints, emit); err != nil {
+					t.Fatal(err)
+				}
+				dec.PullInt16(ints)
+				pos = (pos + chunk) % (len(x) - chunk)
 			}
-			if err := enc.PushInt16(ints, emit); err != nil {
-				t.Fatal(err)
-			}
-			dec.PullInt16(ints)
-			pos = (pos + chunk) % (len(x) - chunk)
 		}); a != 0 {
-			t.Errorf("%+v: %v allocations per 10 ms of int16, want 0", cfg, a)
+			t.Errorf("%+v: %v allocations per 40 ms of int16, want 0", cfg, a)
 		}
 	}
 }
