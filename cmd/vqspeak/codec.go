@@ -125,13 +125,18 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	src, x, err := readSpeech(e, args[0])
+	in, err := openInput(e, args[0])
 	if err != nil {
 		return err
 	}
+	defer in.Close()
+	src, err := newSpeechInput(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
 	var packets int64
+	encoded := 0 // samples given to the encoder
 	interrupted := false
-	total := len(x)
 	err = writeOutput(e, args[1], func(w io.Writer) error {
 		newEncoder := codec.NewFileEncoder
 		if boolFlag(fs, "compact") { // issue 8: compact storage
@@ -141,17 +146,30 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		// Encode a second at a time so that Ctrl-C keeps what is done.
-		for len(x) > 0 {
-			if e.ctx.Err() != nil {
-				interrupted = true
+		// The input is read and encoded a block at a time: memory stays
+		// flat however long it is, and Ctrl-C keeps what is done.
+		var x []float32
+	read:
+		for {
+			x, err = src.ReadSamples(x[:0])
+			if err == io.EOF {
 				break
 			}
-			n := min(len(x), codec.SampleRate)
-			if err := fe.WriteSamples(x[:n]); err != nil {
-				return err
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			x = x[n:]
+			for len(x) > 0 { // a second at a time, checking for Ctrl-C
+				if e.ctx.Err() != nil {
+					interrupted = true
+					break read
+				}
+				n := min(len(x), codec.SampleRate)
+				if err := fe.WriteSamples(x[:n]); err != nil {
+					return err
+				}
+				x = x[n:]
+				encoded += n
+			}
 		}
 		err = fe.Close() // encodes the lookahead still held back: more packets
 		packets = fe.Packets()
@@ -160,12 +178,15 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	if src.Truncated() {
+		fmt.Fprintf(e.stderr, "%s: warning: the input is truncated (it ends before its header says it does); used the %.2f s present\n",
+			args[0], src.Duration())
+	}
 	fmt.Fprintf(e.stderr, "%s: %s, %.2f s → %d packets, %d stages, %d b/s\n",
-		args[0], src.Format, src.Duration(), packets, stages, codec.Bitrate(cb, stages))
+		args[0], src.Format(), src.Duration(), packets, stages, codec.Bitrate(cb, stages))
 	if interrupted {
-		done := float64(total-len(x)) / codec.SampleRate
-		return fmt.Errorf("interrupted: %s is a valid file holding the first %.2f s of %.2f s (%d packets)",
-			args[1], done, float64(total)/codec.SampleRate, packets)
+		return fmt.Errorf("interrupted: %s is a valid file holding the first %.2f s (%d packets)",
+			args[1], float64(encoded)/codec.SampleRate, packets)
 	}
 	return nil
 }
@@ -187,27 +208,39 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	var pcm []float32
-	for {
-		pcm, err = fd.ReadSamples(pcm)
-		if err == io.EOF {
-			break
-		}
+	// Decoded a packet at a time straight into the WAV: memory stays flat
+	// however long the file is.
+	var samples int64
+	err = writeOutput(e, args[1], func(w io.Writer) error {
+		ww, err := audiofile.NewWAVWriter(w, codec.SampleRate)
 		if err != nil {
-			return fmt.Errorf("%s: %w", args[0], err)
+			return err
 		}
-	}
+		var pcm []float32
+		for {
+			pcm, err = fd.ReadSamples(pcm[:0])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if err := ww.WriteSamples(pcm); err != nil {
+				return err
+			}
+		}
+		samples = ww.Samples()
+		return ww.Close()
+	})
 	damage := fd.Damage()
 	for _, d := range damage {
 		fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], d)
 	}
-	if err := writeOutput(e, args[1], func(w io.Writer) error {
-		return audiofile.WriteWAV(w, pcm, codec.SampleRate)
-	}); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%s: %.2f s, %d packets decoded\n", args[0],
-		float64(len(pcm))/codec.SampleRate, fd.Stats().Packets)
+		float64(samples)/codec.SampleRate, fd.Stats().Packets)
 	if len(damage) > 0 && boolFlag(fs, "strict") {
 		return fmt.Errorf("%s is damaged (%d problems, %d packets lost): %s holds what could be recovered",
 			args[0], len(damage), fd.Stats().LostPackets, args[1])

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -76,21 +75,27 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		if stages < 1 || stages > cb.NumStages() {
 			return usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
 		}
-		a, err := audiofile.Read(br)
+		src, err := newSpeechInput(br)
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
-		x, err := speech16k(a)
-		if err != nil {
-			return err
-		}
-		var buf bytes.Buffer
+		var buf bytes.Buffer // 400 bytes per second of speech
 		fe, err := codec.NewFileEncoder(&buf, cb, stages)
 		if err != nil {
 			return err
 		}
-		if err := fe.WriteSamples(x); err != nil {
-			return err
+		var x []float32
+		for {
+			x, err = src.ReadSamples(x[:0])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if err := fe.WriteSamples(x); err != nil {
+				return err
+			}
 		}
 		if err := fe.Close(); err != nil {
 			return err
@@ -144,14 +149,6 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 			}
 		}
 	})
-}
-
-// speech16k is the resampling half of readSpeech, for input already read.
-func speech16k(a *audiofile.Audio) ([]float32, error) {
-	if a.Rate == codec.SampleRate {
-		return a.Samples, nil
-	}
-	return features.Resample(a.Samples, a.Rate, codec.SampleRate), nil
 }
 
 func runUntokens(e *env, fs *flag.FlagSet, args []string) error {

@@ -71,9 +71,84 @@ func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("%s: unsupported %s %s; supported: %s", e.Format, e.Property, e.Value, e.Supported)
 }
 
-// Read sniffs the first bytes of r and decodes a WAV (RIFF, RIFX, RF64) or
-// FLAC stream.
+// Stream is a WAV or FLAC input decoded block by block, so that memory
+// stays bounded whatever the input's length (a small FLAC file can hold
+// hours of audio). It is not safe for concurrent use.
+type Stream struct {
+	Rate     int    // sample rate in Hz, as in the source
+	Channels int    // channel count of the source, before downmix
+	Format   string // human-readable source encoding, e.g. "WAV PCM 24-bit"
+
+	next      func(dst []float32) ([]float32, bool, error) // one block; io.EOF (and truncated) at the end
+	hint      int                                          // bounded capacity hint for Read
+	noAudio   error                                        // what to report when the input ends with no samples
+	n         int64
+	truncated bool
+	err       error
+}
+
+// ReadSamples appends the next block of mono samples (at most about 64 KB
+// of input) to dst. At the end of the input it returns io.EOF, or an error
+// wrapping ErrNoAudio if the input held no samples at all. Errors are
+// sticky.
+func (s *Stream) ReadSamples(dst []float32) ([]float32, error) {
+	if s.err != nil {
+		return dst, s.err
+	}
+	before := len(dst)
+	dst, truncated, err := s.next(dst)
+	s.n += int64(len(dst) - before)
+	if err == io.EOF {
+		s.truncated = truncated
+		if s.n == 0 {
+			err = s.noAudio
+		}
+	}
+	s.err = err
+	if err != nil && len(dst) > before {
+		return dst, nil // deliver what came with the error first
+	}
+	return dst, err
+}
+
+// Samples returns how many samples have been delivered so far.
+func (s *Stream) Samples() int64 { return s.n }
+
+// Truncated reports, once ReadSamples has returned io.EOF, that the input
+// ended before its header said it would (or inside a frame): every whole
+// frame present was delivered. Inputs that declare no length are never
+// truncated.
+func (s *Stream) Truncated() bool { return s.truncated }
+
+// readAll reads the rest of the stream into an Audio.
+func (s *Stream) readAll() (*Audio, error) {
+	a := &Audio{Samples: make([]float32, 0, s.hint), Rate: s.Rate, Channels: s.Channels, Format: s.Format}
+	for {
+		var err error
+		a.Samples, err = s.ReadSamples(a.Samples)
+		if err == io.EOF {
+			a.Truncated = s.Truncated()
+			return a, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Read sniffs the first bytes of r and decodes a whole WAV (RIFF, RIFX,
+// RF64) or FLAC stream.
 func Read(r io.Reader) (*Audio, error) {
+	s, err := Open(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.readAll()
+}
+
+// Open sniffs the first bytes of r and returns the Stream of a WAV (RIFF,
+// RIFX, RF64) or FLAC input, its header read.
+func Open(r io.Reader) (*Stream, error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 64<<10)
@@ -91,9 +166,9 @@ func Read(r io.Reader) (*Audio, error) {
 	}
 	switch string(magic) {
 	case "RIFF", "RIFX", "RF64", "BW64":
-		return ReadWAV(br)
+		return OpenWAV(br)
 	case "fLaC":
-		return ReadFLAC(br)
+		return OpenFLAC(br)
 	}
 	if name := sniffOther(magic); name != "" {
 		return nil, &UnsupportedError{Format: "audio", Property: "container", Value: name,

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -384,5 +385,68 @@ func BenchmarkWriteWAV(b *testing.B) {
 		if err := WriteWAV(io.Discard, s, 16000); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestStreamBlocks: Open and ReadSamples deliver, a bounded block at a
+// time, exactly what Read returns, for WAV and FLAC, and report truncation
+// and empty inputs as Read does.
+func TestStreamBlocks(t *testing.T) {
+	const n = 100000
+	long := make([]int64, n)
+	for i := range long {
+		long[i] = int64(i%2000) - 1000
+	}
+	wav := wavSpec{channels: 2, data: pcm(2, false, long...)}.bytes()
+	for _, tc := range []struct {
+		name     string
+		in       []byte
+		maxBlock int
+	}{
+		{"wav", wav, readBufBytes / 4},
+		{"truncated wav", wav[:len(wav)-3], readBufBytes / 4},
+		{"flac", makeFLAC(t, 16000, 2, 16, n, 1152, false), 1152},
+		{"constant flac", makeFLAC(t, 16000, 1, 16, n, 4096, true), 4096},
+	} {
+		whole, err := Read(bytes.NewReader(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		s, err := Open(bytes.NewReader(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got []float32
+		for {
+			before := len(got)
+			got, err = s.ReadSamples(got)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if k := len(got) - before; k == 0 || k > tc.maxBlock {
+				t.Fatalf("%s: a block of %d samples, want 1..%d", tc.name, k, tc.maxBlock)
+			}
+		}
+		if !slices.Equal(got, whole.Samples) || s.Samples() != int64(len(got)) || s.Truncated() != whole.Truncated {
+			t.Errorf("%s: %d samples (truncated %v), Read gives %d (truncated %v)",
+				tc.name, len(got), s.Truncated(), len(whole.Samples), whole.Truncated)
+		}
+		if s.Rate != whole.Rate || s.Channels != whole.Channels || s.Format != whole.Format {
+			t.Errorf("%s: stream %d Hz %d ch %q, Read %d Hz %d ch %q", tc.name, s.Rate, s.Channels, s.Format, whole.Rate, whole.Channels, whole.Format)
+		}
+		if _, err := s.ReadSamples(nil); err != io.EOF {
+			t.Errorf("%s: after the end: %v, want io.EOF", tc.name, err)
+		}
+	}
+	empty := wavSpec{data: []byte{}}.bytes()
+	s, err := Open(bytes.NewReader(empty))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadSamples(nil); !errors.Is(err, ErrNoAudio) {
+		t.Errorf("empty data chunk: %v, want ErrNoAudio", err)
 	}
 }

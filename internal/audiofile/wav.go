@@ -86,21 +86,30 @@ func wavErr(off int64, format string, args ...any) error {
 	return &FormatError{Format: "wav", Offset: off, Msg: fmt.Sprintf(format, args...)}
 }
 
-// ReadWAV decodes a RIFF/WAVE stream (also big-endian RIFX and RF64 with
-// streaming sizes) holding PCM 8/16/24/32-bit or IEEE float 32/64-bit
-// samples, plain or WAVE_FORMAT_EXTENSIBLE, with any channel count and a
-// sample rate from 1 to MaxRate. Channels are averaged to mono; float
-// samples are clamped to [-1, 1] (NaN becomes 0).
+// ReadWAV decodes a whole RIFF/WAVE stream; see OpenWAV for what it accepts.
+// Memory grows with the data actually read, never with a declared size.
+func ReadWAV(r io.Reader) (*Audio, error) {
+	s, err := OpenWAV(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.readAll()
+}
+
+// OpenWAV reads the header of a RIFF/WAVE stream (also big-endian RIFX and
+// RF64 with streaming sizes) holding PCM 8/16/24/32-bit or IEEE float
+// 32/64-bit samples, plain or WAVE_FORMAT_EXTENSIBLE, with any channel count
+// and a sample rate from 1 to MaxRate, and returns a Stream positioned at
+// the first sample. Channels are averaged to mono; float samples are
+// clamped to [-1, 1] (NaN becomes 0).
 //
 // Unknown chunks are skipped. A data size of 0 or 0xFFFFFFFF (written by
 // streaming writers) or one larger than the input means "read to the end".
-// If the input ends early, every whole frame read is returned with
-// Truncated set. Memory grows with the data actually read, never with a
-// declared size.
+// If the input ends early, every whole frame is delivered and the Stream
+// reports Truncated.
 //
-// Errors are *FormatError, *UnsupportedError, ErrNoAudio (wrapped) or a
-// wrapped read error.
-func ReadWAV(r io.Reader) (*Audio, error) {
+// Errors are *FormatError, *UnsupportedError or a wrapped read error.
+func OpenWAV(r io.Reader) (*Stream, error) {
 	w := &wavReader{r: r}
 	var hdr [12]byte
 	if n, err := w.readFull(hdr[:]); err != nil {
@@ -171,7 +180,7 @@ func ReadWAV(r io.Reader) (*Audio, error) {
 			if f == nil {
 				return nil, wavErr(chunkOff, "data chunk comes before any fmt chunk")
 			}
-			return w.readData(f, size, chunkOff)
+			return w.dataStream(f, size, chunkOff), nil
 		}
 		if err := w.skip(size + size&1); err != nil {
 			if isEOF(err) {
@@ -246,45 +255,66 @@ func (w *wavReader) parseFmt(b []byte, off int64, container string) (*wavFmt, er
 	return f, nil
 }
 
-// readData decodes the data chunk whose header starts at chunkOff.
-func (w *wavReader) readData(f *wavFmt, size, chunkOff int64) (*Audio, error) {
-	streaming := size == 0 || size == 0xFFFFFFFF
-	remaining := size
-	if streaming {
-		remaining = math.MaxInt64
+// wavData delivers the samples of a data chunk a block at a time.
+type wavData struct {
+	w         *wavReader
+	f         *wavFmt
+	buf       []byte // whole frames are decoded, a partial one carried over
+	have      int    // bytes in buf
+	remaining int64  // bytes of the chunk not yet read
+	streaming bool   // the header gave no size: read to the end of the input
+	eof       bool
+}
+
+// dataStream returns the Stream of the data chunk whose header starts at
+// chunkOff and declares size bytes.
+func (w *wavReader) dataStream(f *wavFmt, size, chunkOff int64) *Stream {
+	d := &wavData{w: w, f: f, remaining: size, streaming: size == 0 || size == 0xFFFFFFFF}
+	if d.streaming {
+		d.remaining = math.MaxInt64
 	}
-	fb := f.blockAlign
-	buf := make([]byte, max(readBufBytes/fb, 1)*fb)
-	// Capacity hint from the declared size, but bounded: a lying header
-	// costs at most 1 MB up front; beyond that we grow with real data.
+	d.buf = make([]byte, max(readBufBytes/f.blockAlign, 1)*f.blockAlign)
+	// Capacity hint for Read from the declared size, but bounded: a lying
+	// header costs at most 1 MB up front; beyond that Read grows with real data.
 	hint := int64(1 << 14)
-	if !streaming {
-		hint = min(size/int64(fb), 1<<18)
+	if !d.streaming {
+		hint = min(size/int64(f.blockAlign), 1<<18)
 	}
-	samples := make([]float32, 0, hint)
-	have := 0
-	eof := false
-	for remaining > 0 && !eof {
-		want := int64(len(buf) - have)
-		want = min(want, remaining)
-		n, err := w.readFull(buf[have : have+int(want)])
-		remaining -= int64(n)
-		have += n
-		whole := have / fb * fb
-		samples = decodeFrames(samples, buf[:whole], f, w.be)
-		have = copy(buf, buf[whole:have])
+	return &Stream{
+		Rate: f.rate, Channels: f.channels, Format: f.format,
+		next:    d.next,
+		hint:    int(hint),
+		noAudio: fmt.Errorf("wav: data chunk at byte %d: %w", chunkOff, ErrNoAudio),
+	}
+}
+
+// next appends the frames of up to one read buffer to dst. At the end of
+// the chunk it returns io.EOF, with truncated set when the input ended
+// before the declared size or inside a frame.
+func (d *wavData) next(dst []float32) (_ []float32, truncated bool, err error) {
+	fb := d.f.blockAlign
+	for {
+		if d.eof || d.remaining == 0 {
+			return dst, d.have > 0 || (!d.streaming && d.remaining > 0), io.EOF
+		}
+		want := min(int64(len(d.buf)-d.have), d.remaining)
+		n, err := d.w.readFull(d.buf[d.have : d.have+int(want)])
+		d.remaining -= int64(n)
+		d.have += n
+		whole := d.have / fb * fb
+		before := len(dst)
+		dst = decodeFrames(dst, d.buf[:whole], d.f, d.w.be)
+		d.have = copy(d.buf, d.buf[whole:d.have])
 		if err != nil {
 			if !isEOF(err) {
-				return nil, fmt.Errorf("wav: reading data at byte %d: %w", w.off, err)
+				return dst, false, fmt.Errorf("wav: reading data at byte %d: %w", d.w.off, err)
 			}
-			eof = true
+			d.eof = true
+		}
+		if len(dst) > before {
+			return dst, false, nil
 		}
 	}
-	truncated := have > 0 || (!streaming && remaining > 0)
-	if len(samples) == 0 {
-		return nil, fmt.Errorf("wav: data chunk at byte %d: %w", chunkOff, ErrNoAudio)
-	}
-	return &Audio{Samples: samples, Rate: f.rate, Channels: f.channels, Format: f.format, Truncated: truncated}, nil
 }
 
 // decodeFrames appends one mono sample per whole frame in b.
