@@ -50,7 +50,11 @@ type TrainOptions struct {
 	Normalize    bool // learn per-dimension mean/std and quantise normalised vectors
 	Workers      int  // goroutines for assignment (0 = GOMAXPROCS); never changes the result
 	SeedSample   int  // vectors used for k-means++/LBG seeding (default 20000)
-	Meta         string
+	// BatchSize and Epochs apply to TrainMiniBatch only: vectors per
+	// mini-batch (default 4096) and passes over the data per stage
+	// (default 3).
+	BatchSize, Epochs int
+	Meta              string
 	// Progress, if set, is called after each Lloyd iteration with the stage,
 	// iteration (1-based) and distortion; during joint refinement iter is
 	// -(pass+1) and it is called once per refined stage.
@@ -118,22 +122,8 @@ func (t *trainer) parallel(n int, f func(worker, lo, hi int)) {
 // result is bit-identical whatever Workers is.
 func Train(data []float32, dim int, opt TrainOptions) (*Codebook, TrainReport, error) {
 	var rep TrainReport
-	if dim < 1 || dim > MaxDim {
-		return nil, rep, fmt.Errorf("%w: dim %d outside [1,%d]", ErrOptions, dim, MaxDim)
-	}
-	if opt.Size < 1 || opt.Size > MaxSize || opt.Stages < 1 || opt.Stages > MaxStages {
-		return nil, rep, fmt.Errorf("%w: %d stages × %d entries outside [1,%d]×[1,%d]", ErrOptions, opt.Stages, opt.Size, MaxStages, MaxSize)
-	}
-	if opt.Weights != nil && len(opt.Weights) != dim {
-		return nil, rep, fmt.Errorf("%w: %d weights for dim %d", ErrOptions, len(opt.Weights), dim)
-	}
-	for j, w := range opt.Weights {
-		if !(w >= 0) || math.IsInf(float64(w), 0) {
-			return nil, rep, fmt.Errorf("%w: weight %d is %v", ErrOptions, j, w)
-		}
-	}
-	if opt.Init < KMeansPP || opt.Init > Random {
-		return nil, rep, fmt.Errorf("%w: init %v", ErrOptions, opt.Init)
+	if err := checkOptions(dim, opt); err != nil {
+		return nil, rep, err
 	}
 	if len(data)%dim != 0 {
 		return nil, rep, fmt.Errorf("%w: %d values is not a multiple of dim %d", ErrData, len(data), dim)

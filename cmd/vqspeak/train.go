@@ -38,6 +38,9 @@ func init() {
 			fs.Int("beam", codec.DefaultBeam, "beam width of the search used in refinement and measurement")
 			fs.Int("max-vectors", 0, "use at most this many training vectors, evenly spaced (0 = all)")
 			fs.Int("workers", 0, "goroutines for analysis and training (0 = all cores); never changes the result")
+			fs.Int("minibatch", 0, "train by mini-batch k-means with batches of `N` vectors, keeping the vectors in a temporary file instead of memory (0: in-memory Lloyd)")
+			fs.Int("epochs", 3, "with -minibatch: passes over the data per stage")
+			fs.String("spill", os.TempDir(), "with -minibatch: `DIR` for the temporary vector file (about 200 bytes per 10 ms of speech)")
 		},
 		run: runTrain,
 	})
@@ -79,6 +82,19 @@ func speechFiles(args []string) ([]string, error) {
 // as its vectors are computed and each file's vectors as soon as they are
 // appended, so memory follows the vectors, not the audio.
 func extractVectors(e *env, files []string, label string, workers int) ([]float32, float64, error) {
+	var out []float32
+	secs, err := streamVectors(e, files, label, workers, func(v []float32) error {
+		out = append(out, v...)
+		return nil
+	})
+	return out, secs, err
+}
+
+// streamVectors computes the envelope vectors of every file on workers
+// goroutines and hands each file's vectors to sink in file order, so that
+// neither the result nor the order depends on the number of cores. It
+// returns the seconds of audio analysed.
+func streamVectors(e *env, files []string, label string, workers int, sink func([]float32) error) (float64, error) {
 	type result struct {
 		i    int
 		vecs []float32
@@ -123,7 +139,6 @@ func extractVectors(e *env, files []string, label string, workers int) ([]float3
 		close(results)
 	}()
 
-	var out []float32
 	var total float64
 	var firstErr error
 	pending := make(map[int]result) // finished out of order
@@ -146,7 +161,12 @@ func extractVectors(e *env, files []string, label string, workers int) ([]float3
 				break
 			}
 			delete(pending, want)
-			out = append(out, p.vecs...)
+			if firstErr == nil {
+				if err := sink(p.vecs); err != nil {
+					firstErr = err
+					close(stop)
+				}
+			}
 			total += p.secs
 			want++
 		}
@@ -155,12 +175,12 @@ func extractVectors(e *env, files []string, label string, workers int) ([]float3
 		fmt.Fprintln(e.stderr)
 	}
 	if firstErr != nil {
-		return nil, 0, firstErr
+		return 0, firstErr
 	}
 	if err := e.ctx.Err(); err != nil {
-		return nil, 0, fmt.Errorf("interrupted: %w", err)
+		return 0, fmt.Errorf("interrupted: %w", err)
 	}
-	return out, total, nil
+	return total, nil
 }
 
 // progress draws a one-line progress report with an ETA on a terminal, and
@@ -301,6 +321,13 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	if maxVectors < 0 {
 		return usagef("-max-vectors %d: want 0 (all) or more", maxVectors)
 	}
+	batch, epochs := intFlag(fs, "minibatch"), intFlag(fs, "epochs")
+	if batch < 0 || epochs < 1 {
+		return usagef("-minibatch %d -epochs %d: want a batch size ≥ 0 and at least one epoch", batch, epochs)
+	}
+	if batch > 0 && maxVectors > 0 {
+		return usagef("-minibatch and -max-vectors: choose one (mini-batch training uses every vector)")
+	}
 	dim := codec.EnvelopeDim
 	files, err := speechFiles(args)
 	if err != nil {
@@ -321,6 +348,13 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		heldOut = trainFiles
 	}
 	start := time.Now()
+	if batch > 0 {
+		return trainMiniBatch(e, fs, trainFiles, heldOut, len(files) < 10, workers, rvq.TrainOptions{
+			Stages: stages, Size: size, Seed: int64Flag(fs, "seed"), Init: init,
+			NoRevive: boolFlag(fs, "no-revive"), RefinePasses: refineOption(refine), Beam: beam,
+			Workers: workers, Meta: codec.EnvelopeMeta, BatchSize: batch, Epochs: epochs,
+		})
+	}
 	data, secs, err := extractVectors(e, trainFiles, "analysing", workers)
 	if err != nil {
 		return err
@@ -343,13 +377,10 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		MaxIter:      iter,
 		Tol:          tol,
 		NoRevive:     boolFlag(fs, "no-revive"),
-		RefinePasses: refine,
+		RefinePasses: refineOption(refine),
 		Beam:         beam,
 		Workers:      workers,
 		Meta:         codec.EnvelopeMeta,
-	}
-	if refine == 0 {
-		opt.RefinePasses = -1 // rvq: 0 means the default
 	}
 	const refineIter = 3 // rvq's default RefineIter
 	prog := &trainProgress{w: e.stderr, term: isTerminal(e.stderr), start: time.Now(),
@@ -389,6 +420,92 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(e.stdout, "held-out (every tenth file): %d files, %d vectors\n", len(heldOut), len(held)/dim)
 	}
 	return printCodebookStats(e.stdout, cb, held, cb.NumStages(), []int{1, beam})
+}
+
+// refineOption maps -refine to rvq's RefinePasses, where 0 means the
+// default and a negative count none.
+func refineOption(passes int) int {
+	if passes == 0 {
+		return -1
+	}
+	return passes
+}
+
+// maxHeldOut bounds the held-out vectors -minibatch measures on (about
+// 40 MB), so that memory stays bounded on any corpus.
+const maxHeldOut = 200000
+
+// trainMiniBatch is runTrain for -minibatch: the training vectors go to a
+// temporary file that rvq.TrainMiniBatch reads a batch at a time, and the
+// held-out measurement uses at most maxHeldOut vectors.
+func trainMiniBatch(e *env, fs *flag.FlagSet, trainFiles, heldOut []string, noneHeld bool, workers int, opt rvq.TrainOptions) error {
+	start := time.Now()
+	dim := codec.EnvelopeDim
+	spill := stringFlag(fs, "spill")
+	vf, err := newVectorFile(spill, dim)
+	if err != nil {
+		return err
+	}
+	defer vf.Remove()
+	secs, err := streamVectors(e, trainFiles, "analysing", workers, vf.Append)
+	if err == nil {
+		err = vf.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors in %s, mini-batch training, batches of %d, %d epochs (%v)\n",
+		len(trainFiles), secs/60, vf.Len(), spill, opt.BatchSize, opt.Epochs, time.Since(start).Round(time.Second))
+	if vf.Len() < opt.Size {
+		return fmt.Errorf("%d training vectors for %d entries per stage: give more speech or a smaller -size", vf.Len(), opt.Size)
+	}
+	prog := &trainProgress{w: e.stderr, term: isTerminal(e.stderr), start: time.Now(),
+		stages: opt.Stages, maxIter: opt.Epochs + 1, refine: max(opt.RefinePasses, 0), refineIter: 1, stage: -1}
+	opt.Progress = prog.update
+	cb, rep, err := rvq.TrainMiniBatch(vf, dim, opt)
+	if err != nil {
+		return err
+	}
+	if prog.term {
+		fmt.Fprintln(e.stderr)
+	}
+	for s, st := range rep.Stages {
+		fmt.Fprintf(e.stderr, "stage %d: %d epochs + 1 Lloyd update, %d dead entries revived, training distortion %.5f (greedy)\n",
+			s+1, st.Iterations-1, st.Revived, st.Distortion)
+	}
+	for p, d := range rep.Refine {
+		fmt.Fprintf(e.stderr, "refinement pass %d: training distortion %.5f (beam %d)\n", p+1, d, opt.Beam)
+	}
+	out := stringFlag(fs, "o")
+	if err := writeOutput(e, out, func(w io.Writer) error {
+		_, err := cb.WriteTo(w)
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %s (fingerprint %x) after %v\n", out, cb.Fingerprint(), time.Since(start).Round(time.Second))
+
+	hf, err := newVectorFile(spill, dim)
+	if err != nil {
+		return err
+	}
+	defer hf.Remove()
+	if _, err := streamVectors(e, heldOut, "held-out", workers, hf.Append); err != nil {
+		return err
+	}
+	if err := hf.Finish(); err != nil {
+		return err
+	}
+	held, err := hf.evenlySpaced(maxHeldOut)
+	if err != nil {
+		return err
+	}
+	if noneHeld {
+		fmt.Fprintf(e.stdout, "fewer than 10 files, none held out: measured on the training files (%d vectors)\n", len(held)/dim)
+	} else {
+		fmt.Fprintf(e.stdout, "held-out (every tenth file): %d files, %d of %d vectors\n", len(heldOut), len(held)/dim, hf.Len())
+	}
+	return printCodebookStats(e.stdout, cb, held, cb.NumStages(), []int{1, opt.Beam})
 }
 
 // subsample keeps n vectors evenly spaced through data, in place (vector i

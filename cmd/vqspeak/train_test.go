@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -323,4 +324,72 @@ func TestTrainProgress(t *testing.T) {
 	if !strings.Contains(lines[3], "ETA 0s") {
 		t.Errorf("last line %q lacks ETA 0s", lines[3])
 	}
+}
+
+// TestTrainMiniBatch: -minibatch trains from a temporary vector file
+// (removed afterwards), deterministically on any core count, and the
+// codebook codes held-out speech about as well as in-memory training does.
+func TestTrainMiniBatch(t *testing.T) {
+	dir, spill := t.TempDir(), t.TempDir()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	clips := []string{filepath.Join(audioDir, "fleurs-es-006.wav"), filepath.Join(audioDir, "speechocean762-3088-child-m.wav"),
+		filepath.Join(audioDir, "librispeech-367-f.wav")}
+	common := []string{"-size", "128", "-stages", "2", "-seed", "7", "-refine", "1"}
+	var files [][]byte
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		out := filepath.Join(dir, "mb"+string(rune('0'+procs))+".vqcb")
+		args := append(append([]string{"train", "-o", out, "-minibatch", "500", "-epochs", "2", "-spill", spill}, common...), clips...)
+		code, stdout, stderr := vqspeak(t, args...)
+		if code != 0 {
+			t.Fatalf("GOMAXPROCS %d: exit %d: %s", procs, code, stderr)
+		}
+		if !strings.Contains(stderr, "mini-batch training, batches of 500, 2 epochs") || !strings.Contains(stdout, "beam 4       2") {
+			t.Errorf("output:\n%s\n%s", stderr, stdout)
+		}
+		cb, b := readCodebookFile(t, out)
+		if err := codec.CheckCodebook(cb); err != nil {
+			t.Fatalf("codebook refused by the codec: %v", err)
+		}
+		files = append(files, b)
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatal("GOMAXPROCS 1 and 2 trained different codebooks")
+	}
+	if left, _ := os.ReadDir(spill); len(left) != 0 {
+		t.Errorf("spill files left behind: %v", left)
+	}
+	// Same data in memory: the mini-batch codebook's error on the clips'
+	// vectors is within 10 % of the Lloyd codebook's.
+	lloyd := filepath.Join(dir, "lloyd.vqcb")
+	if code, _, stderr := vqspeak(t, append(append([]string{"train", "-o", lloyd}, common...), clips...)...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var vecs []float32
+	for _, c := range clips {
+		vecs = codec.EnvelopeVectors(vecs, speechOf(t, c))
+	}
+	mb, _ := readCodebookFile(t, filepath.Join(dir, "mb1.vqcb"))
+	ll, _ := readCodebookFile(t, lloyd)
+	dm, dl := rvq.Stats(mb, vecs, 2, 4)[1].Distortion, rvq.Stats(ll, vecs, 2, 4)[1].Distortion
+	t.Logf("distortion after 2 stages: mini-batch %.5f, Lloyd %.5f", dm, dl)
+	if dm > 1.1*dl {
+		t.Errorf("mini-batch distortion %v, Lloyd %v", dm, dl)
+	}
+	if code, _, stderr := vqspeak(t, "train", "-minibatch", "100", "-max-vectors", "5", clips[0]); code != exitUsage || !strings.Contains(stderr, "choose one") {
+		t.Errorf("-minibatch with -max-vectors: exit %d: %s", code, stderr)
+	}
+}
+
+// speechOf reads a 16 kHz clip.
+func speechOf(t *testing.T, path string) []float32 {
+	t.Helper()
+	a, err := audiofile.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Rate != codec.SampleRate {
+		t.Fatalf("%s: %d Hz", path, a.Rate)
+	}
+	return a.Samples
 }

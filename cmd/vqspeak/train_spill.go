@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/vqspeak/vqspeak/rvq"
+)
+
+// vectorFile is a temporary file of float32 vectors (little-endian), the
+// training set of `train -minibatch`: the corpus's vectors go to disk
+// instead of memory, and rvq.TrainMiniBatch reads them back a batch at a
+// time. It implements rvq.VectorSource.
+type vectorFile struct {
+	f   *os.File
+	w   *bufio.Writer
+	dim int
+	n   int
+	buf []byte
+}
+
+func newVectorFile(dir string, dim int) (*vectorFile, error) {
+	f, err := os.CreateTemp(dir, "vqspeak-train-*.f32")
+	if err != nil {
+		return nil, fmt.Errorf("spill file for -minibatch: %w", err)
+	}
+	return &vectorFile{f: f, w: bufio.NewWriterSize(f, 1<<20), dim: dim}, nil
+}
+
+// Append writes whole vectors at the end of the file.
+func (v *vectorFile) Append(x []float32) error {
+	var b [4]byte
+	for _, s := range x {
+		binary.LittleEndian.PutUint32(b[:], math.Float32bits(s))
+		if _, err := v.w.Write(b[:]); err != nil {
+			return fmt.Errorf("spill file %s: %w", v.f.Name(), err)
+		}
+	}
+	v.n += len(x) / v.dim
+	return nil
+}
+
+// Finish flushes what Append buffered; the file is then read-only.
+func (v *vectorFile) Finish() error {
+	if err := v.w.Flush(); err != nil {
+		return fmt.Errorf("spill file %s: %w", v.f.Name(), err)
+	}
+	return nil
+}
+
+// Len returns the number of vectors.
+func (v *vectorFile) Len() int { return v.n }
+
+// ReadVectors fills dst with vectors from index first on.
+func (v *vectorFile) ReadVectors(dst []float32, first int) error {
+	if cap(v.buf) < 4*len(dst) {
+		v.buf = make([]byte, 4*len(dst))
+	}
+	b := v.buf[:4*len(dst)]
+	if _, err := v.f.ReadAt(b, int64(first)*int64(v.dim)*4); err != nil {
+		return fmt.Errorf("spill file %s: %w", v.f.Name(), err)
+	}
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return nil
+}
+
+// evenlySpaced reads at most n vectors evenly spaced through the file (all
+// if it holds fewer), for measuring on a bounded sample.
+func (v *vectorFile) evenlySpaced(n int) ([]float32, error) {
+	n = min(n, v.n)
+	out := make([]float32, n*v.dim)
+	for i := range n {
+		j := int(int64(i) * int64(v.n) / int64(n))
+		if err := v.ReadVectors(out[i*v.dim:(i+1)*v.dim], j); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Remove closes and deletes the file.
+func (v *vectorFile) Remove() {
+	v.f.Close()
+	os.Remove(v.f.Name())
+}
+
+var _ rvq.VectorSource = (*vectorFile)(nil)
