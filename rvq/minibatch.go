@@ -3,8 +3,6 @@ package rvq
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"runtime"
 	"slices"
 )
 
@@ -71,25 +69,9 @@ func TrainMiniBatch(src VectorSource, dim int, opt TrainOptions) (*Codebook, Tra
 	if opt.Epochs <= 0 {
 		opt.Epochs = defaultEpochs
 	}
-	if opt.RefinePasses == 0 {
-		opt.RefinePasses = 2
-	}
-	opt.Beam = min(max(opt.Beam, 1), MaxBeam)
-	if opt.SeedSample <= 0 {
-		opt.SeedSample = 20000
-	}
-	t := &trainer{opt: opt, dim: dim, n: n, workers: opt.Workers}
-	if t.workers <= 0 {
-		t.workers = runtime.GOMAXPROCS(0)
-	}
-	t.rng = rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15))
+	t, cb := newTrainer(dim, n, opt)
+	opt = t.opt
 	rep.Vectors = n
-
-	cb := &Codebook{Dim: dim, Size: opt.Size, Meta: opt.Meta}
-	if opt.Weights != nil {
-		cb.Weights = append([]float32(nil), opt.Weights...)
-	}
-	t.w = cb.weightsOrOnes()
 	mb := newMiniBatch(t, src)
 	if opt.Normalize {
 		var err error

@@ -141,28 +141,12 @@ func Train(data []float32, dim int, opt TrainOptions) (*Codebook, TrainReport, e
 	if opt.Tol == 0 {
 		opt.Tol = 1e-3
 	}
-	if opt.RefinePasses == 0 {
-		opt.RefinePasses = 2
-	}
 	if opt.RefineIter <= 0 {
 		opt.RefineIter = 3
 	}
-	opt.Beam = min(max(opt.Beam, 1), MaxBeam)
-	if opt.SeedSample <= 0 {
-		opt.SeedSample = 20000
-	}
-	t := &trainer{opt: opt, dim: dim, n: n, workers: opt.Workers}
-	if t.workers <= 0 {
-		t.workers = runtime.GOMAXPROCS(0)
-	}
-	t.rng = rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15))
+	t, cb := newTrainer(dim, n, opt)
+	opt = t.opt
 	rep.Vectors = n
-
-	cb := &Codebook{Dim: dim, Size: opt.Size, Meta: opt.Meta}
-	if opt.Weights != nil {
-		cb.Weights = append([]float32(nil), opt.Weights...)
-	}
-	t.w = cb.weightsOrOnes()
 
 	// xn: the normalised data (data itself when not normalising: it is only
 	// read, and a copy would cost as much memory as the data); res: residual
@@ -226,6 +210,29 @@ func Train(data []float32, dim int, opt TrainOptions) (*Codebook, TrainReport, e
 	}
 	rep.Distortion = bestD
 	return best, rep, nil
+}
+
+// newTrainer applies the defaults Train and TrainMiniBatch share and
+// returns the trainer and the empty codebook it fills.
+func newTrainer(dim, n int, opt TrainOptions) (*trainer, *Codebook) {
+	if opt.RefinePasses == 0 {
+		opt.RefinePasses = 2
+	}
+	opt.Beam = min(max(opt.Beam, 1), MaxBeam)
+	if opt.SeedSample <= 0 {
+		opt.SeedSample = 20000
+	}
+	t := &trainer{opt: opt, dim: dim, n: n, workers: opt.Workers}
+	if t.workers <= 0 {
+		t.workers = runtime.GOMAXPROCS(0)
+	}
+	t.rng = rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15))
+	cb := &Codebook{Dim: dim, Size: opt.Size, Meta: opt.Meta}
+	if opt.Weights != nil {
+		cb.Weights = append([]float32(nil), opt.Weights...)
+	}
+	t.w = cb.weightsOrOnes()
+	return t, cb
 }
 
 func subEntry(r, cents []float32, a int) {

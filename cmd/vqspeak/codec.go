@@ -134,9 +134,11 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	var packets int64
-	encoded := 0 // samples given to the encoder
-	interrupted := false
+	var (
+		packets     int64
+		encoded     int64 // samples given to the encoder
+		interrupted bool
+	)
 	err = writeOutput(e, args[1], func(w io.Writer) error {
 		newEncoder := codec.NewFileEncoder
 		if boolFlag(fs, "compact") { // issue 8: compact storage
@@ -146,30 +148,9 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		// The input is read and encoded a block at a time: memory stays
-		// flat however long it is, and Ctrl-C keeps what is done.
-		var x []float32
-	read:
-		for {
-			x, err = src.ReadSamples(x[:0])
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			for len(x) > 0 { // a second at a time, checking for Ctrl-C
-				if e.ctx.Err() != nil {
-					interrupted = true
-					break read
-				}
-				n := min(len(x), codec.SampleRate)
-				if err := fe.WriteSamples(x[:n]); err != nil {
-					return err
-				}
-				x = x[n:]
-				encoded += n
-			}
+		encoded, interrupted, err = src.encodeInto(e.ctx, fe)
+		if err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
 		}
 		err = fe.Close() // encodes the lookahead still held back: more packets
 		packets = fe.Packets()

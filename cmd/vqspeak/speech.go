@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -80,3 +81,31 @@ func (s *speechInput) Duration() float64 {
 // Truncated reports, at the end, that the source ended before its header
 // said it would.
 func (s *speechInput) Truncated() bool { return s.src.Truncated() }
+
+// encodeInto reads the whole input into fe, a second at a time so that a
+// cancelled ctx (Ctrl-C) stops it between seconds with everything before
+// encoded. It returns the samples given to fe and whether ctx stopped it;
+// it does not close fe.
+func (s *speechInput) encodeInto(ctx context.Context, fe *codec.FileEncoder) (encoded int64, interrupted bool, err error) {
+	var x []float32
+	for {
+		x, err = s.ReadSamples(x[:0])
+		if err == io.EOF {
+			return encoded, false, nil
+		}
+		if err != nil {
+			return encoded, false, err
+		}
+		for len(x) > 0 {
+			if ctx.Err() != nil {
+				return encoded, true, nil
+			}
+			n := min(len(x), codec.SampleRate)
+			if err := fe.WriteSamples(x[:n]); err != nil {
+				return encoded, false, err
+			}
+			x = x[n:]
+			encoded += int64(n)
+		}
+	}
+}

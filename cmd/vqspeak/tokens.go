@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -84,18 +85,8 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		var x []float32
-		for {
-			x, err = src.ReadSamples(x[:0])
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			if err := fe.WriteSamples(x); err != nil {
-				return err
-			}
+		if _, interrupted, err := src.encodeInto(e.ctx, fe); err != nil || interrupted {
+			return fmt.Errorf("%s: %w", args[0], cmp.Or(err, e.ctx.Err()))
 		}
 		if err := fe.Close(); err != nil {
 			return err
