@@ -406,34 +406,7 @@ func (mb *miniBatch) trainStage(stage int, prev *Codebook, cents []float32) (Sta
 // revive moves each dead entry to one of the worst-coded of the m vectors
 // of the current batch (slightly perturbed) and returns how many it moved.
 func (mb *miniBatch) revive(cents []float32, dead []int, m int) int {
-	if len(dead) == 0 || m == 0 {
-		return 0
-	}
-	dim := mb.t.dim
-	worst := make([]int, m)
-	for i := range worst {
-		worst[i] = i
-	}
-	sortSlice(worst, func(a, b int) bool {
-		if mb.err[a] != mb.err[b] {
-			return mb.err[a] > mb.err[b]
-		}
-		return a < b
-	})
-	moved := 0
-	for q, c := range dead {
-		if q >= len(worst) {
-			break
-		}
-		p := worst[q]
-		spread := 0.01 * math.Sqrt(float64(mb.err[p])/float64(dim))
-		e := cents[c*dim : c*dim+dim]
-		for j, v := range mb.r[p*dim : p*dim+dim] {
-			e[j] = v + float32(spread*(2*mb.t.rng.Float64()-1))
-		}
-		moved++
-	}
-	return moved
+	return mb.t.reseed(cents, dead, worstFirst(mb.err[:m], len(dead)), mb.r, mb.err)
 }
 
 // lloydStep makes one exact Lloyd update of cents over the whole source:

@@ -622,37 +622,50 @@ func (km *kmeans) update(data, cents []float32, dead []int) []int {
 // current error, slightly perturbed, so it takes over part of a crowded
 // cluster.
 func (km *kmeans) revive(data, cents []float32, dead []int) {
-	dim := km.t.dim
-	h := &errHeap{err: km.err}
-	for i, e := range km.err {
-		if len(h.idx) < len(dead) {
+	km.t.reseed(cents, dead, worstFirst(km.err, len(dead)), data, km.err)
+}
+
+// worstFirst returns the indices of the n largest values of err, largest
+// first, ties by index, for a deterministic pairing.
+func worstFirst(err []float32, n int) []int {
+	h := &errHeap{err: err}
+	for i, e := range err {
+		if len(h.idx) < n {
 			heap.Push(h, i)
-		} else if e > km.err[h.idx[0]] {
+		} else if n > 0 && e > err[h.idx[0]] {
 			h.idx[0] = i
 			heap.Fix(h, 0)
 		}
 	}
-	// worst first, ties by index, for a deterministic pairing
-	worst := append([]int(nil), h.idx...)
+	worst := h.idx
 	sortSlice(worst, func(a, b int) bool {
-		if km.err[a] != km.err[b] {
-			return km.err[a] > km.err[b]
+		if err[a] != err[b] {
+			return err[a] > err[b]
 		}
 		return a < b
 	})
+	return worst
+}
+
+// reseed moves dead[q] onto vector worst[q] of data, perturbed by 1 % of
+// that vector's RMS error err, and returns how many entries moved.
+func (t *trainer) reseed(cents []float32, dead, worst []int, data []float32, err []float32) int {
+	dim := t.dim
+	moved := 0
 	for q, c := range dead {
 		if q >= len(worst) {
 			break
 		}
 		p := worst[q]
-		spread := 0.01 * math.Sqrt(float64(km.err[p])/float64(dim))
+		spread := 0.01 * math.Sqrt(float64(err[p])/float64(dim))
 		e := cents[c*dim : c*dim+dim]
 		x := data[p*dim : p*dim+dim]
 		for j := range e {
-			e[j] = x[j] + float32(spread*(2*km.t.rng.Float64()-1))
+			e[j] = x[j] + float32(spread*(2*t.rng.Float64()-1))
 		}
-		km.err[p] = 0 // not picked twice in one round
+		moved++
 	}
+	return moved
 }
 
 // lloyd runs at most maxIter Lloyd updates from cents (updated in place),

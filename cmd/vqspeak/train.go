@@ -347,28 +347,6 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	if len(heldOut) == 0 {
 		heldOut = trainFiles
 	}
-	start := time.Now()
-	if batch > 0 {
-		return trainMiniBatch(e, fs, trainFiles, heldOut, len(files) < 10, workers, rvq.TrainOptions{
-			Stages: stages, Size: size, Seed: int64Flag(fs, "seed"), Init: init,
-			NoRevive: boolFlag(fs, "no-revive"), RefinePasses: refineOption(refine), Beam: beam,
-			Workers: workers, Meta: codec.EnvelopeMeta, BatchSize: batch, Epochs: epochs,
-		})
-	}
-	data, secs, err := extractVectors(e, trainFiles, "analysing", workers)
-	if err != nil {
-		return err
-	}
-	all := len(data) / dim
-	if maxVectors > 0 && all > maxVectors {
-		data = subsample(data, dim, maxVectors)
-	}
-	fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors, training on %d (%v)\n",
-		len(trainFiles), secs/60, all, len(data)/dim, time.Since(start).Round(time.Second))
-	if len(data)/dim < size {
-		return fmt.Errorf("%d training vectors for %d entries per stage: give more speech or a smaller -size", len(data)/dim, size)
-	}
-
 	opt := rvq.TrainOptions{
 		Stages:       stages,
 		Size:         size,
@@ -381,12 +359,62 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		Beam:         beam,
 		Workers:      workers,
 		Meta:         codec.EnvelopeMeta,
+		BatchSize:    batch,
+		Epochs:       epochs,
 	}
 	const refineIter = 3 // rvq's default RefineIter
-	prog := &trainProgress{w: e.stderr, term: isTerminal(e.stderr), start: time.Now(),
+	prog := &trainProgress{w: e.stderr, term: isTerminal(e.stderr),
 		stages: stages, maxIter: iter, refine: refine, refineIter: refineIter, stage: -1}
 	opt.Progress = prog.update
-	cb, rep, err := rvq.Train(data, dim, opt)
+
+	// The training vectors: in memory for Lloyd, in a temporary file that
+	// rvq.TrainMiniBatch reads a batch at a time for -minibatch.
+	start := time.Now()
+	var (
+		train   func() (*rvq.Codebook, rvq.TrainReport, error)
+		vectors int
+		spill   = stringFlag(fs, "spill")
+	)
+	if batch > 0 {
+		vf, err := newVectorFile(spill, dim)
+		if err != nil {
+			return err
+		}
+		defer vf.Remove()
+		secs, err := streamVectors(e, trainFiles, "analysing", workers, vf.Append)
+		if err == nil {
+			err = vf.Finish()
+		}
+		if err != nil {
+			return err
+		}
+		vectors = vf.Len()
+		fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors in %s, mini-batch training, batches of %d, %d epochs (%v)\n",
+			len(trainFiles), secs/60, vectors, spill, batch, epochs, time.Since(start).Round(time.Second))
+		prog.maxIter, prog.refineIter = epochs+1, 1
+		train = func() (*rvq.Codebook, rvq.TrainReport, error) { return rvq.TrainMiniBatch(vf, dim, opt) }
+	} else {
+		data, secs, err := extractVectors(e, trainFiles, "analysing", workers)
+		if err != nil {
+			return err
+		}
+		all := len(data) / dim
+		if maxVectors > 0 && all > maxVectors {
+			data = subsample(data, dim, maxVectors)
+		}
+		vectors = len(data) / dim
+		fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors, training on %d (%v)\n",
+			len(trainFiles), secs/60, all, vectors, time.Since(start).Round(time.Second))
+		train = func() (*rvq.Codebook, rvq.TrainReport, error) {
+			defer func() { data = nil }() // let the collector have it before the held-out analysis
+			return rvq.Train(data, dim, opt)
+		}
+	}
+	if vectors < size {
+		return fmt.Errorf("%d training vectors for %d entries per stage: give more speech or a smaller -size", vectors, size)
+	}
+	prog.start = time.Now()
+	cb, rep, err := train()
 	if err != nil {
 		return err
 	}
@@ -394,13 +422,16 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintln(e.stderr)
 	}
 	for s, st := range rep.Stages {
-		fmt.Fprintf(e.stderr, "stage %d: %d iterations, %d dead entries revived, training distortion %.5f (greedy)\n",
-			s+1, st.Iterations, st.Revived, st.Distortion)
+		iters := fmt.Sprintf("%d iterations", st.Iterations)
+		if batch > 0 {
+			iters = fmt.Sprintf("%d epochs + 1 Lloyd update", st.Iterations-1)
+		}
+		fmt.Fprintf(e.stderr, "stage %d: %s, %d dead entries revived, training distortion %.5f (greedy)\n",
+			s+1, iters, st.Revived, st.Distortion)
 	}
 	for p, d := range rep.Refine {
 		fmt.Fprintf(e.stderr, "refinement pass %d: training distortion %.5f (beam %d)\n", p+1, d, beam)
 	}
-	data = nil // let the collector have it before the held-out analysis
 	out := stringFlag(fs, "o")
 	if err := writeOutput(e, out, func(w io.Writer) error {
 		_, err := cb.WriteTo(w)
@@ -410,14 +441,14 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (fingerprint %x) after %v\n", out, cb.Fingerprint(), time.Since(start).Round(time.Second))
 
-	held, _, err := extractVectors(e, heldOut, "held-out", workers)
+	held, total, err := heldOutVectors(e, heldOut, workers, batch > 0, spill)
 	if err != nil {
 		return err
 	}
 	if len(files) < 10 {
 		fmt.Fprintf(e.stdout, "fewer than 10 files, none held out: measured on the training files (%d vectors)\n", len(held)/dim)
 	} else {
-		fmt.Fprintf(e.stdout, "held-out (every tenth file): %d files, %d vectors\n", len(heldOut), len(held)/dim)
+		fmt.Fprintf(e.stdout, "held-out (every tenth file): %d files, %d of %d vectors\n", len(heldOut), len(held)/dim, total)
 	}
 	return printCodebookStats(e.stdout, cb, held, cb.NumStages(), []int{1, beam})
 }
@@ -435,77 +466,27 @@ func refineOption(passes int) int {
 // 40 MB), so that memory stays bounded on any corpus.
 const maxHeldOut = 200000
 
-// trainMiniBatch is runTrain for -minibatch: the training vectors go to a
-// temporary file that rvq.TrainMiniBatch reads a batch at a time, and the
-// held-out measurement uses at most maxHeldOut vectors.
-func trainMiniBatch(e *env, fs *flag.FlagSet, trainFiles, heldOut []string, noneHeld bool, workers int, opt rvq.TrainOptions) error {
-	start := time.Now()
-	dim := codec.EnvelopeDim
-	spill := stringFlag(fs, "spill")
-	vf, err := newVectorFile(spill, dim)
+// heldOutVectors returns the vectors of the held-out files and how many
+// there are; bounded (through a spill file, at most maxHeldOut evenly
+// spaced) when memory must stay bounded.
+func heldOutVectors(e *env, files []string, workers int, bounded bool, spill string) ([]float32, int, error) {
+	if !bounded {
+		held, _, err := extractVectors(e, files, "held-out", workers)
+		return held, len(held) / codec.EnvelopeDim, err
+	}
+	hf, err := newVectorFile(spill, codec.EnvelopeDim)
 	if err != nil {
-		return err
-	}
-	defer vf.Remove()
-	secs, err := streamVectors(e, trainFiles, "analysing", workers, vf.Append)
-	if err == nil {
-		err = vf.Finish()
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors in %s, mini-batch training, batches of %d, %d epochs (%v)\n",
-		len(trainFiles), secs/60, vf.Len(), spill, opt.BatchSize, opt.Epochs, time.Since(start).Round(time.Second))
-	if vf.Len() < opt.Size {
-		return fmt.Errorf("%d training vectors for %d entries per stage: give more speech or a smaller -size", vf.Len(), opt.Size)
-	}
-	prog := &trainProgress{w: e.stderr, term: isTerminal(e.stderr), start: time.Now(),
-		stages: opt.Stages, maxIter: opt.Epochs + 1, refine: max(opt.RefinePasses, 0), refineIter: 1, stage: -1}
-	opt.Progress = prog.update
-	cb, rep, err := rvq.TrainMiniBatch(vf, dim, opt)
-	if err != nil {
-		return err
-	}
-	if prog.term {
-		fmt.Fprintln(e.stderr)
-	}
-	for s, st := range rep.Stages {
-		fmt.Fprintf(e.stderr, "stage %d: %d epochs + 1 Lloyd update, %d dead entries revived, training distortion %.5f (greedy)\n",
-			s+1, st.Iterations-1, st.Revived, st.Distortion)
-	}
-	for p, d := range rep.Refine {
-		fmt.Fprintf(e.stderr, "refinement pass %d: training distortion %.5f (beam %d)\n", p+1, d, opt.Beam)
-	}
-	out := stringFlag(fs, "o")
-	if err := writeOutput(e, out, func(w io.Writer) error {
-		_, err := cb.WriteTo(w)
-		return err
-	}); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stderr, "wrote %s (fingerprint %x) after %v\n", out, cb.Fingerprint(), time.Since(start).Round(time.Second))
-
-	hf, err := newVectorFile(spill, dim)
-	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	defer hf.Remove()
-	if _, err := streamVectors(e, heldOut, "held-out", workers, hf.Append); err != nil {
-		return err
+	if _, err := streamVectors(e, files, "held-out", workers, hf.Append); err != nil {
+		return nil, 0, err
 	}
 	if err := hf.Finish(); err != nil {
-		return err
+		return nil, 0, err
 	}
 	held, err := hf.evenlySpaced(maxHeldOut)
-	if err != nil {
-		return err
-	}
-	if noneHeld {
-		fmt.Fprintf(e.stdout, "fewer than 10 files, none held out: measured on the training files (%d vectors)\n", len(held)/dim)
-	} else {
-		fmt.Fprintf(e.stdout, "held-out (every tenth file): %d files, %d of %d vectors\n", len(heldOut), len(held)/dim, hf.Len())
-	}
-	return printCodebookStats(e.stdout, cb, held, cb.NumStages(), []int{1, opt.Beam})
+	return held, hf.Len(), err
 }
 
 // subsample keeps n vectors evenly spaced through data, in place (vector i
