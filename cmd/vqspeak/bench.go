@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		name: "bench",
-		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-check] [FILES_OR_DIRS...]",
+		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-check] [-loss [-loss-seed N]] [FILES_OR_DIRS...]",
 		summary: "Measure quality (STOI, ESTOI, MCD, LSD, F0, voicing), bitrate, latency and speed of\n" +
 			"vqspeak at each stage count, its unquantised ceiling, and Opus, Codec 2 and Speex\n" +
 			"when their tools are installed. Input defaults to testdata/audio.",
@@ -31,6 +31,7 @@ func init() {
 			fs.Bool("quality", true, "measure quality (false: bitrate, latency and speed only)")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
 			fs.String("example", "", "`FILE` whose spectrograms -plot draws (default: the first of at least 3 s)")
+			lossFlags(fs)
 		},
 		run: runBench,
 	})
@@ -40,6 +41,9 @@ func init() {
 const maxCheckLatency = 30 * time.Millisecond
 
 func runBench(e *env, fs *flag.FlagSet, args []string) error {
+	if boolFlag(fs, "loss") {
+		return runBenchLoss(e, fs, args)
+	}
 	stages, err := parseStages(stringFlag(fs, "stages"))
 	if err != nil {
 		return err

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/loss"
+	"github.com/vqspeak/vqspeak/codec"
+)
+
+// lossFlags adds bench's packet-loss mode flags.
+func lossFlags(fs *flag.FlagSet) {
+	fs.Bool("loss", false, "measure packet loss (silence, repeat, concealment, FEC), FEC's cost and DTX\n"+
+		"instead of the quality table (one stage count: -stages N, default 4)")
+	fs.Uint64("loss-seed", 1, "seed of the simulated losses (-loss)")
+}
+
+// runBenchLoss is `vqspeak bench -loss`: the loss, FEC and DTX experiment
+// of package bench/loss on the inputs, as Markdown tables (and JSON).
+func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, name := range []string{"plot", "check", "example", "quality"} {
+		if set[name] {
+			return usagef("-%s does not apply to -loss", name)
+		}
+	}
+	stages := codec.DefaultStages
+	if set["stages"] {
+		list, err := parseStages(stringFlag(fs, "stages"))
+		if err != nil {
+			return err
+		}
+		if len(list) != 1 {
+			return usagef("-loss measures one stage count; -stages %s lists %d", stringFlag(fs, "stages"), len(list))
+		}
+		stages = list[0]
+	}
+	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		args = []string{"testdata/audio"}
+	}
+	files, err := speechFiles(args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
+	}
+	tty := isTerminal(e.stderr)
+	start := time.Now()
+	clips := make([]bench.Clip, len(files))
+	for i, f := range files {
+		if err := e.ctx.Err(); err != nil {
+			return err
+		}
+		if clips[i], err = bench.LoadClip(f); err != nil {
+			return err
+		}
+		if tty {
+			progress(e.stderr, "reading", i+1, len(files), start)
+		}
+	}
+	cfg := loss.Config{
+		Codebook: cb,
+		Stages:   stages,
+		Seed:     fs.Lookup("loss-seed").Value.(flag.Getter).Get().(uint64),
+	}
+	if tty {
+		fmt.Fprintln(e.stderr)
+		phaseStart := time.Now()
+		cfg.Progress = func(p string, done, total int) { progress(e.stderr, p, done, total, phaseStart) }
+	}
+	res, err := loss.Run(e.ctx, clips, cfg)
+	if tty {
+		fmt.Fprintln(e.stderr)
+	}
+	if err != nil {
+		return err
+	}
+	jsonPath := stringFlag(fs, "json")
+	if jsonPath != "-" {
+		if err := loss.WriteTable(e.stdout, res); err != nil {
+			return err
+		}
+	}
+	if jsonPath != "" {
+		return writeOutput(e, jsonPath, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res)
+		})
+	}
+	return nil
+}
