@@ -31,6 +31,7 @@ func init() {
 			fs.Bool("quality", true, "measure quality (false: bitrate, latency and speed only)")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
 			fs.String("example", "", "`FILE` whose spectrograms -plot draws (default: the first of at least 3 s)")
+			fs.Bool("compact", false, "instead compare compact with plain .vqs files: size, entropy of each field, coding time (uses -stages, -json, -codebook)")
 		},
 		run: runBench,
 	})
@@ -40,6 +41,9 @@ func init() {
 const maxCheckLatency = 30 * time.Millisecond
 
 func runBench(e *env, fs *flag.FlagSet, args []string) error {
+	if boolFlag(fs, "compact") {
+		return runBenchCompact(e, fs, args)
+	}
 	stages, err := parseStages(stringFlag(fs, "stages"))
 	if err != nil {
 		return err
