@@ -33,6 +33,10 @@ type compactCount struct {
 	coded, raw []int64 // histograms
 	bytes      int64   // spent in compact blocks, method bytes included
 	methods    [4]int64
+	// the same for the block being coded, added when it is stored compact
+	blockBytes, blockSymbols int64
+	blockMethods             [4]int64
+	compactSymbols           int64 // symbols of the blocks stored compact
 }
 
 // CompactStream is what CompactStats measured for one field of the packets.
@@ -45,9 +49,9 @@ type CompactStream struct {
 	// of what the coder codes (the differences when Delta).
 	RawEntropy float64 `json:"raw_entropy_bits"`
 	Entropy    float64 `json:"entropy_bits"`
-	// CodedBits is what compact blocks spent per symbol, method bytes,
-	// lengths and adaptive tables included; blocks that fell back to plain
-	// are not counted.
+	// CodedBits is what compact blocks spent per symbol of theirs, method
+	// bytes, lengths and adaptive tables included; blocks a writer would
+	// store plain are left out.
 	CodedBits float64 `json:"coded_bits"`
 	// Methods counts the streams coded raw, repeated, with the static
 	// table and with an adaptive table (an index wider than 8 bits is two
@@ -121,9 +125,23 @@ func (s *CompactStats) Flush() {
 		return
 	}
 	s.blocks++
-	if out, ok := s.c.encode(s.out[:0], s.recs, s.count); ok {
-		s.out = out
+	out, ok := s.c.encode(s.out[:0], s.recs, s.count)
+	s.out = out
+	// A writer stores the block plain unless its payload is smaller.
+	ok = ok && len(out) < len(s.recs)
+	if ok {
 		s.compact++
+	}
+	for i := range s.streams {
+		c := &s.streams[i]
+		if ok {
+			c.bytes += c.blockBytes
+			c.compactSymbols += c.blockSymbols
+			for m, n := range c.blockMethods {
+				c.methods[m] += n
+			}
+		}
+		c.blockBytes, c.blockSymbols, c.blockMethods = 0, 0, [4]int64{}
 	}
 	s.recs, s.count = s.recs[:0], 0
 }
@@ -159,8 +177,11 @@ func (s *CompactStats) observe(id int, sym []byte, bits int, method byte, size i
 			s.count8(compactFields[id-compactIDField].kind, sym)
 		}
 	}
-	s.streams[i].bytes += int64(size)
-	s.streams[i].methods[method]++
+	if !hi {
+		s.streams[i].blockSymbols += int64(len(sym))
+	}
+	s.streams[i].blockBytes += int64(size)
+	s.streams[i].blockMethods[method]++
 }
 
 func (s *CompactStats) count8(kind int, sym []byte) {
@@ -169,8 +190,9 @@ func (s *CompactStats) count8(kind int, sym []byte) {
 	}
 }
 
-// Blocks returns the blocks coded so far and how many of them compact
-// coding made smaller than plain ones.
+// Blocks returns the blocks coded so far and how many of them a compact
+// writer would store compact (the others it stores plain: their packets do
+// not parse, or coding does not make them smaller).
 func (s *CompactStats) Blocks() (blocks, compact int64) { return s.blocks, s.compact }
 
 // Streams returns the measurements of each field that occurred: the stage
@@ -187,12 +209,8 @@ func (s *CompactStats) Streams() []CompactStream {
 		}
 		cs := CompactStream{Name: c.name, Bits: c.bits, Delta: c.delta, Symbols: n,
 			RawEntropy: entropy(c.raw), Entropy: entropy(c.coded), Methods: c.methods}
-		var coded int64
-		for _, v := range c.coded {
-			coded += v
-		}
-		if coded > 0 {
-			cs.CodedBits = float64(8*c.bytes) / float64(coded)
+		if c.compactSymbols > 0 {
+			cs.CodedBits = float64(8*c.bytes) / float64(c.compactSymbols)
 		}
 		out = append(out, cs)
 	}
