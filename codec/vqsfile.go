@@ -679,7 +679,7 @@ func vqsCheckBlock(b []byte, compact bool) (vqsBlockHeader, vqsBlockStatus) {
 		}
 	}
 	if h.kind == vqsKindCompact {
-		if ib, set := b[vqsBlockHeaderLen], b[vqsBlockHeaderLen+1]; ib < 1 || ib > compactMaxIndexBits || set > compactTableSetV1 {
+		if ib, set := b[vqsBlockHeaderLen], b[vqsBlockHeaderLen+1]; ib < 1 || ib > compactMaxIndexBits || set > CompactTableSets {
 			return h, vqsBlockBad
 		}
 	}

@@ -32,6 +32,7 @@ func init() {
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
 			fs.String("example", "", "`FILE` whose spectrograms -plot draws (default: the first of at least 3 s)")
 			lossFlags(fs)
+			fs.Bool("compact", false, "instead compare compact with plain .vqs files: size, entropy of each field, coding time (uses -stages, -json, -codebook)")
 		},
 		run: runBench,
 	})
@@ -41,8 +42,14 @@ func init() {
 const maxCheckLatency = 30 * time.Millisecond
 
 func runBench(e *env, fs *flag.FlagSet, args []string) error {
+	if boolFlag(fs, "loss") && boolFlag(fs, "compact") {
+		return usagef("-loss and -compact are separate experiments: choose one")
+	}
 	if boolFlag(fs, "loss") {
 		return runBenchLoss(e, fs, args)
+	}
+	if boolFlag(fs, "compact") {
+		return runBenchCompact(e, fs, args)
 	}
 	stages, err := parseStages(stringFlag(fs, "stages"))
 	if err != nil {
