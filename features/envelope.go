@@ -15,12 +15,15 @@ const EnvelopeFFTSize = 512
 // 16-bit audio (−100 dB re full-scale power).
 const powerFloor = 1e-10
 
-// EnvelopeAnalyzer estimates the spectral envelope at one instant, with the
-// window and smoothing adapted to F0 so that harmonics do not leak into the
-// envelope (the idea of WORLD's CheapTrick): a Hann window of three pitch
-// periods, then a rectangular average over one harmonic spacing. The window
-// is limited to maxWindow samples, centred on the instant, which bounds the
-// lookahead to half of it.
+// EnvelopeAnalyzer estimates the spectral envelope at one instant: the power
+// spectrum of a Hann window of maxWindow samples centred on the instant
+// (which bounds the lookahead to half of it), averaged over one harmonic
+// spacing so that harmonics do not leak into the envelope (the smoothing of
+// WORLD's CheapTrick). CheapTrick's window of three pitch periods was
+// shorter for most voices; on 25 test files the longer, fixed window raised
+// the 4-stage STOI by 0.004 and lowered MCD by 0.13 dB (0.08 dB
+// unquantised): the envelope varies less from frame to frame, so the
+// interpolated middle frame and the prediction both fit it better.
 // It reuses its buffers and is not safe for concurrent use.
 type EnvelopeAnalyzer struct {
 	rate      int
@@ -33,8 +36,7 @@ type EnvelopeAnalyzer struct {
 	cum       []float64
 	logAmp    []float64
 
-	// The Hann window of the last length used: the length follows the pitch,
-	// which changes slowly, so it is recomputed only when it changes.
+	// The Hann window, planned once.
 	window      []float64
 	windowPower float64 // Σ w²
 }
@@ -43,7 +45,7 @@ type EnvelopeAnalyzer struct {
 func NewEnvelopeAnalyzer(sampleRate, maxWindow int) *EnvelopeAnalyzer {
 	n := EnvelopeFFTSize
 	bins := n/2 + 1
-	return &EnvelopeAnalyzer{
+	e := &EnvelopeAnalyzer{
 		rate:      sampleRate,
 		maxWindow: min(maxWindow, n),
 		fft:       fourier.NewFFT(n),
@@ -53,8 +55,9 @@ func NewEnvelopeAnalyzer(sampleRate, maxWindow int) *EnvelopeAnalyzer {
 		pow:       make([]float64, bins),
 		cum:       make([]float64, bins+1),
 		logAmp:    make([]float64, bins),
-		window:    make([]float64, 0, n),
 	}
+	e.planWindow(max(e.maxWindow, 64))
+	return e
 }
 
 // Lookahead is how many samples past the instant the analysis reads.
@@ -64,14 +67,7 @@ func (e *EnvelopeAnalyzer) Lookahead() int { return e.maxWindow / 2 }
 // f0 is the pitch in Hz (0 when unvoiced); samples outside x count as zero.
 func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 float64) {
 	n := len(e.frame)
-	win := e.maxWindow
-	if f0 > 0 {
-		win = min(win, int(3*float64(e.rate)/f0+0.5))
-	}
-	win = max(win, 64)
-	if len(e.window) != win {
-		e.planWindow(win)
-	}
+	win := len(e.window)
 	clear(e.frame)
 	start := center - win/2
 	wsum := e.windowPower
@@ -98,9 +94,9 @@ func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 floa
 	e.mc.FromLogSpectrum(c, e.logAmp)
 }
 
-// planWindow fills e.window with a periodic-offset Hann window of length win.
+// planWindow makes e.window a periodic-offset Hann window of length win.
 func (e *EnvelopeAnalyzer) planWindow(win int) {
-	e.window = e.window[:win]
+	e.window = make([]float64, win)
 	e.windowPower = 0
 	for i := range e.window {
 		w := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(i)+0.5)/float64(win))
