@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		name: "bench",
-		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-check] [-loss [-loss-seed N]] [FILES_OR_DIRS...]",
+		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-check] [-loss [-loss-seed N] | -compact] [FILES_OR_DIRS...]",
 		summary: "Measure quality (STOI, ESTOI, MCD, LSD, F0, voicing), bitrate, latency and speed of\n" +
 			"vqspeak at each stage count, its unquantised ceiling, and Opus, Codec 2 and Speex\n" +
 			"when their tools are installed. Input defaults to testdata/audio.",
