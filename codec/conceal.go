@@ -91,7 +91,7 @@ func (d *Decoder) Conceal(dst []float32) []float32 {
 		d.mid.F0 = prev.F0 // voicing ends at the middle of the packet
 		d.mid.Voicing = prev.Voicing
 	}
-	d.follow(fr)
+	d.pred.follow(fr)
 	return d.render(dst)
 }
 
@@ -103,9 +103,7 @@ func (d *Decoder) Conceal(dst []float32) []float32 {
 func (d *Decoder) ComfortNoise(dst []float32, energy uint8, tilt float32) []float32 {
 	prev := d.end
 	fr := &d.end
-	*fr = features.Frame{}
-	fr.MCep[0] = float32(dequantEnergy(int(min(energy, 1<<energyBits-1))))
-	fr.MCep[1] = tilt
+	*fr = comfortNoiseFrame(energy, tilt)
 	d.mid = *fr
 	for i := range d.mid.MCep {
 		d.mid.MCep[i] = 0.5 * (prev.MCep[i] + fr.MCep[i])
@@ -116,7 +114,7 @@ func (d *Decoder) ComfortNoise(dst []float32, energy uint8, tilt float32) []floa
 	}
 	d.conceal.noise, d.conceal.haveNoise = fr.MCep[0], true
 	d.lost = 0
-	d.follow(fr)
+	d.pred.follow(fr)
 	return d.render(dst)
 }
 
@@ -133,14 +131,35 @@ func (d *Decoder) Skip(packet []byte) error {
 	return nil
 }
 
+// comfortNoiseFrame is the frame ComfortNoise plays for a comfort-noise
+// update: unvoiced, flat but for the tilt.
+func comfortNoiseFrame(energy uint8, tilt float32) features.Frame {
+	var fr features.Frame
+	fr.MCep[0] = float32(dequantEnergy(int(min(energy, 1<<energyBits-1))))
+	fr.MCep[1] = tilt
+	return fr
+}
+
+// FollowComfortNoise makes the encoder's predictor continue from the frame
+// a decoder's ComfortNoise(energy, tilt) plays, as the decoder's does. A
+// sender with discontinuous transmission calls it for every packet it
+// replaced by comfort noise, so that the first packet after the silence is
+// coded against what the receiver played, not against packets it never
+// received: otherwise the speech onset decodes with the wrong envelope
+// and level until the prediction error has decayed.
+func (e *Encoder) FollowComfortNoise(energy uint8, tilt float32) {
+	fr := comfortNoiseFrame(energy, tilt)
+	e.pred.follow(&fr)
+}
+
 // follow makes the predictor continue from fr, a frame the decoder made up,
 // so that the next packet is interpolated from what was played.
-func (d *Decoder) follow(fr *features.Frame) {
-	d.pred.energy = float64(fr.MCep[0])
-	d.pred.mcep = fr.MCep
-	d.pred.f0Index = -1
+func (p *predictor) follow(fr *features.Frame) {
+	p.energy = float64(fr.MCep[0])
+	p.mcep = fr.MCep
+	p.f0Index = -1
 	if fr.F0 > 0 {
-		d.pred.f0Index = quantF0(fr.F0)
-		d.pred.lastVoiced = d.pred.f0Index
+		p.f0Index = quantF0(fr.F0)
+		p.lastVoiced = p.f0Index
 	}
 }

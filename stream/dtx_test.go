@@ -105,3 +105,70 @@ func TestDTXSpeech(t *testing.T) {
 		}
 	}
 }
+
+// TestDTXOnsetMatchesPlain: where DTX resumes sending on real speech, the
+// first 40 ms decode at the level they have without DTX (within 3 dB),
+// because the encoder codes the first packet against the comfort noise the
+// receiver played (codec.Encoder.FollowComfortNoise), not against packets
+// it never sent.
+func TestDTXOnsetMatchesPlain(t *testing.T) {
+	const window = 2 * codec.PacketSamples
+	energy := func(v []float32) float64 {
+		var s float64
+		for _, a := range v {
+			s += float64(a) * float64(a)
+		}
+		return s/float64(len(v)) + 1e-12
+	}
+	onsets := 0
+	for _, name := range []string{"librispeech-367-f.wav", "speechocean762-3088-child-m.wav", "fleurs-es-006.wav", "librispeech-7312-m.wav"} {
+		x := loadClip(t, name)
+		run := func(cfg *EncoderConfig) []float32 {
+			enc, _ := NewEncoder(codec.DefaultCodebook(), cfg)
+			dec := newTestDecoder(t, &DecoderConfig{0, 0, 0})
+			emit := func(p Packet) error { return dec.Push(p) }
+			out := make([]float32, len(x))
+			for i := 0; i < len(x); i += 160 {
+				j := min(i+160, len(x))
+				if err := enc.Push(x[i:j], emit); err != nil {
+					t.Fatal(err)
+				}
+				dec.Pull(out[i:j])
+			}
+			// Slot k's audio starts where the decoder plays it.
+			lag := EndToEnd(enc, dec).Samples - codec.Delay
+			return out[lag:]
+		}
+		plain, dtx := run(nil), run(&EncoderConfig{DTX: true})
+		// The slots DTX sent in full, from their timestamps.
+		pkts := packetize(t, x, &EncoderConfig{DTX: true})
+		full := make(map[int]bool)
+		for _, p := range pkts {
+			if len(p.Payload) > cnSize {
+				full[int(p.Timestamp-pkts[0].Timestamp)/codec.PacketSamples] = true
+			}
+		}
+		loudest := 0.0
+		for i := 0; i+codec.PacketSamples <= len(plain); i += codec.PacketSamples {
+			loudest = max(loudest, energy(plain[i:i+codec.PacketSamples]))
+		}
+		for k := 1; (k+2)*codec.PacketSamples <= len(dtx); k++ {
+			if !full[k] || full[k-1] {
+				continue
+			}
+			a, b := k*codec.PacketSamples, k*codec.PacketSamples+window
+			ep, ed := energy(plain[a:b]), energy(dtx[a:b])
+			if ep < loudest/1000 { // not speech: more than 30 dB down
+				continue
+			}
+			onsets++
+			if d := 10 * math.Log10(ed/ep); math.Abs(d) > 3 {
+				t.Errorf("%s: onset at %.2f s decodes %+.1f dB against no DTX", name, float64(a)/codec.SampleRate, d)
+			}
+		}
+	}
+	t.Logf("%d speech onsets after DTX silence", onsets)
+	if onsets < 3 {
+		t.Errorf("only %d speech onsets after DTX silence in the clips", onsets)
+	}
+}

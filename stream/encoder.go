@@ -73,6 +73,8 @@ type Encoder struct {
 	silentRun       int // silent slots in a row
 	cnEnergy, cnTlt float64
 	cnCount         int
+	cnSent          uint8   // the latest comfort-noise level sent
+	cnSentTilt      float32 // and its tilt, as the receiver reads them
 	stats           EncoderStats
 }
 
@@ -220,14 +222,20 @@ func (e *Encoder) encode(emit func(Packet) error) error {
 	e.cnTlt += float64(e.enc.Envelope()[0])
 	e.cnCount++
 	e.silentRun++
-	if e.silentRun != 1 && (e.silentRun-1)%cnInterval != 0 {
-		return nil
+	err = nil
+	if e.silentRun == 1 || (e.silentRun-1)%cnInterval == 0 {
+		energy := uint8(e.cnEnergy/float64(e.cnCount) + 0.5)
+		tilt := float32(e.cnTlt / float64(e.cnCount))
+		e.cnEnergy, e.cnTlt, e.cnCount = 0, 0, 0
+		e.stats.ComfortNoise++
+		p := appendNoise(e.payload[:0], energy, tilt)
+		e.cnSent, e.cnSentTilt, _ = parseNoise(p) // as the receiver will read them
+		err = e.send(emit, p, ts)
 	}
-	energy := uint8(e.cnEnergy/float64(e.cnCount) + 0.5)
-	tilt := float32(e.cnTlt / float64(e.cnCount))
-	e.cnEnergy, e.cnTlt, e.cnCount = 0, 0, 0
-	e.stats.ComfortNoise++
-	return e.send(emit, appendNoise(e.payload[:0], energy, tilt), ts)
+	// The receiver plays comfort noise for this packet: code the next one
+	// against that, as its decoder will.
+	e.enc.FollowComfortNoise(e.cnSent, e.cnSentTilt)
+	return err
 }
 
 func (e *Encoder) send(emit func(Packet) error, payload []byte, ts uint32) error {
