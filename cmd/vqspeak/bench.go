@@ -38,6 +38,36 @@ func init() {
 	})
 }
 
+// loadBenchClips reads the bench's inputs: the WAV and FLAC files under
+// args (testdata/audio when none), with progress on a terminal.
+func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
+	if len(args) == 0 {
+		args = []string{"testdata/audio"}
+	}
+	files, err := speechFiles(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
+	}
+	tty := isTerminal(e.stderr)
+	start := time.Now()
+	clips := make([]bench.Clip, len(files))
+	for i, f := range files {
+		if err := e.ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		if clips[i], err = bench.LoadClip(f); err != nil {
+			return nil, nil, err
+		}
+		if tty {
+			progress(e.stderr, "reading", i+1, len(files), start)
+		}
+	}
+	return files, clips, nil
+}
+
 // maxCheckLatency is the latency budget -check enforces.
 const maxCheckLatency = 30 * time.Millisecond
 
@@ -59,31 +89,17 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) == 0 {
-		args = []string{"testdata/audio"}
-	}
-	files, err := speechFiles(args)
+	files, clips, err := loadBenchClips(e, args)
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
-		return fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
-	}
 	tty := isTerminal(e.stderr)
-	start := time.Now()
-	clips := make([]bench.Clip, len(files))
 	example := -1
 	exampleFile := stringFlag(fs, "example")
 	for i, f := range files {
-		if clips[i], err = bench.LoadClip(f); err != nil {
-			return err
-		}
 		n := len(clips[i].Samples)
 		if example < 0 && (f == exampleFile || exampleFile == "" && n >= 3*codec.SampleRate) {
 			example = i
-		}
-		if tty {
-			progress(e.stderr, "reading", i+1, len(files), start)
 		}
 	}
 	if exampleFile != "" && example < 0 {
@@ -106,7 +122,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 		}
 	}
 	if tty {
-		phase, phaseStart := "reading", start
+		phase, phaseStart := "reading", time.Now()
 		cfg.Progress = func(p string, done, total int) {
 			if p != phase {
 				fmt.Fprintln(e.stderr)

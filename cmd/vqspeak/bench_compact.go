@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/vqspeak/vqspeak/bench"
@@ -23,31 +22,15 @@ func runBenchCompact(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) == 0 {
-		args = []string{"testdata/audio"}
-	}
-	files, err := speechFiles(args)
+	_, clips, err := loadBenchClips(e, args)
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
-		return fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
-	}
 	tty := isTerminal(e.stderr)
-	start := time.Now()
-	clips := make([]bench.Clip, len(files))
-	for i, f := range files {
-		if clips[i], err = bench.LoadClip(f); err != nil {
-			return err
-		}
-		if tty {
-			progress(e.stderr, "reading", i+1, len(files), start)
-		}
-	}
 	cfg := bench.CompactConfig{Stages: stages, Codebook: cb}
 	if tty {
 		fmt.Fprintln(e.stderr)
-		start = time.Now()
+		start := time.Now()
 		cfg.Progress = func(phase string, done, total int) { progress(e.stderr, phase, done, total, start) }
 	}
 	res, err := bench.RunCompact(e.ctx, clips, cfg)

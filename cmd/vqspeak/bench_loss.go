@@ -5,10 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
-	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/bench/loss"
 	"github.com/vqspeak/vqspeak/codec"
 )
@@ -45,30 +43,11 @@ func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) == 0 {
-		args = []string{"testdata/audio"}
-	}
-	files, err := speechFiles(args)
+	_, clips, err := loadBenchClips(e, args)
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
-		return fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
-	}
 	tty := isTerminal(e.stderr)
-	start := time.Now()
-	clips := make([]bench.Clip, len(files))
-	for i, f := range files {
-		if err := e.ctx.Err(); err != nil {
-			return err
-		}
-		if clips[i], err = bench.LoadClip(f); err != nil {
-			return err
-		}
-		if tty {
-			progress(e.stderr, "reading", i+1, len(files), start)
-		}
-	}
 	cfg := loss.Config{
 		Codebook: cb,
 		Stages:   stages,
