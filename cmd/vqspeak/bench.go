@@ -68,6 +68,25 @@ func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
 	return files, clips, nil
 }
 
+// writeBenchResult prints res as a table (table) on stdout and, with -json,
+// as indented JSON to that file ("-": stdout, instead of the table).
+func writeBenchResult(e *env, fs *flag.FlagSet, res any, table func(io.Writer) error) error {
+	jsonPath := stringFlag(fs, "json")
+	if jsonPath != "-" {
+		if err := table(e.stdout); err != nil {
+			return err
+		}
+	}
+	if jsonPath == "" {
+		return nil
+	}
+	return writeOutput(e, jsonPath, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	})
+}
+
 // maxCheckLatency is the latency budget -check enforces.
 const maxCheckLatency = 30 * time.Millisecond
 
@@ -138,21 +157,8 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	jsonPath := stringFlag(fs, "json")
-	if jsonPath != "-" {
-		if err := bench.WriteTable(e.stdout, res); err != nil {
-			return err
-		}
-	}
-	if jsonPath != "" {
-		err := writeOutput(e, jsonPath, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res)
-		})
-		if err != nil {
-			return err
-		}
+	if err := writeBenchResult(e, fs, res, func(w io.Writer) error { return bench.WriteTable(w, res) }); err != nil {
+		return err
 	}
 	if dir := stringFlag(fs, "plot"); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

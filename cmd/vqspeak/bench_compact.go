@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -40,18 +39,5 @@ func runBenchCompact(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	jsonPath := stringFlag(fs, "json")
-	if jsonPath != "-" {
-		if err := bench.WriteCompactTable(e.stdout, res); err != nil {
-			return err
-		}
-	}
-	if jsonPath == "" {
-		return nil
-	}
-	return writeOutput(e, jsonPath, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	})
+	return writeBenchResult(e, fs, res, func(w io.Writer) error { return bench.WriteCompactTable(w, res) })
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -65,18 +64,5 @@ func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	jsonPath := stringFlag(fs, "json")
-	if jsonPath != "-" {
-		if err := loss.WriteTable(e.stdout, res); err != nil {
-			return err
-		}
-	}
-	if jsonPath != "" {
-		return writeOutput(e, jsonPath, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res)
-		})
-	}
-	return nil
+	return writeBenchResult(e, fs, res, func(w io.Writer) error { return loss.WriteTable(w, res) })
 }
