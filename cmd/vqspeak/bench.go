@@ -68,6 +68,23 @@ func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
 	return files, clips, nil
 }
 
+// phaseProgress returns a progress callback for the bench's phases, each
+// with its own ETA on a new line, or nil when stderr is not a terminal.
+// The caller ends the last line.
+func phaseProgress(e *env) func(phase string, done, total int) {
+	if !isTerminal(e.stderr) {
+		return nil
+	}
+	phase, start := "reading", time.Now()
+	return func(p string, done, total int) {
+		if p != phase {
+			fmt.Fprintln(e.stderr)
+			phase, start = p, time.Now()
+		}
+		progress(e.stderr, p, done, total, start)
+	}
+}
+
 // writeBenchResult prints res as a table (table) on stdout and, with -json,
 // as indented JSON to that file ("-": stdout, instead of the table).
 func writeBenchResult(e *env, fs *flag.FlagSet, res any, table func(io.Writer) error) error {
@@ -112,7 +129,6 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	tty := isTerminal(e.stderr)
 	example := -1
 	exampleFile := stringFlag(fs, "example")
 	for i, f := range files {
@@ -140,18 +156,9 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 			fmt.Fprintf(e.stderr, "vqspeak bench: %s\n", n)
 		}
 	}
-	if tty {
-		phase, phaseStart := "reading", time.Now()
-		cfg.Progress = func(p string, done, total int) {
-			if p != phase {
-				fmt.Fprintln(e.stderr)
-				phase, phaseStart = p, time.Now()
-			}
-			progress(e.stderr, p, done, total, phaseStart)
-		}
-	}
+	cfg.Progress = phaseProgress(e)
 	res, err := bench.Run(e.ctx, clips, cfg)
-	if tty {
+	if cfg.Progress != nil {
 		fmt.Fprintln(e.stderr)
 	}
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/vqspeak/vqspeak/bench"
 )
@@ -25,15 +24,10 @@ func runBenchCompact(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	tty := isTerminal(e.stderr)
 	cfg := bench.CompactConfig{Stages: stages, Codebook: cb}
-	if tty {
-		fmt.Fprintln(e.stderr)
-		start := time.Now()
-		cfg.Progress = func(phase string, done, total int) { progress(e.stderr, phase, done, total, start) }
-	}
+	cfg.Progress = phaseProgress(e)
 	res, err := bench.RunCompact(e.ctx, clips, cfg)
-	if tty {
+	if cfg.Progress != nil {
 		fmt.Fprintln(e.stderr)
 	}
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/vqspeak/vqspeak/bench/loss"
 	"github.com/vqspeak/vqspeak/codec"
@@ -46,19 +45,14 @@ func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	tty := isTerminal(e.stderr)
 	cfg := loss.Config{
 		Codebook: cb,
 		Stages:   stages,
 		Seed:     fs.Lookup("loss-seed").Value.(flag.Getter).Get().(uint64),
 	}
-	if tty {
-		fmt.Fprintln(e.stderr)
-		phaseStart := time.Now()
-		cfg.Progress = func(p string, done, total int) { progress(e.stderr, p, done, total, phaseStart) }
-	}
+	cfg.Progress = phaseProgress(e)
 	res, err := loss.Run(e.ctx, clips, cfg)
-	if tty {
+	if cfg.Progress != nil {
 		fmt.Fprintln(e.stderr)
 	}
 	if err != nil {
