@@ -91,6 +91,10 @@ func TrainMiniBatch(src VectorSource, dim int, opt TrainOptions) (*Codebook, Tra
 		if err != nil {
 			return nil, rep, err
 		}
+		if t.cancelled() {
+			cb, err := t.stopped(cb, s)
+			return cb, rep, err
+		}
 		cb.Stages = append(cb.Stages, cents)
 		rep.Stages = append(rep.Stages, sr)
 	}
@@ -106,6 +110,10 @@ func TrainMiniBatch(src VectorSource, dim int, opt TrainOptions) (*Codebook, Tra
 			if err != nil {
 				return nil, rep, err
 			}
+			if t.cancelled() {
+				_, err := t.stopped(cb, opt.Stages)
+				return best, rep, err
+			}
 			if opt.Progress != nil {
 				opt.Progress(s, -(pass + 1), d)
 			}
@@ -118,6 +126,10 @@ func TrainMiniBatch(src VectorSource, dim int, opt TrainOptions) (*Codebook, Tra
 		if d < bestD {
 			best, bestD = cb.Clone(), d
 		}
+	}
+	if t.cancelled() { // during the final encoding
+		_, err := t.stopped(cb, opt.Stages)
+		return best, rep, err
 	}
 	rep.Distortion = bestD
 	return best, rep, nil
@@ -258,7 +270,7 @@ func (mb *miniBatch) meanStd() (mean, scale []float32, err error) {
 	sum := make([]float64, dim)
 	mean = make([]float32, dim)
 	for pass := 0; pass < 2; pass++ {
-		for b := 0; b < mb.batches(); b++ {
+		for b := 0; b < mb.batches() && !t.cancelled(); b++ {
 			m, err := mb.read(b, nil)
 			if err != nil {
 				return nil, nil, err
@@ -351,6 +363,9 @@ func (mb *miniBatch) trainStage(stage int, prev *Codebook, cents []float32) (Sta
 		var sum float64
 		m := 0
 		for _, b := range t.rng.Perm(mb.batches()) {
+			if t.cancelled() {
+				return sr, nil // the caller returns what is finished
+			}
 			var err error
 			if m, err = mb.read(b, mb.cb); err != nil {
 				return sr, err
@@ -418,7 +433,7 @@ func (mb *miniBatch) lloydStep(cents []float32, prepare func(b, m int) error) (f
 	sums := make([]float64, k*dim)
 	counts := make([]int64, k)
 	var dsum float64
-	for b := 0; b < mb.batches(); b++ {
+	for b := 0; b < mb.batches() && !t.cancelled(); b++ {
 		m, err := mb.read(b, mb.cb)
 		if err != nil {
 			return 0, err
@@ -483,7 +498,7 @@ func (mb *miniBatch) distortion(cb *Codebook) (float64, error) {
 	t, dim, ns := mb.t, mb.t.dim, len(cb.Stages)
 	ss := make([]*Searcher, t.workers)
 	var sum float64
-	for b := 0; b < mb.batches(); b++ {
+	for b := 0; b < mb.batches() && !t.cancelled(); b++ {
 		m, err := mb.read(b, mb.cb)
 		if err != nil {
 			return 0, err

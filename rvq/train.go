@@ -2,6 +2,7 @@ package rvq
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -55,6 +56,12 @@ type TrainOptions struct {
 	// (default 3).
 	BatchSize, Epochs int
 	Meta              string
+	// Context, if set, stops training when cancelled (Ctrl-C) within about
+	// one work chunk; Train and TrainMiniBatch then return the stages
+	// finished before it as a valid, shorter codebook (nil if none), or
+	// the stage-wise codebook if refinement had begun, with an error that
+	// wraps the context's.
+	Context context.Context
 	// Progress, if set, is called after each Lloyd iteration with the stage,
 	// iteration (1-based) and distortion; during joint refinement iter is
 	// -(pass+1) and it is called once per refined stage.
@@ -88,13 +95,29 @@ type trainer struct {
 
 const chunk = 1024 // vectors per work item; fixed so results never depend on Workers
 
+// cancelled reports that opt.Context was cancelled: loops stop, and the
+// trainers return what is finished.
+func (t *trainer) cancelled() bool {
+	return t.opt.Context != nil && t.opt.Context.Err() != nil
+}
+
+// stopped is the error of a cancelled training, returned with the partial
+// codebook: the first stages, or nil when none is finished.
+func (t *trainer) stopped(cb *Codebook, stages int) (*Codebook, error) {
+	err := fmt.Errorf("rvq: training stopped after %d of %d stages: %w", stages, t.opt.Stages, context.Cause(t.opt.Context))
+	if stages == 0 {
+		return nil, err
+	}
+	return stagesOf(cb, stages), err
+}
+
 // parallel runs f on fixed contiguous chunks of [0,n) over the workers. f
 // receives the worker number (for scratch) and the chunk bounds.
 func (t *trainer) parallel(n int, f func(worker, lo, hi int)) {
 	nc := (n + chunk - 1) / chunk
 	w := min(t.workers, nc)
 	if w <= 1 {
-		for c := 0; c < nc; c++ {
+		for c := 0; c < nc && !t.cancelled(); c++ {
 			f(0, c*chunk, min(n, (c+1)*chunk))
 		}
 		return
@@ -107,7 +130,7 @@ func (t *trainer) parallel(n int, f func(worker, lo, hi int)) {
 			defer wg.Done()
 			for {
 				c := int(next.Add(1) - 1)
-				if c >= nc {
+				if c >= nc || t.cancelled() {
 					return
 				}
 				f(k, c*chunk, min(n, (c+1)*chunk))
@@ -174,6 +197,10 @@ func Train(data []float32, dim int, opt TrainOptions) (*Codebook, TrainReport, e
 			}
 		}
 		iters, revived := km.lloyd(res, cents, opt.MaxIter, opt.Tol, !opt.NoRevive, prog)
+		if t.cancelled() {
+			cb, err := t.stopped(cb, s)
+			return cb, rep, err
+		}
 		cb.Stages = append(cb.Stages, cents)
 		for i := 0; i < n; i++ {
 			a := km.assign[i]
@@ -193,6 +220,10 @@ func Train(data []float32, dim int, opt TrainOptions) (*Codebook, TrainReport, e
 				addEntry(res[i*dim:i*dim+dim], cents, int(idx[i*opt.Stages+s]))
 			}
 			km.lloyd(res, cents, opt.RefineIter, -1, !opt.NoRevive, nil)
+			if t.cancelled() {
+				_, err := t.stopped(cb, opt.Stages)
+				return best, rep, err
+			}
 			for i := 0; i < n; i++ {
 				a := km.assign[i]
 				idx[i*opt.Stages+s] = a
@@ -207,6 +238,10 @@ func Train(data []float32, dim int, opt TrainOptions) (*Codebook, TrainReport, e
 		if d < bestD {
 			best, bestD = cb.Clone(), d
 		}
+	}
+	if t.cancelled() { // during the final encoding
+		_, err := t.stopped(cb, opt.Stages)
+		return best, rep, err
 	}
 	rep.Distortion = bestD
 	return best, rep, nil
@@ -361,7 +396,7 @@ func (t *trainer) kmeansPP(sub, cents []float32, k int) {
 	minD := make([]float64, m)
 	p := t.rng.IntN(m)
 	copy(cents[:dim], sub[p*dim:p*dim+dim])
-	for c := 0; c < k; c++ {
+	for c := 0; c < k && !t.cancelled(); c++ {
 		if c > 0 {
 			var total float64
 			for _, d := range minD {
@@ -412,7 +447,7 @@ func (t *trainer) lbg(sub, cents []float32, k int) {
 	cur := 1
 	clErr := []float64{0}
 	cnt := []int64{int64(m)}
-	for cur < k {
+	for cur < k && !t.cancelled() {
 		ns := min(cur, k-cur)
 		order := make([]int, cur)
 		for i := range order {
@@ -689,6 +724,9 @@ func (km *kmeans) lloyd(data, cents []float32, maxIter int, tol float64, revive 
 		km.assignAll(data, cents, true)
 		nd := km.distortion()
 		iters = it
+		if km.t.cancelled() {
+			break
+		}
 		if progress != nil {
 			progress(it, nd)
 		}
