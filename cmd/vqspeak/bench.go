@@ -18,10 +18,10 @@ import (
 func init() {
 	register(&command{
 		name: "bench",
-		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-check] [-loss [-loss-seed N] | -compact] [FILES_OR_DIRS...]",
+		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-check] [-loss [-loss-seed N] | -compact] FILES_OR_DIRS...",
 		summary: "Measure quality (STOI, ESTOI, MCD, LSD, F0, voicing), bitrate, latency and speed of\n" +
 			"vqspeak at each stage count, its unquantised ceiling, and Opus, Codec 2 and Speex\n" +
-			"when their tools are installed. Input defaults to testdata/audio.",
+			"when their tools are installed.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("stages", "1,2,3,4", "comma-separated stage `LIST` to measure")
 			fs.String("json", "", "also write every number as JSON to `FILE` (\"-\" = stdout, replacing the table)")
@@ -29,21 +29,19 @@ func init() {
 			fs.Bool("peers", true, "also measure Opus, Codec 2 and Speex (skipped when their tools are missing)")
 			fs.Bool("check", false, "fail (exit 1) if a packet allocates or the latency exceeds 30 ms (for CI)")
 			fs.Bool("quality", true, "measure quality (false: bitrate, latency and speed only)")
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.String("example", "", "`FILE` whose spectrograms -plot draws (default: the first of at least 3 s)")
 			lossFlags(fs)
 			fs.Bool("compact", false, "instead compare compact with plain .vqs files: size, entropy of each field, coding time (uses -stages, -json, -codebook)")
 		},
-		run: runBench,
+		run:    runBench,
+		writes: true,
 	})
 }
 
 // loadBenchClips reads the bench's inputs: the WAV and FLAC files under
-// args (testdata/audio when none), with progress on a terminal.
+// args, with progress.
 func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
-	if len(args) == 0 {
-		args = []string{"testdata/audio"}
-	}
 	files, err := speechFiles(args)
 	if err != nil {
 		return nil, nil, err
@@ -51,8 +49,8 @@ func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
 	if len(files) == 0 {
 		return nil, nil, fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
 	}
-	tty := isTerminal(e.stderr)
-	start := time.Now()
+	prog := e.newProgress("reading")
+	defer prog.end()
 	clips := make([]bench.Clip, len(files))
 	for i, f := range files {
 		if err := e.ctx.Err(); err != nil {
@@ -61,27 +59,24 @@ func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
 		if clips[i], err = bench.LoadClip(f); err != nil {
 			return nil, nil, err
 		}
-		if tty {
-			progress(e.stderr, "reading", i+1, len(files), start)
-		}
+		prog.update(i+1, len(files))
 	}
 	return files, clips, nil
 }
 
 // phaseProgress returns a progress callback for the bench's phases, each
-// with its own ETA on a new line, or nil when stderr is not a terminal.
-// The caller ends the last line.
+// with its own ETA on a new line, or nil with -q. The caller ends the last
+// line.
 func phaseProgress(e *env) func(phase string, done, total int) {
-	if !isTerminal(e.stderr) {
+	if e.quiet {
 		return nil
 	}
-	phase, start := "reading", time.Now()
+	prog := e.newProgress("reading")
 	return func(p string, done, total int) {
-		if p != phase {
-			fmt.Fprintln(e.stderr)
-			phase, start = p, time.Now()
+		if p != prog.label {
+			prog.restart(p)
 		}
-		progress(e.stderr, p, done, total, start)
+		prog.update(done, total)
 	}
 }
 
@@ -97,7 +92,7 @@ func writeBenchResult(e *env, fs *flag.FlagSet, res any, table func(io.Writer) e
 	if jsonPath == "" {
 		return nil
 	}
-	return writeOutput(e, jsonPath, func(w io.Writer) error {
+	return e.writeOutput(jsonPath, nil, func(w io.Writer) error { // checked by checkBenchOutputs
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
@@ -107,9 +102,35 @@ func writeBenchResult(e *env, fs *flag.FlagSet, res any, table func(io.Writer) e
 // maxCheckLatency is the latency budget -check enforces.
 const maxCheckLatency = 30 * time.Millisecond
 
+// checkBenchOutputs finds a -json or -plot path that cannot be written
+// before the bench runs for minutes: same file as an input, an existing
+// file without -f, a missing directory.
+func checkBenchOutputs(e *env, fs *flag.FlagSet, args []string) error {
+	if p := stringFlag(fs, "json"); p != "" && p != "-" {
+		files, _ := speechFiles(args) // a bad input is reported later
+		o, err := e.createOutput(p, append(files, args...)...)
+		if err != nil {
+			return err
+		}
+		o.Abort()
+	}
+	if dir := stringFlag(fs, "plot"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("-plot: %w", err)
+		}
+	}
+	return nil
+}
+
 func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if boolFlag(fs, "loss") && boolFlag(fs, "compact") {
 		return usagef("-loss and -compact are separate experiments: choose one")
+	}
+	if len(args) == 0 {
+		return usagef("name the speech to measure: WAV or FLAC files or directories (a clone has short clips in testdata/audio)")
+	}
+	if err := checkBenchOutputs(e, fs, args); err != nil {
+		return err
 	}
 	if boolFlag(fs, "loss") {
 		return runBenchLoss(e, fs, args)
@@ -158,8 +179,8 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	cfg.Progress = phaseProgress(e)
 	res, err := bench.Run(e.ctx, clips, cfg)
-	if cfg.Progress != nil {
-		fmt.Fprintln(e.stderr)
+	if cfg.Progress != nil && isTerminal(e.stderr) {
+		fmt.Fprintln(e.stderr) // ends the redrawn line
 	}
 	if err != nil {
 		return err
@@ -176,7 +197,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		for _, p := range paths {
-			fmt.Fprintf(e.stderr, "vqspeak bench: wrote %s\n", p)
+			e.infof("vqspeak bench: wrote %s\n", p)
 		}
 	}
 	if boolFlag(fs, "check") {

@@ -27,8 +27,8 @@ func runBenchCompact(e *env, fs *flag.FlagSet, args []string) error {
 	cfg := bench.CompactConfig{Stages: stages, Codebook: cb}
 	cfg.Progress = phaseProgress(e)
 	res, err := bench.RunCompact(e.ctx, clips, cfg)
-	if cfg.Progress != nil {
-		fmt.Fprintln(e.stderr)
+	if cfg.Progress != nil && isTerminal(e.stderr) {
+		fmt.Fprintln(e.stderr) // ends the redrawn line
 	}
 	if err != nil {
 		return err

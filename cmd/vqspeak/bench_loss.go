@@ -52,8 +52,8 @@ func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	cfg.Progress = phaseProgress(e)
 	res, err := loss.Run(e.ctx, clips, cfg)
-	if cfg.Progress != nil {
-		fmt.Fprintln(e.stderr)
+	if cfg.Progress != nil && isTerminal(e.stderr) {
+		fmt.Fprintln(e.stderr) // ends the redrawn line
 	}
 	if err != nil {
 		return err

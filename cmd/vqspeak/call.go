@@ -35,7 +35,7 @@ func init() {
 			fs.Bool("fec", false, "add a low-rate copy of the previous packet to each one (+1600 b/s), to rebuild single losses")
 			fs.Bool("dtx", false, "stop sending in silence; send a comfort-noise update every 320 ms instead")
 			fs.Int("pt", 96, "RTP payload type (dynamic: 96 to 127)")
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 		},
 		run: runSend,
 	})
@@ -50,9 +50,10 @@ func init() {
 			fs.Duration("duration", 0, "stop after this long (0: until the sender goes idle or Ctrl-C)")
 			fs.Duration("idle", 2*time.Second, "stop when no packet has come for this long after the first (0: never)")
 			fs.Int("depth", 0, "keep at least `N` packets (N × 20 ms) in the jitter buffer, for links (or machines) with bursty delay;\n0 adapts from none to 4")
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 		},
-		run: runReceive,
+		run:    runReceive,
+		writes: true,
 	})
 }
 
@@ -104,7 +105,7 @@ func runSend(e *env, fs *flag.FlagSet, args []string) error {
 	pz.Timestamp = cfg.Timestamp
 	params := vqrtp.Params{Stages: stages, Codebook: cb.Fingerprint(), PTime: time.Duration(ptime) * time.Millisecond,
 		FEC: cfg.FEC, DTX: cfg.DTX}
-	fmt.Fprintf(e.stderr, "sending %s (%.2f s) to %s as\n  m=audio %s RTP/AVP %d\n  %s\n  a=fmtp:%d %s\n",
+	e.infof("sending %s (%.2f s) to %s as\n  m=audio %s RTP/AVP %d\n  %s\n  a=fmtp:%d %s\n",
 		args[0], float64(len(x))/codec.SampleRate, to, portOf(to), pt, vqrtp.Rtpmap(uint8(pt)), pt, params.Fmtp())
 
 	var packets, bytes, refused int64
@@ -160,13 +161,13 @@ func runSend(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	elapsed := time.Since(start)
 	st := enc.Stats()
-	fmt.Fprintf(e.stderr, "sent %d RTP packets (%d frames, %d comfort noise) in %.2f s: %d bytes, %.0f b/s with RTP headers\n",
+	e.infof("sent %d RTP packets (%d frames, %d comfort noise) in %.2f s: %d bytes, %.0f b/s with RTP headers\n",
 		packets, st.Packets, st.ComfortNoise, elapsed.Seconds(), bytes, float64(8*bytes)/max(elapsed.Seconds(), 0.02))
 	if refused > 0 {
 		fmt.Fprintf(e.stderr, "warning: %d packets were refused: is a receiver listening on %s?\n", refused, to)
 	}
 	if interrupted {
-		return errors.New("interrupted")
+		return fmt.Errorf("%w after %.2f s of %.2f s", errInterrupted, float64(pushed)/codec.SampleRate, float64(len(x))/codec.SampleRate)
 	}
 	return nil
 }
@@ -263,37 +264,46 @@ func runReceive(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Ctrl-C ends a call normally: the WAV holds what was received.
+	outPath := stringFlag(fs, "o")
+	var out *output
+	if outPath != "" {
+		if out, err = e.createOutput(outPath); err != nil {
+			return err
+		}
+		defer out.Abort()
+		e.warnExt(outPath, "a WAV file", ".wav")
+	}
 	pc, err := net.ListenPacket("udp", stringFlag(fs, "listen"))
 	if err != nil {
 		return err
 	}
 	defer pc.Close()
-	fmt.Fprintf(e.stderr, "listening on %s\n", pc.LocalAddr())
+	e.infof("listening on %s\n", pc.LocalAddr())
 	// The first StartDepth slots played are the prebuffer, silence before
 	// the first packet: they are not written.
 	r := &callReceiver{dec: dec, lead: int64(cfg.StartDepth) * codec.PacketSamples}
 	go r.listen(pc)
 
-	out := stringFlag(fs, "o")
-	if out == "" {
+	if outPath == "" {
 		_, err := r.play(e, nil, duration, idle)
 		return err
 	}
-	var samples int64
-	err = writeOutput(e, out, func(w io.Writer) error {
-		ww, err := audiofile.NewWAVWriter(w, codec.SampleRate)
-		if err != nil {
-			return err
-		}
-		if samples, err = r.play(e, ww, duration, idle); err != nil {
-			return err
-		}
-		return ww.Close()
-	})
+	ww, err := audiofile.NewWAVWriter(out.W, codec.SampleRate)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "wrote %.2f s to %s\n", float64(samples)/codec.SampleRate, out)
+	samples, err := r.play(e, ww, duration, idle)
+	if err != nil {
+		return err
+	}
+	if err := ww.Close(); err != nil {
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	e.infof("wrote %.2f s to %s\n", float64(samples)/codec.SampleRate, outName(outPath))
 	return nil
 }
 
@@ -302,6 +312,10 @@ func runReceive(e *env, fs *flag.FlagSet, args []string) error {
 // what was played after the last packet ran out. It returns the samples
 // written.
 func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time.Duration) (int64, error) {
+	statsTo := e.stderr
+	if e.quiet {
+		statsTo = io.Discard
+	}
 	begin := time.Now()
 	// Pull little and often, as a sound card does: the jitter buffer
 	// measures arrival times against this clock.
@@ -370,7 +384,7 @@ func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time
 		}
 		if now.After(nextReport) && !stop {
 			nextReport = nextReport.Add(time.Second)
-			r.report(e.stderr, now.Sub(playStart), r.dec.Stats(), false)
+			r.report(statsTo, now.Sub(playStart), r.dec.Stats(), false)
 		}
 	}
 	// What played after the sender stopped (concealment fading out) is cut:
@@ -382,7 +396,7 @@ func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time
 		written -= cut
 		final = markStats
 	}
-	r.report(e.stderr, 0, final, true)
+	r.report(statsTo, 0, final, true)
 	if ww == nil {
 		return 0, nil
 	}

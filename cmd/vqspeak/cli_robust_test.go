@@ -237,15 +237,15 @@ func TestCLIBadInputs(t *testing.T) {
 		{"codebook mismatch", []string{"decode", "-codebook", p("other.vqcb"), p("good.vqs"), outWAV}, exitFailure, []string{"the file was encoded with a different codebook: file needs codebook"}, false},
 		{"codebook is not one", []string{"decode", "-codebook", p("text.wav"), p("good.vqs"), outWAV}, exitFailure, []string{"codebook " + p("text.wav")}, false},
 		{"flipped byte", []string{"decode", p("flipped.vqs"), outWAV}, exitOK, []string{"warning: vqs: corrupt or missing data at offset 496", "lost 50 packets, #50 to #99"}, true},
-		{"flipped byte strict", []string{"decode", "-strict", p("flipped.vqs"), outWAV}, exitFailure, []string{"warning: vqs: corrupt", "flipped.vqs is damaged (1 problems, 50 packets lost)"}, true},
+		{"flipped byte strict", []string{"decode", "-strict", p("flipped.vqs"), outWAV}, exitFailure, []string{"warning: vqs: corrupt", "flipped.vqs is damaged (1 problem, 50 packets lost): nothing written"}, false},
 		{"cut last block", []string{"decode", p("cut.vqs"), outWAV}, exitOK, []string{"warning: vqs: file is truncated", "missing 7 bytes", "recovered unverified"}, true},
-		{"cut last block strict", []string{"decode", "-strict", p("cut.vqs"), outWAV}, exitFailure, []string{"file is truncated", "cut.vqs is damaged"}, true},
+		{"cut last block strict", []string{"decode", "-strict", p("cut.vqs"), outWAV}, exitFailure, []string{"file is truncated", "cut.vqs is damaged"}, false},
 		{"cut inside a packet", []string{"decode", p("cutrecord.vqs"), outWAV}, exitOK, []string{"3 packets recovered unverified, 47 lost"}, true},
-		{"cut inside a packet strict", []string{"decode", "-strict", p("cutrecord.vqs"), outWAV}, exitFailure, []string{"47 packets lost"}, true},
+		{"cut inside a packet strict", []string{"decode", "-strict", p("cutrecord.vqs"), outWAV}, exitFailure, []string{"47 packets lost"}, false},
 		{"compact, flipped byte", []string{"decode", p("compactflipped.vqs"), outWAV}, exitOK, []string{"warning: vqs: corrupt or missing data at offset", "lost 50 packets"}, true},
-		{"compact, flipped byte strict", []string{"decode", "-strict", p("compactflipped.vqs"), outWAV}, exitFailure, []string{"compactflipped.vqs is damaged (1 problems, 50 packets lost)"}, true},
+		{"compact, flipped byte strict", []string{"decode", "-strict", p("compactflipped.vqs"), outWAV}, exitFailure, []string{"compactflipped.vqs is damaged (1 problem, 50 packets lost): nothing written"}, false},
 		{"compact, cut", []string{"decode", p("compactcut.vqs"), outWAV}, exitOK, []string{"warning: vqs: file is truncated", "missing 7 bytes"}, true},
-		{"compact, cut strict", []string{"decode", "-strict", p("compactcut.vqs"), outWAV}, exitFailure, []string{"compactcut.vqs is damaged"}, true},
+		{"compact, cut strict", []string{"decode", "-strict", p("compactcut.vqs"), outWAV}, exitFailure, []string{"compactcut.vqs is damaged"}, false},
 		{"A-law", []string{"encode", p("alaw.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding A-law"}, false},
 		{"µ-law", []string{"encode", p("ulaw.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding µ-law"}, false},
 		{"IMA ADPCM", []string{"encode", p("adpcm.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding IMA ADPCM"}, false},
@@ -262,7 +262,7 @@ func TestCLIBadInputs(t *testing.T) {
 		{"directory input", []string{"encode", dir, outVQS}, exitFailure, []string{"is a directory, not a file"}, false},
 		{"directory vqs", []string{"decode", dir, outWAV}, exitFailure, []string{"is a directory, not a file"}, false},
 		{"directory output", []string{"decode", p("good.vqs"), dir}, exitFailure, []string{"is a directory"}, false},
-		{"output dir missing", []string{"decode", p("good.vqs"), p("nodir/out.wav")}, exitFailure, []string{"creating output in", "no such file or directory"}, false},
+		{"output dir missing", []string{"decode", p("good.vqs"), p("nodir/out.wav")}, exitFailure, []string{"cannot create output " + p("nodir/out.wav") + ": directory " + p("nodir") + " does not exist"}, false},
 		{"stages 0", []string{"encode", "-stages", "0", p("src.wav"), outVQS}, exitUsage, []string{"-stages 0: the codebook has 1 to 4 stages"}, false},
 		{"extra argument", []string{"decode", p("good.vqs"), outWAV, "more"}, exitUsage, []string{"want an input and an output file, got 3 arguments"}, false},
 		{"unknown flag", []string{"decode", "-loud", p("good.vqs"), outWAV}, exitUsage, []string{"flag provided but not defined: -loud"}, false},
@@ -423,7 +423,7 @@ func TestCLIHugeDeclaredWAV(t *testing.T) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", in, out)
+		code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", "-f", in, out)
 		runtime.ReadMemStats(&after)
 		if code != exitOK {
 			t.Fatalf("declared %d bytes: exit %d: %s", size, code, stderr)
@@ -507,7 +507,7 @@ func (c *cancelAfter) Done() <-chan struct{} {
 
 // TestCLIInterruptedEncode cancels encode after two of its one-second
 // chunks: the output must be a valid, undamaged .vqs holding exactly what
-// was encoded, and the CLI must say so and exit 1.
+// was encoded, and the CLI must say so and exit 130.
 func TestCLIInterruptedEncode(t *testing.T) {
 	a, err := audiofile.ReadFile(clip)
 	if err != nil {
@@ -518,7 +518,7 @@ func TestCLIInterruptedEncode(t *testing.T) {
 	ctx := &cancelAfter{Context: context.Background()}
 	ctx.n.Store(2)
 	code, _, stderr := vqspeakIn(t, ctx, nil, "encode", clip, out)
-	if code != exitFailure || !strings.Contains(stderr, "interrupted: "+out+" is a valid file holding the first 2.00 s (101 packets)") {
+	if code != exitInterrupted || !strings.Contains(stderr, "interrupted: "+out+" is a valid file holding the first 2.00 s (101 packets)") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 	f, err := os.Open(out)
@@ -615,7 +615,8 @@ func TestCLINoPanics(t *testing.T) {
 
 // TestCLIFailureKeepsOldOutput checks a failed run leaves an existing
 // output file exactly as it was (outputs are renamed into place only on
-// success), and a successful one replaces it whole.
+// success), that replacing it takes -f, and that a successful run with -f
+// replaces it whole.
 func TestCLIFailureKeepsOldOutput(t *testing.T) {
 	dir := t.TempDir()
 	old := []byte("the previous contents of out.wav")
@@ -630,7 +631,15 @@ func TestCLIFailureKeepsOldOutput(t *testing.T) {
 	}
 	good := encodeCLI(t, dir, robustClip(t)[:4000])
 	in := writeFile(t, dir, "good.vqs", good)
-	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", in, out); code != exitOK {
+	// Without -f an existing output is refused and kept.
+	code, _, stderr = vqspeakIn(t, context.Background(), nil, "decode", in, out)
+	if code != exitFailure || !strings.Contains(stderr, "output "+out+" exists: add -f to overwrite it") {
+		t.Fatalf("decode over an existing file without -f: exit %d: %s", code, stderr)
+	}
+	if b := mustRead(t, out); !bytes.Equal(b, old) {
+		t.Errorf("a refused decode changed the existing output to %q", b)
+	}
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", "-f", in, out); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if x := decodeWAV(t, mustRead(t, out)); len(x) < 4000 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,10 +19,10 @@ import (
 func init() {
 	register(&command{
 		name: "codebook",
-		args: "info FILE | stats [-beam N] [-stages N] [-json] FILE [DIRS_OR_FILES...]",
+		args: "info FILE | stats [-beam N] [-stages N] [-json] FILE DIRS_OR_FILES...",
 		summary: "Inspect an envelope codebook (FILE \"default\" is the embedded one).\n" +
 			"  info   shape, fingerprint, label, weights and whether this codec accepts it\n" +
-			"  stats  encode the envelope vectors of the given speech (default testdata/audio)\n" +
+			"  stats  encode the envelope vectors of the given speech\n" +
 			"         greedily and with a beam search and report, after 1..N stages, per-stage\n" +
 			"         utilisation and perplexity, distortion and the envelope error as RMSE in\n" +
 			"         cepstral units and as an MCD equivalent in dB:\n" +
@@ -31,7 +32,8 @@ func init() {
 			"         Rows for fewer stages truncate the N-stage encoding (what a decoder gets when\n" +
 			"         stages are dropped); -stages K measures an encoder set to K stages.\n" +
 			"Run \"vqspeak codebook stats -h\" for the flags of stats.",
-		run: runCodebook,
+		run:     runCodebook,
+		rawArgs: true, // stats has flags of its own
 	})
 }
 
@@ -42,7 +44,7 @@ func runCodebook(e *env, _ *flag.FlagSet, args []string) error {
 	switch args[0] {
 	case "info":
 		if len(args) != 2 {
-			return usagef("info wants one codebook FILE, got %d arguments", len(args)-1)
+			return usagef("info wants one codebook FILE, got %s", plural(int64(len(args)-1), "argument"))
 		}
 		return runCodebookInfo(e, args[1])
 	case "stats":
@@ -191,20 +193,22 @@ func runCodebookStats(e *env, args []string) error {
 	beam := fs.Int("beam", codec.DefaultBeam, "beam width compared with greedy search (1: greedy only)")
 	stages := fs.Int("stages", 0, "measure after 1..N stages (0: all of the codebook's)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: vqspeak codebook stats [-beam N] [-stages N] [-json] FILE [DIRS_OR_FILES...]\n\n"+
-			"FILE is a codebook or \"default\"; speech defaults to testdata/audio.\n\nflags:\n")
+	quiet := fs.Bool("q", false, "quiet: print only warnings and errors")
+	fs.Usage = func() {}
+	args, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(e.stdout, "usage: vqspeak codebook stats [-beam N] [-stages N] [-json] FILE DIRS_OR_FILES...\n\n"+
+			"FILE is a codebook or \"default\" (the embedded one).\n\nflags:\n")
+		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
+		return nil
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usagef("%v", err)
+	if err != nil {
+		return err
 	}
-	args = fs.Args()
-	if len(args) == 0 {
-		return usagef("stats wants a codebook FILE (or \"default\")")
+	e.quiet = *quiet
+	if len(args) < 2 {
+		return usagef("stats wants a codebook FILE (or \"default\") and the speech to measure it on (WAV or FLAC files or directories)")
 	}
 	if *beam < 1 || *beam > rvq.MaxBeam {
 		return usagef("-beam %d: want 1 to %d", *beam, rvq.MaxBeam)
@@ -226,9 +230,6 @@ func runCodebookStats(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "note: the codec would refuse this codebook (%v); measuring it anyway\n", err)
 	}
 	speech := args[1:]
-	if len(speech) == 0 {
-		speech = []string{"testdata/audio"}
-	}
 	files, err := speechFiles(speech)
 	if err != nil {
 		return err

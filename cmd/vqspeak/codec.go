@@ -19,27 +19,30 @@ func init() {
 		summary: "Encode a WAV or FLAC file (any rate, mono or stereo) into a .vqs file. \"-\" reads stdin or writes stdout.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s, 1 = 2000 b/s)")
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			// issue 8: compact storage
 			fs.Bool("compact", false, "entropy-code the packets in one-second blocks: a smaller file for storage, not for live streaming")
 		},
-		run: runEncode,
+		run:    runEncode,
+		writes: true,
 	})
 	register(&command{
 		name:    "decode",
 		args:    "[-codebook FILE] [-strict] IN.vqs OUT.wav",
 		summary: "Decode a .vqs file into a 16 kHz 16-bit WAV file. \"-\" reads stdin or writes stdout.\nDamaged parts are concealed and reported; -strict makes damage an error.",
 		flags: func(fs *flag.FlagSet) {
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
-			fs.Bool("strict", false, "exit with an error if any part of the file is damaged or missing")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
+			fs.Bool("strict", false, "exit with an error, writing nothing, if any part of the file is damaged or missing")
 		},
-		run: runDecode,
+		run:    runDecode,
+		writes: true,
 	})
 }
 
-// loadCodebook reads a codebook file, or returns the embedded default.
+// loadCodebook reads a codebook file, or returns the embedded default
+// (path "" or "default", as in "vqspeak codebook").
 func loadCodebook(path string) (*rvq.Codebook, error) {
-	if path == "" {
+	if path == "" || path == "default" {
 		return codec.DefaultCodebook(), nil
 	}
 	f, err := os.Open(path)
@@ -108,18 +111,9 @@ func readSpeech(e *env, path string) (*audiofile.Audio, []float32, error) {
 	return a, x, nil
 }
 
-// writeOutput writes through a temporary file renamed on success, so that a
-// failure never leaves a half-written output; "-" writes to stdout.
-func writeOutput(e *env, path string, write func(io.Writer) error) error {
-	if path == "-" {
-		return write(e.stdout)
-	}
-	return audiofile.WriteFileAtomic(path, write)
-}
-
 func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 2 {
-		return usagef("want an input and an output file, got %d arguments", len(args))
+		return usagef("want an input and an output file, got %s", plural(int64(len(args)), "argument"))
 	}
 	cb, stages, err := codebookAndStages(fs)
 	if err != nil {
@@ -134,47 +128,47 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	var (
-		packets     int64
-		encoded     int64 // samples given to the encoder
-		interrupted bool
-	)
-	err = writeOutput(e, args[1], func(w io.Writer) error {
-		newEncoder := codec.NewFileEncoder
-		if boolFlag(fs, "compact") { // issue 8: compact storage
-			newEncoder = codec.NewCompactFileEncoder
-		}
-		fe, err := newEncoder(w, cb, stages)
-		if err != nil {
-			return err
-		}
-		encoded, interrupted, err = src.encodeInto(e.ctx, fe)
-		if err != nil {
-			return fmt.Errorf("%s: %w", args[0], err)
-		}
-		err = fe.Close() // encodes the lookahead still held back: more packets
-		packets = fe.Packets()
-		return err
-	})
+	out, err := e.createOutput(args[1], args[0])
 	if err != nil {
 		return err
 	}
+	defer out.Abort()
+	e.warnExt(args[1], "a .vqs file", ".vqs")
+	newEncoder := codec.NewFileEncoder
+	if boolFlag(fs, "compact") { // issue 8: compact storage
+		newEncoder = codec.NewCompactFileEncoder
+	}
+	fe, err := newEncoder(out.W, cb, stages)
+	if err != nil {
+		return err
+	}
+	encoded, interrupted, err := src.encodeInto(e.ctx, fe)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	if err := fe.Close(); err != nil { // encodes the lookahead still held back: more packets
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	packets := fe.Packets()
 	if src.Truncated() {
 		fmt.Fprintf(e.stderr, "%s: warning: the input is truncated (it ends before its header says it does); used the %.2f s present\n",
 			args[0], src.Duration())
 	}
-	fmt.Fprintf(e.stderr, "%s: %s, %.2f s → %d packets, %d stages, %d b/s\n",
-		args[0], src.Format(), src.Duration(), packets, stages, codec.Bitrate(cb, stages))
+	e.infof("%s: %s, %.2f s → %s, %d stages, %d b/s\n",
+		args[0], src.Format(), src.Duration(), plural(packets, "packet"), stages, codec.Bitrate(cb, stages))
 	if interrupted {
-		return fmt.Errorf("interrupted: %s is a valid file holding the first %.2f s (%d packets)",
-			args[1], float64(encoded)/codec.SampleRate, packets)
+		return fmt.Errorf("%w: %s is a valid file holding the first %.2f s (%s)",
+			errInterrupted, args[1], float64(encoded)/codec.SampleRate, plural(packets, "packet"))
 	}
 	return nil
 }
 
 func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 2 {
-		return usagef("want an input and an output file, got %d arguments", len(args))
+		return usagef("want an input and an output file, got %s", plural(int64(len(args)), "argument"))
 	}
 	cb, err := loadCodebook(stringFlag(fs, "codebook"))
 	if err != nil {
@@ -189,42 +183,60 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
+	out, err := e.createOutput(args[1], args[0])
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	e.warnExt(args[1], "a WAV file", ".wav")
 	// Decoded a packet at a time straight into the WAV: memory stays flat
 	// however long the file is.
-	var samples int64
-	err = writeOutput(e, args[1], func(w io.Writer) error {
-		ww, err := audiofile.NewWAVWriter(w, codec.SampleRate)
+	ww, err := audiofile.NewWAVWriter(out.W, codec.SampleRate)
+	if err != nil {
+		return err
+	}
+	var pcm []float32
+	interrupted := false
+	for {
+		if e.ctx.Err() != nil {
+			interrupted = true
+			break
+		}
+		pcm, err = fd.ReadSamples(pcm[:0])
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
+		}
+		if err := ww.WriteSamples(pcm); err != nil {
 			return err
 		}
-		var pcm []float32
-		for {
-			pcm, err = fd.ReadSamples(pcm[:0])
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			if err := ww.WriteSamples(pcm); err != nil {
-				return err
-			}
-		}
-		samples = ww.Samples()
-		return ww.Close()
-	})
+	}
+	if err := ww.Close(); err != nil {
+		return err
+	}
 	damage := fd.Damage()
 	for _, d := range damage {
 		fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], d)
 	}
-	if err != nil {
+	if len(damage) > 0 && boolFlag(fs, "strict") {
+		// Nothing is written (the temporary file goes), as for any failure;
+		// only stdout cannot take back what it was given.
+		left := "nothing written"
+		if args[1] == "-" {
+			left = "stdout holds what could be recovered"
+		}
+		return fmt.Errorf("%s is damaged (%s, %s lost): %s",
+			args[0], plural(int64(len(damage)), "problem"), plural(fd.Stats().LostPackets, "packet"), left)
+	}
+	if err := out.Commit(); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "%s: %.2f s, %d packets decoded\n", args[0],
-		float64(samples)/codec.SampleRate, fd.Stats().Packets)
-	if len(damage) > 0 && boolFlag(fs, "strict") {
-		return fmt.Errorf("%s is damaged (%d problems, %d packets lost): %s holds what could be recovered",
-			args[0], len(damage), fd.Stats().LostPackets, args[1])
+	secs := float64(ww.Samples()) / codec.SampleRate
+	e.infof("%s: %.2f s, %s decoded\n", args[0], secs, plural(fd.Stats().Packets, "packet"))
+	if interrupted {
+		return fmt.Errorf("%w: %s is a valid WAV file holding the first %.2f s", errInterrupted, args[1], secs)
 	}
 	return nil
 }

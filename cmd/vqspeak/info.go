@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
 )
 
@@ -22,15 +21,6 @@ func init() {
 			fs.String("codebook", "", "codebook `FILE` to compare the file's fingerprint with (default: the embedded one)")
 		},
 		run: runInfo,
-	})
-	register(&command{
-		name:    "eval",
-		args:    "[-json] REF.wav DEG.wav",
-		summary: "Measure the quality of DEG against REF: STOI, ESTOI, mel-cepstral distortion,\nlog-spectral distance, F0 RMSE and voicing error, after compensating the delay.",
-		flags: func(fs *flag.FlagSet) {
-			fs.Bool("json", false, "print JSON")
-		},
-		run: runEval,
 	})
 }
 
@@ -63,7 +53,7 @@ type fileInfo struct {
 
 func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 1 {
-		return usagef("want one .vqs file, got %d arguments", len(args))
+		return usagef("want one .vqs file, got %s", plural(int64(len(args)), "argument"))
 	}
 	cb, err := loadCodebook(stringFlag(fs, "codebook"))
 	if err != nil {
@@ -175,37 +165,6 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 			fmt.Fprintf(w, "             %s\n", d)
 		}
 	}
-	return nil
-}
-
-func runEval(e *env, fs *flag.FlagSet, args []string) error {
-	if len(args) != 2 {
-		return usagef("want a reference and a degraded file, got %d arguments", len(args))
-	}
-	_, ref, err := readSpeech(e, args[0])
-	if err != nil {
-		return err
-	}
-	_, deg, err := readSpeech(e, args[1])
-	if err != nil {
-		return err
-	}
-	r, err := bench.Measure(ref, deg, codec.SampleRate)
-	if err != nil {
-		return err
-	}
-	if boolFlag(fs, "json") {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	}
-	w := e.stdout
-	fmt.Fprintf(w, "STOI          %.3f\n", r.STOI)
-	fmt.Fprintf(w, "ESTOI         %.3f\n", r.ESTOI)
-	fmt.Fprintf(w, "MCD           %.2f dB\n", r.MCD)
-	fmt.Fprintf(w, "LSD           %.2f dB\n", r.LSD)
-	fmt.Fprintf(w, "F0 RMSE       %.1f cents (%.1f Hz)\n", r.F0RMSECents, r.F0RMSEHz)
-	fmt.Fprintf(w, "voicing error %.1f %%\n", 100*r.VoicingError)
 	return nil
 }
 

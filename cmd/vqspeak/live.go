@@ -26,7 +26,7 @@ func init() {
 		summary: "Record from the microphone into a .vqs file until Ctrl-C (or -duration).\nThe file is flushed every second, so it stays valid whatever stops the recording.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s)")
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.String("in", "", "input `DEVICE`: name, part of a name or index from \"vqspeak devices\" (default: the system's)")
 			fs.Duration("duration", 0, "stop after this much audio (0: at Ctrl-C)")
 		},
@@ -37,7 +37,7 @@ func init() {
 		args:    "[-out DEVICE] IN.vqs",
 		summary: "Play a .vqs file on the speakers. \"-\" reads stdin.",
 		flags: func(fs *flag.FlagSet) {
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.String("out", "", "output `DEVICE`: name, part of a name or index from \"vqspeak devices\" (default: the system's)")
 		},
 		run: runPlay,

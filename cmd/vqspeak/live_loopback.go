@@ -19,7 +19,7 @@ func init() {
 		summary: "Microphone → encoder → simulated network → jitter buffer → decoder → speakers, until Ctrl-C.\nPrints the bitrate, buffer depth, loss, concealment and latency once a second.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s)")
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.Float64("loss", 0, "percentage of packets the network loses at random")
 			fs.Int("jitter", 0, "random network delay, up to this many `ms` per packet")
 			fs.Uint64("seed", 1, "seed of the network's random loss and delay (a run is repeatable)")

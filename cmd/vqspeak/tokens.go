@@ -3,7 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"cmp"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,10 +24,11 @@ func init() {
 		flags: func(fs *flag.FlagSet) {
 			fs.String("format", "jsonl", "`jsonl` (one JSON object a line) or csv")
 			fs.Int("stages", codec.DefaultStages, "RVQ stages when encoding audio")
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.String("o", "-", "output `FILE` (default stdout)")
 		},
-		run: runTokens,
+		run:    runTokens,
+		writes: true,
 	})
 	register(&command{
 		name:    "untokens",
@@ -35,9 +36,10 @@ func init() {
 		summary: "Turn speech tokens (as written by \"vqspeak tokens\", or generated) back into audio.\nEvery field is checked; a bad one is reported with its line. Gaps in time are concealed.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("format", "", "`jsonl` or csv (default: from the file name, else jsonl)")
-			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
+			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 		},
-		run: runUntokens,
+		run:    runUntokens,
+		writes: true,
 	})
 }
 
@@ -53,7 +55,7 @@ func tokenFormat(name string) (codec.TokenFormat, error) {
 
 func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 1 {
-		return usagef("want one input file, got %d arguments", len(args))
+		return usagef("want one input file, got %s", plural(int64(len(args)), "argument"))
 	}
 	format, err := tokenFormat(stringFlag(fs, "format"))
 	if err != nil {
@@ -68,8 +70,19 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
+	outPath := stringFlag(fs, "o")
+	out, err := e.createOutput(outPath, args[0])
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	e.warnExt(outPath, "tokens", ".jsonl", ".json", ".csv")
 	br := bufio.NewReader(in)
-	var vqs io.Reader = br
+	var (
+		vqs           io.Reader = br
+		interrupted   bool
+		encodedBefore float64 // seconds encoded when Ctrl-C stopped the encoding
+	)
 	if magic, _ := br.Peek(4); string(magic) != "VQSP" {
 		// Audio: encode it exactly as "vqspeak encode" does.
 		stages := intFlag(fs, "stages")
@@ -85,12 +98,14 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		if _, interrupted, err := src.encodeInto(e.ctx, fe); err != nil || interrupted {
-			return fmt.Errorf("%s: %w", args[0], cmp.Or(err, e.ctx.Err()))
+		encoded, stopped, err := src.encodeInto(e.ctx, fe)
+		if err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
 		}
 		if err := fe.Close(); err != nil {
 			return err
 		}
+		interrupted, encodedBefore = stopped, float64(encoded)/codec.SampleRate
 		vqs = &buf
 	}
 	fr, err := codec.NewFileReader(vqs)
@@ -101,50 +116,94 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	if h.CodebookFingerprint != cb.Fingerprint() {
 		return fmt.Errorf("%s: %w: file needs codebook %x", args[0], codec.ErrCodebookMismatch, h.CodebookFingerprint)
 	}
+	stages := max(1, min(int(h.Stages), cb.NumStages()))
+	if err := writeTokenHeader(out.W, format, tokenHeader{Codebook: cb.Fingerprint(), Stages: stages}); err != nil {
+		return err
+	}
+	tw, err := codec.NewTokenWriter(out.W, format, stages)
+	if err != nil {
+		return err
+	}
 	bits := codec.IndexBits(cb)
-	return writeOutput(e, stringFlag(fs, "o"), func(w io.Writer) error {
-		tw, err := codec.NewTokenWriter(w, format, max(1, min(int(h.Stages), cb.NumStages())))
-		if err != nil {
+	var (
+		tok codec.Token
+		buf []byte
+		n   int64 // packet number in the file: lost packets leave a gap in time
+	)
+	for !interrupted {
+		if e.ctx.Err() != nil {
+			interrupted, encodedBefore = true, -1
+			break
+		}
+		p, err := fr.ReadPacket(buf[:0])
+		var ce *codec.CorruptBlockError
+		switch {
+		case err == io.EOF:
+		case errors.As(err, &ce):
+			fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], err)
+			n += int64(ce.Packets)
+			continue
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], err)
+			continue
+		case err != nil:
+			return fmt.Errorf("%s: %w", args[0], err)
+		}
+		if err == io.EOF {
+			break
+		}
+		buf = p
+		tok.Time = float64(n) * codec.PacketDuration.Seconds()
+		n++
+		if err := codec.ParsePacket(&tok.Packet, p, bits, cb.NumStages()); err != nil {
+			fmt.Fprintf(e.stderr, "%s: warning: packet %d: %v\n", args[0], n-1, err)
+			continue
+		}
+		if err := tw.Write(&tok); err != nil {
 			return err
 		}
-		var (
-			tok codec.Token
-			buf []byte
-			n   int64 // packet number in the file: lost packets leave a gap in time
-		)
+	}
+	if interrupted && encodedBefore >= 0 {
+		// Ctrl-C during the encoding: the tokens of what was encoded.
 		for {
 			p, err := fr.ReadPacket(buf[:0])
-			var ce *codec.CorruptBlockError
-			switch {
-			case err == io.EOF:
-				return tw.Flush()
-			case errors.As(err, &ce):
-				fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], err)
-				n += int64(ce.Packets)
-				continue
-			case errors.Is(err, io.ErrUnexpectedEOF):
-				fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], err)
-				continue
-			case err != nil:
-				return fmt.Errorf("%s: %w", args[0], err)
+			if err != nil {
+				break // the buffer was written here: io.EOF
 			}
 			buf = p
 			tok.Time = float64(n) * codec.PacketDuration.Seconds()
 			n++
-			if err := codec.ParsePacket(&tok.Packet, p, bits, cb.NumStages()); err != nil {
-				fmt.Fprintf(e.stderr, "%s: warning: packet %d: %v\n", args[0], n-1, err)
-				continue
-			}
-			if err := tw.Write(&tok); err != nil {
-				return err
+			if codec.ParsePacket(&tok.Packet, p, bits, cb.NumStages()) == nil {
+				if err := tw.Write(&tok); err != nil {
+					return err
+				}
 			}
 		}
-	})
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	if interrupted {
+		return fmt.Errorf("%w: %s holds the tokens of the first %.2f s (%s)", errInterrupted,
+			outName(outPath), float64(n)*codec.PacketDuration.Seconds(), plural(n, "packet"))
+	}
+	return nil
+}
+
+// outName names an output in a message.
+func outName(path string) string {
+	if path == "-" {
+		return "stdout"
+	}
+	return path
 }
 
 func runUntokens(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 2 {
-		return usagef("want a token file and an output file, got %d arguments", len(args))
+		return usagef("want a token file and an output file, got %s", plural(int64(len(args)), "argument"))
 	}
 	name := stringFlag(fs, "format")
 	if name == "" {
@@ -166,44 +225,94 @@ func runUntokens(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	pcm, err := untokens(in, format, cb)
+	out, err := e.createOutput(args[1], args[0])
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	e.warnExt(args[1], "a WAV file", ".wav")
+	ww, err := audiofile.NewWAVWriter(out.W, codec.SampleRate)
+	if err != nil {
+		return err
+	}
+	interrupted, err := untokens(e.ctx, in, format, cb, ww)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	return writeOutput(e, args[1], func(w io.Writer) error {
-		return audiofile.WriteWAV(w, pcm, codec.SampleRate)
-	})
+	if err := ww.Close(); err != nil {
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	if interrupted {
+		return fmt.Errorf("%w: %s is a valid WAV file holding the first %.2f s", errInterrupted,
+			outName(args[1]), float64(ww.Samples())/codec.SampleRate)
+	}
+	return nil
 }
 
-// untokens decodes a token stream as codec.FileDecoder decodes a .vqs file:
-// the same samples, the codec delay dropped, gaps in time concealed.
-func untokens(r io.Reader, format codec.TokenFormat, cb *rvq.Codebook) ([]float32, error) {
+// untokens decodes a token stream into ww as codec.FileDecoder decodes a
+// .vqs file: the same samples, the codec delay dropped, gaps in time
+// concealed. A cancelled ctx stops it between records (interrupted).
+func untokens(ctx context.Context, r io.Reader, format codec.TokenFormat, cb *rvq.Codebook, ww *audiofile.WAVWriter) (interrupted bool, err error) {
 	dec, err := codec.NewDecoder(cb)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	tr := codec.NewTokenReader(r, format, cb.Size, cb.NumStages())
+	r, h, headerLines, err := readTokenHeader(r, format)
+	if err != nil {
+		return false, err
+	}
+	stages := cb.NumStages()
+	if h != nil {
+		if h.Codebook != cb.Fingerprint() {
+			return false, fmt.Errorf("%w: file needs codebook %x", codec.ErrCodebookMismatch, h.Codebook)
+		}
+		if h.Stages > stages {
+			return false, fmt.Errorf("the tokens have %d stages, the codebook %d", h.Stages, stages)
+		}
+		stages = h.Stages
+	}
+	defer func() { // line numbers count the header line too
+		var te *codec.TokenError
+		if errors.As(err, &te) {
+			te.Line += headerLines
+		}
+	}()
+	tr := codec.NewTokenReader(r, format, cb.Size, stages)
 	bits := codec.IndexBits(cb)
 	var (
 		tok    codec.Token
 		packet []byte
 		pcm    []float32
 		next   int64 // packet number expected next
+		skip   = codec.Delay
 	)
+	write := func() error { // pcm less the codec delay at the start
+		n := min(skip, len(pcm))
+		skip -= n
+		err := ww.WriteSamples(pcm[n:])
+		pcm = pcm[:0]
+		return err
+	}
 	for {
+		if ctx.Err() != nil {
+			return true, nil
+		}
 		err := tr.Read(&tok)
 		if err == io.EOF {
-			break
+			return false, nil
 		}
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		i := codec.TokenPacketIndex(tok.Time)
 		switch gap := i - next; {
 		case gap < 0:
-			return nil, &codec.TokenError{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s comes before the previous record's time", codec.ErrTokenRange, tok.Time)}
+			return false, &codec.TokenError{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s comes before the previous record's time", codec.ErrTokenRange, tok.Time)}
 		case gap > codec.MaxTokenGap:
-			return nil, &codec.TokenError{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s skips %d packets (at most %d)", codec.ErrTokenRange, tok.Time, gap, codec.MaxTokenGap)}
+			return false, &codec.TokenError{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s skips %d packets (at most %d)", codec.ErrTokenRange, tok.Time, gap, codec.MaxTokenGap)}
 		default:
 			for range gap {
 				pcm = dec.Conceal(pcm)
@@ -212,8 +321,10 @@ func untokens(r io.Reader, format codec.TokenFormat, cb *rvq.Codebook) ([]float3
 		next = i + 1
 		packet = codec.AppendPacket(packet[:0], &tok.Packet, bits)
 		if pcm, err = dec.Decode(pcm, packet); err != nil {
-			return nil, &codec.TokenError{Line: tr.Line(), Err: err}
+			return false, &codec.TokenError{Line: tr.Line(), Err: err}
+		}
+		if err := write(); err != nil {
+			return false, err
 		}
 	}
-	return pcm[min(codec.Delay, len(pcm)):], nil
 }

@@ -25,10 +25,10 @@ func TestTokensRoundTrip(t *testing.T) {
 		for _, src := range []string{clip, vqs} {
 			tok := filepath.Join(dir, "t."+format)
 			out := filepath.Join(dir, "out.wav")
-			if code, _, stderr := vqspeak(t, "tokens", "-format", format, "-stages", "3", "-o", tok, src); code != 0 {
+			if code, _, stderr := vqspeak(t, "tokens", "-f", "-format", format, "-stages", "3", "-o", tok, src); code != 0 {
 				t.Fatalf("tokens %s %s: %s", format, src, stderr)
 			}
-			if code, _, stderr := vqspeak(t, "untokens", tok, out); code != 0 {
+			if code, _, stderr := vqspeak(t, "untokens", "-f", tok, out); code != 0 {
 				t.Fatalf("untokens %s: %s", format, stderr)
 			}
 			got, _ := os.ReadFile(out)
@@ -59,7 +59,15 @@ func TestUntokensErrors(t *testing.T) {
 			"line 1: field voicing: malformed token line: missing"},
 		{"not json", "jsonl", "\n{oops", "line 2: malformed token line"},
 		{"unknown field", "jsonl", `{"t":0,"idx":[1]}`, "line 1: malformed token line: json: unknown field"},
-		{"time backwards", "jsonl", lines[0] + lines[1] + lines[0], "line 3: field t: token value out of range"},
+		{"time backwards", "jsonl", lines[0] + lines[1] + lines[2] + lines[1], "line 4: field t: token value out of range"},
+		// issue 13: the header record names the codebook and stage count
+		{"other codebook", "jsonl", `{"codebook":"0123456789abcdef","stages":4}` + "\n" + lines[1],
+			"the file was encoded with a different codebook: file needs codebook 0123456789abcdef"},
+		{"csv other codebook", "csv", "# codebook=0123456789abcdef stages=2\n" + csvHeader + "0,60,3,30,1,1,1,5,6\n",
+			"the file was encoded with a different codebook: file needs codebook 0123456789abcdef"},
+		{"bad fingerprint", "jsonl", `{"codebook":"xyz","stages":4}` + "\n", `line 1: malformed token line: header record: codebook "xyz"`},
+		{"more indices than the header says", "jsonl", strings.Replace(lines[0], `"stages":4`, `"stages":2`, 1) + lines[1],
+			"line 2: field index: token value out of range"},
 		{"csv index too big", "csv", csvHeader + "0,60,3,30,1,1,1,5,2000\n", "line 2: field i2: token value out of range: 2000 outside 0..1023"},
 		{"csv energy negative", "csv", csvHeader + "0,60,3,-1,1,1,1,5,6\n", "line 2: field energy: token value out of range: -1 outside 0..63"},
 		{"csv not a number", "csv", csvHeader + "0,60,x,3,1,1,1,5,6\n", `line 2: field voicing: malformed token line: "x" is not an integer`},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -40,9 +41,10 @@ func init() {
 			fs.Int("workers", 0, "goroutines for analysis and training (0 = all cores); never changes the result")
 			fs.Int("minibatch", 0, "train by mini-batch k-means with batches of `N` vectors, keeping the vectors in a temporary file instead of memory (0: in-memory Lloyd)")
 			fs.Int("epochs", 3, "with -minibatch: passes over the data per stage")
-			fs.String("spill", os.TempDir(), "with -minibatch: `DIR` for the temporary vector file (about 200 bytes per 10 ms of speech)")
+			fs.String("spill", "", "with -minibatch: `DIR` for the temporary vector file, about 200 bytes per 10 ms of speech (default: $TMPDIR, else /tmp)")
 		},
-		run: runTrain,
+		run:    runTrain,
+		writes: true,
 	})
 }
 
@@ -143,7 +145,8 @@ func streamVectors(e *env, files []string, label string, workers int, sink func(
 	var firstErr error
 	pending := make(map[int]result) // finished out of order
 	want, done := 0, 0
-	start := time.Now()
+	prog := e.newProgress(label)
+	defer prog.end()
 	for r := range results {
 		done++
 		if r.err != nil {
@@ -153,7 +156,7 @@ func streamVectors(e *env, files []string, label string, workers int, sink func(
 			}
 			continue
 		}
-		progress(e.stderr, label, done, len(files), start)
+		prog.update(done, len(files))
 		pending[r.i] = r
 		for {
 			p, ok := pending[want]
@@ -171,41 +174,14 @@ func streamVectors(e *env, files []string, label string, workers int, sink func(
 			want++
 		}
 	}
-	if isTerminal(e.stderr) {
-		fmt.Fprintln(e.stderr)
-	}
+	prog.end()
 	if firstErr != nil {
 		return 0, firstErr
 	}
-	if err := e.ctx.Err(); err != nil {
-		return 0, fmt.Errorf("interrupted: %w", err)
+	if e.ctx.Err() != nil {
+		return 0, fmt.Errorf("%w while analysing %s: nothing written", errInterrupted, label)
 	}
 	return total, nil
-}
-
-// progress draws a one-line progress report with an ETA on a terminal, and
-// a line every tenth of the way otherwise (logs stay short).
-func progress(w io.Writer, label string, done, total int, start time.Time) {
-	el := time.Since(start)
-	eta := time.Duration(float64(el) / float64(done) * float64(total-done))
-	line := fmt.Sprintf("%s: %d/%d (%.0f%%), elapsed %v, ETA %v", label, done, total,
-		100*float64(done)/float64(total), el.Round(time.Second), eta.Round(time.Second))
-	switch {
-	case isTerminal(w):
-		fmt.Fprintf(w, "\r%s   ", line)
-	case done*10/total != (done-1)*10/total:
-		fmt.Fprintln(w, line)
-	}
-}
-
-// isTerminal reports whether w is a character device (an interactive terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // parseInit maps the -init names to rvq's seeding methods.
@@ -336,6 +312,15 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	if len(files) == 0 {
 		return fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
 	}
+	// The output is created now, so that a bad path fails before the
+	// minutes of training, not after.
+	outPath := stringFlag(fs, "o")
+	out, err := e.createOutput(outPath, files...)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	e.warnExt(outPath, "a codebook", ".vqcb")
 	var trainFiles, heldOut []string
 	for i, f := range files {
 		if i%10 == 9 {
@@ -361,9 +346,14 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		Meta:         codec.EnvelopeMeta,
 		BatchSize:    batch,
 		Epochs:       epochs,
+		Context:      e.ctx,
 	}
 	const refineIter = 3 // rvq's default RefineIter
-	prog := &trainProgress{w: e.stderr, term: isTerminal(e.stderr),
+	progOut := e.stderr
+	if e.quiet {
+		progOut = io.Discard
+	}
+	prog := &trainProgress{w: progOut, term: isTerminal(e.stderr),
 		stages: stages, maxIter: iter, refine: refine, refineIter: refineIter, stage: -1}
 	opt.Progress = prog.update
 
@@ -373,7 +363,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	var (
 		train   func() (*rvq.Codebook, rvq.TrainReport, error)
 		vectors int
-		spill   = stringFlag(fs, "spill")
+		spill   = cmp.Or(stringFlag(fs, "spill"), os.TempDir())
 	)
 	if batch > 0 {
 		vf, err := newVectorFile(spill, dim)
@@ -389,7 +379,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		vectors = vf.Len()
-		fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors in %s, mini-batch training, batches of %d, %d epochs (%v)\n",
+		e.infof("%d files, %.1f min of audio, %d vectors in %s, mini-batch training, batches of %d, %d epochs (%v)\n",
 			len(trainFiles), secs/60, vectors, spill, batch, epochs, time.Since(start).Round(time.Second))
 		prog.maxIter, prog.refineIter = epochs+1, 1
 		train = func() (*rvq.Codebook, rvq.TrainReport, error) { return rvq.TrainMiniBatch(vf, dim, opt) }
@@ -403,7 +393,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 			data = subsample(data, dim, maxVectors)
 		}
 		vectors = len(data) / dim
-		fmt.Fprintf(e.stderr, "%d files, %.1f min of audio, %d vectors, training on %d (%v)\n",
+		e.infof("%d files, %.1f min of audio, %d vectors, training on %d (%v)\n",
 			len(trainFiles), secs/60, all, vectors, time.Since(start).Round(time.Second))
 		train = func() (*rvq.Codebook, rvq.TrainReport, error) {
 			defer func() { data = nil }() // let the collector have it before the held-out analysis
@@ -415,31 +405,38 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	prog.start = time.Now()
 	cb, rep, err := train()
+	if prog.term && !e.quiet {
+		fmt.Fprintln(e.stderr)
+	}
+	if err != nil && e.ctx.Err() != nil {
+		// Ctrl-C: keep the stages finished, a valid shorter codebook.
+		if cb == nil {
+			return fmt.Errorf("%w during stage 1: nothing written", errInterrupted)
+		}
+		if err := writeCodebook(out, cb); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: %s holds a valid codebook of the %s finished before it (of %d; not refined, not measured), fingerprint %x",
+			errInterrupted, outPath, plural(int64(cb.NumStages()), "stage"), stages, cb.Fingerprint())
+	}
 	if err != nil {
 		return err
-	}
-	if prog.term {
-		fmt.Fprintln(e.stderr)
 	}
 	for s, st := range rep.Stages {
 		iters := fmt.Sprintf("%d iterations", st.Iterations)
 		if batch > 0 {
 			iters = fmt.Sprintf("%d epochs + 1 Lloyd update", st.Iterations-1)
 		}
-		fmt.Fprintf(e.stderr, "stage %d: %s, %d dead entries revived, training distortion %.5f (greedy)\n",
+		e.infof("stage %d: %s, %d dead entries revived, training distortion %.5f (greedy)\n",
 			s+1, iters, st.Revived, st.Distortion)
 	}
 	for p, d := range rep.Refine {
-		fmt.Fprintf(e.stderr, "refinement pass %d: training distortion %.5f (beam %d)\n", p+1, d, beam)
+		e.infof("refinement pass %d: training distortion %.5f (beam %d)\n", p+1, d, beam)
 	}
-	out := stringFlag(fs, "o")
-	if err := writeOutput(e, out, func(w io.Writer) error {
-		_, err := cb.WriteTo(w)
-		return err
-	}); err != nil {
+	if err := writeCodebook(out, cb); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "wrote %s (fingerprint %x) after %v\n", out, cb.Fingerprint(), time.Since(start).Round(time.Second))
+	e.infof("wrote %s (fingerprint %x) after %v\n", outPath, cb.Fingerprint(), time.Since(start).Round(time.Second))
 
 	held, total, err := heldOutVectors(e, heldOut, workers, batch > 0, spill)
 	if err != nil {
@@ -451,6 +448,14 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(e.stdout, "held-out (every tenth file): %d files, %d of %d vectors\n", len(heldOut), len(held)/dim, total)
 	}
 	return printCodebookStats(e.stdout, cb, held, cb.NumStages(), []int{1, beam})
+}
+
+// writeCodebook writes cb to out and commits it.
+func writeCodebook(out *output, cb *rvq.Codebook) error {
+	if _, err := cb.WriteTo(out.W); err != nil {
+		return err
+	}
+	return out.Commit()
 }
 
 // refineOption maps -refine to rvq's RefinePasses, where 0 means the

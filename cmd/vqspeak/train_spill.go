@@ -27,6 +27,7 @@ func newVectorFile(dir string, dim int) (*vectorFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spill file for -minibatch: %w", err)
 	}
+	liveTemps.Store(f.Name(), struct{}{}) // removed even by a second Ctrl-C
 	return &vectorFile{f: f, w: bufio.NewWriterSize(f, 1<<20), dim: dim}, nil
 }
 
@@ -87,6 +88,7 @@ func (v *vectorFile) evenlySpaced(n int) ([]float32, error) {
 func (v *vectorFile) Remove() {
 	v.f.Close()
 	os.Remove(v.f.Name())
+	liveTemps.Delete(v.f.Name())
 }
 
 var _ rvq.VectorSource = (*vectorFile)(nil)
