@@ -30,7 +30,8 @@ func init() {
 			fs.String("in", "", "input `DEVICE`: name, part of a name or index from \"vqspeak devices\" (default: the system's)")
 			fs.Duration("duration", 0, "stop after this much audio (0: at Ctrl-C)")
 		},
-		run: runRecord,
+		run:    runRecord,
+		writes: true,
 	})
 	register(&command{
 		name:    "play",
@@ -94,6 +95,9 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 	// Written in place, not through a temporary file: what was flushed
 	// survives a crash or a kill.
 	out := args[0]
+	if _, err := os.Stat(out); err == nil && !e.force {
+		return fmt.Errorf("output %s exists: add -f to overwrite it", out)
+	}
 	f, err := os.Create(out)
 	if err != nil {
 		return err

@@ -114,7 +114,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	h := fr.Header()
 	if h.CodebookFingerprint != cb.Fingerprint() {
-		return fmt.Errorf("%s: %w: file needs codebook %x", args[0], codec.ErrCodebookMismatch, h.CodebookFingerprint)
+		return fmt.Errorf("%s: %w: file needs codebook %x, given %x", args[0], codec.ErrCodebookMismatch, h.CodebookFingerprint, cb.Fingerprint())
 	}
 	stages := max(1, min(int(h.Stages), cb.NumStages()))
 	if err := writeTokenHeader(out.W, format, tokenHeader{Codebook: cb.Fingerprint(), Stages: stages}); err != nil {
@@ -267,7 +267,7 @@ func untokens(ctx context.Context, r io.Reader, format codec.TokenFormat, cb *rv
 	stages := cb.NumStages()
 	if h != nil {
 		if h.Codebook != cb.Fingerprint() {
-			return false, fmt.Errorf("%w: file needs codebook %x", codec.ErrCodebookMismatch, h.Codebook)
+			return false, fmt.Errorf("%w: file needs codebook %x, given %x", codec.ErrCodebookMismatch, h.Codebook, cb.Fingerprint())
 		}
 		if h.Stages > stages {
 			return false, fmt.Errorf("the tokens have %d stages, the codebook %d", h.Stages, stages)

@@ -147,7 +147,23 @@ func streamVectors(e *env, files []string, label string, workers int, sink func(
 	want, done := 0, 0
 	prog := e.newProgress(label)
 	defer prog.end()
-	for r := range results {
+loop:
+	for {
+		var r result
+		select {
+		case <-e.ctx.Done():
+			// Ctrl-C: do not wait for the files being analysed.
+			go func() {
+				for range results {
+				}
+			}()
+			return 0, fmt.Errorf("%w while analysing (%s)", errInterrupted, label)
+		case res, ok := <-results:
+			if !ok {
+				break loop
+			}
+			r = res
+		}
 		done++
 		if r.err != nil {
 			if firstErr == nil {
@@ -179,7 +195,7 @@ func streamVectors(e *env, files []string, label string, workers int, sink func(
 		return 0, firstErr
 	}
 	if e.ctx.Err() != nil {
-		return 0, fmt.Errorf("%w while analysing %s: nothing written", errInterrupted, label)
+		return 0, fmt.Errorf("%w while analysing (%s)", errInterrupted, label)
 	}
 	return total, nil
 }
@@ -376,7 +392,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 			err = vf.Finish()
 		}
 		if err != nil {
-			return err
+			return nothingWritten(e, err)
 		}
 		vectors = vf.Len()
 		e.infof("%d files, %.1f min of audio, %d vectors in %s, mini-batch training, batches of %d, %d epochs (%v)\n",
@@ -386,7 +402,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	} else {
 		data, secs, err := extractVectors(e, trainFiles, "analysing", workers)
 		if err != nil {
-			return err
+			return nothingWritten(e, err)
 		}
 		all := len(data) / dim
 		if maxVectors > 0 && all > maxVectors {
@@ -439,6 +455,9 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	e.infof("wrote %s (fingerprint %x) after %v\n", outPath, cb.Fingerprint(), time.Since(start).Round(time.Second))
 
 	held, total, err := heldOutVectors(e, heldOut, workers, batch > 0, spill)
+	if err != nil && e.ctx.Err() != nil {
+		return fmt.Errorf("%w: %s is complete; the held-out measurement was skipped", errInterrupted, outPath)
+	}
 	if err != nil {
 		return err
 	}
@@ -448,6 +467,14 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(e.stdout, "held-out (every tenth file): %d files, %d of %d vectors\n", len(heldOut), len(held)/dim, total)
 	}
 	return printCodebookStats(e.stdout, cb, held, cb.NumStages(), []int{1, beam})
+}
+
+// nothingWritten adds to an interruption that no codebook was written.
+func nothingWritten(e *env, err error) error {
+	if e.ctx.Err() != nil {
+		return fmt.Errorf("%w: nothing written", err)
+	}
+	return err
 }
 
 // writeCodebook writes cb to out and commits it.
