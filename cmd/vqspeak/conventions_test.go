@@ -33,8 +33,15 @@ func TestMain(m *testing.M) {
 	if os.Getenv("VQSPEAK_TEST_MAIN") == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, f := range afterTests {
+		f()
+	}
+	os.Exit(code)
 }
+
+// afterTests are run once all tests have (build-tagged files add to it).
+var afterTests []func()
 
 // fixtures are the files the convention tests read, in a fresh directory.
 type fixtures struct {

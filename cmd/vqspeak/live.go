@@ -87,7 +87,7 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 	defer host.Close()
 	src, err := host.OpenSource(stringFlag(fs, "in"), device.Config{})
 	if err != nil {
-		return err
+		return deviceHint(err)
 	}
 	defer src.Close()
 	defer closeOnCancel(e.ctx, src)()
@@ -181,7 +181,7 @@ func runPlay(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	sink, err := host.OpenSink(stringFlag(fs, "out"), device.Config{})
 	if err != nil {
-		return err
+		return deviceHint(err)
 	}
 	defer sink.Close()
 	defer closeOnCancel(e.ctx, sink)()
@@ -246,7 +246,7 @@ func runDevices(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if len(devs) == 0 {
-		return errors.New("no audio devices found")
+		return errors.New("no audio devices found (ALSA, JACK or PulseAudio through PortAudio); without a sound card, docs/asoundrc.example in the repository shows how to try the live path with ALSA's file plugin")
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "INDEX\tNAME\tIN\tOUT\tRATE\tLATENCY (LOW–HIGH)\tAPI")
@@ -276,3 +276,13 @@ func channels(n int, isDefault bool) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", d.Seconds()*1000) }
+
+// deviceHint adds to a missing device what to do about it.
+func deviceHint(err error) error {
+	if !errors.Is(err, device.ErrNoDevice) {
+		return err
+	}
+	return fmt.Errorf("%w\nList the devices with \"vqspeak devices\" and choose one with -in or -out. "+
+		"Without a sound card, docs/asoundrc.example in the repository shows how to try the live path "+
+		"with ALSA's file plugin; VQSPEAK_AUDIO_DEBUG=1 shows the audio system's own messages", err)
+}

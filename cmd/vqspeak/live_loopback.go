@@ -111,12 +111,12 @@ func runLoopback(e *env, fs *flag.FlagSet, args []string) error {
 	cfg := device.Config{LowLatency: true, Buffer: loopbackRing}
 	src, err := host.OpenSource(stringFlag(fs, "in"), cfg)
 	if err != nil {
-		return err
+		return deviceHint(err)
 	}
 	defer src.Close()
 	sink, err := host.OpenSink(stringFlag(fs, "out"), cfg)
 	if err != nil {
-		return err
+		return deviceHint(err)
 	}
 	defer sink.Close()
 	defer closeOnCancel(e.ctx, src)()

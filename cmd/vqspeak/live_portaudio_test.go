@@ -9,6 +9,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,6 +23,8 @@ import (
 	"github.com/vqspeak/vqspeak/internal/device/alsatest"
 	"github.com/vqspeak/vqspeak/internal/device/pa"
 )
+
+func init() { afterTests = append(afterTests, alsatest.Cleanup) }
 
 // These tests run the live commands through PortAudio and ALSA's file
 // plugin: the "microphone" plays the test clip from a raw file and the
@@ -278,4 +281,36 @@ func atoi(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestNoSoundCard runs record where ALSA has no device at all (an empty
+// HOME, no JACK): instead of the audio libraries' pages of noise, a short
+// message that says what was looked for and what to do, exit 1, no file.
+func TestNoSoundCard(t *testing.T) {
+	home := t.TempDir()
+	out := filepath.Join(home, "rec.vqs")
+	cmd := exec.Command(os.Args[0], "record", out)
+	cmd.Env = append(os.Environ(), "VQSPEAK_TEST_MAIN=1", "HOME="+home, "JACK_NO_START_SERVER=1", "VQSPEAK_AUDIO_DEBUG=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
+		t.Fatalf("exit %v, want 1; stderr:\n%s", err, stderr.String())
+	}
+	s := stderr.String()
+	if n := strings.Count(s, "\n"); n > 3 {
+		t.Errorf("%d lines on stderr:\n%s", n, s)
+	}
+	for _, want := range []string{"no default input device", `"vqspeak devices"`, "docs/asoundrc.example"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "ALSA lib") || strings.Contains(s, "jack") {
+		t.Errorf("library noise on stderr:\n%s", s)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("record left a file behind")
+	}
 }

@@ -73,3 +73,12 @@ func Setup(tb testing.TB) (in, out string) {
 	}
 	return fileIn, fileOut
 }
+
+// Cleanup removes the directory Setup made. Call it from TestMain after
+// m.Run: the directory is shared by every test of the process, so no
+// single test can remove it.
+func Cleanup() {
+	if fileIn != "" {
+		os.RemoveAll(filepath.Dir(fileIn))
+	}
+}

@@ -39,7 +39,10 @@ var _ device.Host = (*Host)(nil)
 func Open() (*Host, error) {
 	mu.Lock()
 	defer mu.Unlock()
-	if err := portaudio.Initialize(); err != nil {
+	restore := quietStderr()
+	err := portaudio.Initialize()
+	restore()
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInit, err)
 	}
 	devs, err := portaudio.Devices()
@@ -137,7 +140,14 @@ func (h *Host) find(name string, input bool) (*portaudio.DeviceInfo, error) {
 			d, err = portaudio.DefaultOutputDevice()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: no default %s device: %w", device.ErrNoDevice, dir, err)
+			n := 0
+			for _, d := range h.devices {
+				if usable(d) {
+					n++
+				}
+			}
+			return nil, fmt.Errorf("%w: no default %s device (PortAudio found %d devices, %d with %s channels)",
+				device.ErrNoDevice, dir, len(h.devices), n, dir)
 		}
 		return d, nil
 	}

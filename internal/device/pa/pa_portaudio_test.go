@@ -14,6 +14,12 @@ import (
 	"github.com/vqspeak/vqspeak/internal/device/alsatest"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	alsatest.Cleanup() // the shared ALSA directory of Setup
+	os.Exit(code)
+}
+
 // The tests run PortAudio against ALSA's file plugin (see
 // alsatest.Config): capture reads a raw file, playback writes one, so no
 // sound card is needed.
