@@ -679,3 +679,19 @@ func runErr(t *testing.T, args ...string) string {
 	}
 	return strings.TrimSpace(stderr)
 }
+
+// TestSpillHonoursTMPDIR: train -minibatch keeps its vectors in $TMPDIR
+// unless -spill says otherwise, and removes them.
+func TestSpillHonoursTMPDIR(t *testing.T) {
+	f := newFixtures(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	code, _, stderr := vqspeak(t, "train", "-minibatch", "512", "-epochs", "1", "-size", "128", "-stages", "1", "-refine", "0",
+		"-o", filepath.Join(f.dir, "mb.vqcb"), f.absAudio)
+	if code != exitOK || !strings.Contains(stderr, "vectors in "+tmp+",") {
+		t.Fatalf("exit %d, the spill file is not in $TMPDIR (%s):\n%s", code, tmp, stderr)
+	}
+	if names := mustReadDir(t, tmp); len(names) != 0 {
+		t.Errorf("left in $TMPDIR: %v", names)
+	}
+}

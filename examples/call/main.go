@@ -11,6 +11,9 @@
 //
 //	go run ./examples/call -loss 0.05 -out /tmp
 //
+// Without -out the two WAV files go to a new temporary directory, whose
+// name it prints.
+//
 // A real app replaces the files by a sound card (PortAudio's callback is
 // where Pull goes) and the loopback addresses by the ones SDP negotiated.
 package main
@@ -38,10 +41,17 @@ import (
 func main() {
 	a := flag.String("a", "testdata/audio/librispeech-367-f.wav", "what party A says (16 kHz mono 16-bit WAV)")
 	b := flag.String("b", "testdata/audio/librispeech-7312-m.wav", "what party B says")
-	out := flag.String("out", ".", "directory for a-hears.wav and b-hears.wav")
+	out := flag.String("out", "", "directory for a-hears.wav and b-hears.wav (default: a new temporary directory)")
 	loss := flag.Float64("loss", 0.05, "fraction of packets each party drops on sending")
 	seconds := flag.Float64("seconds", 0, "stop after this long (0: when both have finished talking)")
 	flag.Parse()
+	if *out == "" { // not the working directory: a run from the clone would litter it
+		dir, err := os.MkdirTemp("", "vqspeak-call-")
+		if err != nil {
+			log.Fatal(err)
+		}
+		*out = dir
+	}
 	if err := call(*a, *b, *out, *loss, *seconds); err != nil {
 		log.Fatal(err)
 	}
