@@ -189,7 +189,7 @@ func printCodebookStats(w io.Writer, cb *rvq.Codebook, data []float32, stages in
 
 func runCodebookStats(e *env, args []string) error {
 	fs := flag.NewFlagSet("vqspeak codebook stats", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard) // parse errors are reported once, as usage errors
 	beam := fs.Int("beam", codec.DefaultBeam, "beam width compared with greedy search (1: greedy only)")
 	stages := fs.Int("stages", 0, "measure after 1..N stages (0: all of the codebook's)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -259,7 +259,7 @@ func runCodebookStats(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "codebook %s: %d stages × %d entries, fingerprint %x\n",
 		args[0], cb.NumStages(), cb.Size, cb.Fingerprint())
-	fmt.Fprintf(e.stdout, "speech: %d files, %.1f min, %d envelope vectors\n", len(files), secs/60, len(data)/cb.Dim)
+	fmt.Fprintf(e.stdout, "speech: %s, %.1f min, %d envelope vectors\n", plural(int64(len(files)), "file"), secs/60, len(data)/cb.Dim)
 	printStageRows(e.stdout, cb, rows)
 	return nil
 }

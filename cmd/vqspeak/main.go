@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	fs := newFlagSet(c)
-	fs.SetOutput(stderr) // the flag package's own messages
+	fs.SetOutput(io.Discard) // parse errors are reported once, below, with the usage
 	rest, err := args[1:], error(nil)
 	switch {
 	case !c.rawArgs:

@@ -395,8 +395,8 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 			return nothingWritten(e, err)
 		}
 		vectors = vf.Len()
-		e.infof("%d files, %.1f min of audio, %d vectors in %s, mini-batch training, batches of %d, %d epochs (%v)\n",
-			len(trainFiles), secs/60, vectors, spill, batch, epochs, time.Since(start).Round(time.Second))
+		e.infof("%s, %.1f min of audio, %d vectors in %s, mini-batch training, batches of %d, %d epochs (%v)\n",
+			plural(int64(len(trainFiles)), "file"), secs/60, vectors, spill, batch, epochs, time.Since(start).Round(time.Second))
 		prog.maxIter, prog.refineIter = epochs+1, 1
 		train = func() (*rvq.Codebook, rvq.TrainReport, error) { return rvq.TrainMiniBatch(vf, dim, opt) }
 	} else {
@@ -409,8 +409,8 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 			data = subsample(data, dim, maxVectors)
 		}
 		vectors = len(data) / dim
-		e.infof("%d files, %.1f min of audio, %d vectors, training on %d (%v)\n",
-			len(trainFiles), secs/60, all, vectors, time.Since(start).Round(time.Second))
+		e.infof("%s, %.1f min of audio, %d vectors, training on %d (%v)\n",
+			plural(int64(len(trainFiles)), "file"), secs/60, all, vectors, time.Since(start).Round(time.Second))
 		train = func() (*rvq.Codebook, rvq.TrainReport, error) {
 			defer func() { data = nil }() // let the collector have it before the held-out analysis
 			return rvq.Train(data, dim, opt)
