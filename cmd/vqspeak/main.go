@@ -141,6 +141,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			c.name, ue.msg, c.name, c.args, c.name)
 		return exitUsage
 	case ctx.Err() != nil:
+		if !errors.Is(err, errInterrupted) { // the command had nothing to keep
+			err = fmt.Errorf("%w: nothing written", errInterrupted)
+		}
 		fmt.Fprintf(stderr, "vqspeak %s: %v\n", c.name, err)
 		return exitInterrupted
 	default:

@@ -157,7 +157,7 @@ loop:
 				for range results {
 				}
 			}()
-			return 0, fmt.Errorf("%w while analysing (%s)", errInterrupted, label)
+			return 0, fmt.Errorf("%w while analysing the speech", errInterrupted)
 		case res, ok := <-results:
 			if !ok {
 				break loop
@@ -195,7 +195,7 @@ loop:
 		return 0, firstErr
 	}
 	if e.ctx.Err() != nil {
-		return 0, fmt.Errorf("%w while analysing (%s)", errInterrupted, label)
+		return 0, fmt.Errorf("%w while analysing the speech", errInterrupted)
 	}
 	return total, nil
 }
