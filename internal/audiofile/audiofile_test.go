@@ -297,69 +297,6 @@ func TestWAVWriter(t *testing.T) {
 	})
 }
 
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "out.wav")
-	samples := []float32{0.5, -0.5}
-	writeOK := func(w io.Writer) error {
-		ww, err := NewWAVWriter(w, 16000)
-		if err != nil {
-			return err
-		}
-		if err := ww.WriteSamples(samples); err != nil {
-			return err
-		}
-		return ww.Close()
-	}
-	if err := WriteFileAtomic(path, writeOK); err != nil {
-		t.Fatal(err)
-	}
-	a, err := ReadFile(path)
-	if err != nil || len(a.Samples) != 2 || a.Samples[0] != 0.5 {
-		t.Fatalf("read back: %v", err)
-	}
-	b, _ := os.ReadFile(path)
-	if binary.LittleEndian.Uint32(b[40:]) != 4 {
-		t.Errorf("sizes not patched in a file output")
-	}
-	before, _ := os.ReadFile(path)
-
-	// A failing writer leaves the old file untouched and no temp file.
-	errBoom := errors.New("boom")
-	err = WriteFileAtomic(path, func(w io.Writer) error {
-		w.Write([]byte("half-written garbage"))
-		return errBoom
-	})
-	if !errors.Is(err, errBoom) {
-		t.Fatalf("err = %v, want boom", err)
-	}
-	after, _ := os.ReadFile(path)
-	if !bytes.Equal(before, after) {
-		t.Error("failed write changed the existing file")
-	}
-	fresh := filepath.Join(dir, "never.wav")
-	if err := WriteFileAtomic(fresh, func(io.Writer) error { return errBoom }); !errors.Is(err, errBoom) {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(fresh); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("failed write created %s", fresh)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		var names []string
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-		t.Errorf("directory holds %v, want only out.wav", names)
-	}
-	if err := WriteFileAtomic(dir, writeOK); err == nil || !strings.Contains(err.Error(), "is a directory") {
-		t.Errorf("directory as output: %v", err)
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "no/such/dir/x.wav"), writeOK); err == nil {
-		t.Error("missing directory: no error")
-	}
-}
-
 func BenchmarkReadWAV(b *testing.B) {
 	raw, err := os.ReadFile(filepath.Join(fixtureDir, wavFixtures[0].name))
 	if err != nil {

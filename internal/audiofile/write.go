@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 )
 
 // wavHeaderBytes is the size of the canonical 16-bit mono PCM header.
@@ -192,63 +190,6 @@ func (w *WAVWriter) Close() error {
 	}
 	if _, err := w.ws.Seek(w.start+wavHeaderBytes+w.n, io.SeekStart); err != nil {
 		return fmt.Errorf("wav: patching header: %w", err)
-	}
-	return nil
-}
-
-// WriteFileAtomic calls write with a temporary file in path's directory,
-// then fsyncs it and renames it over path, so that path holds either its old
-// content or the complete new one, never a half-written file. On any error
-// (or panic) the temporary file is removed. "-" writes to standard output,
-// presented as a plain io.Writer (not seekable).
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	if path == "-" {
-		return write(struct{ io.Writer }{os.Stdout})
-	}
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		if fi.IsDir() {
-			return fmt.Errorf("audio: output %s is a directory", path)
-		}
-		mode = fi.Mode().Perm()
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("audio: creating output in %s: %w", dir, err)
-	}
-	tmp := f.Name()
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("audio: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("audio: syncing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("audio: closing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		done = true
-		return fmt.Errorf("audio: %w", err)
-	}
-	done = true
-	if d, err := os.Open(dir); err == nil { // make the rename durable; best effort
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
