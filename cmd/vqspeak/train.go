@@ -223,6 +223,7 @@ type trainProgress struct {
 	stage, iter        int   // last reported
 	stageIters         []int // iterations of the finished stages
 	lastDist           float64
+	lastLine           time.Time // last line written off a terminal
 }
 
 func (p *trainProgress) update(stage, iter int, dist float64) {
@@ -265,8 +266,10 @@ func (p *trainProgress) update(stage, iter int, dist float64) {
 	switch {
 	case p.term:
 		fmt.Fprintf(p.w, "\r%s   ", line)
-	case iter < 0 && stage == p.stages-1:
-		fmt.Fprintln(p.w, line) // one line per refinement pass
+	case iter < 0 && stage == p.stages-1, time.Since(p.lastLine) >= progressEvery:
+		// one line per refinement pass, and one every few seconds in CI logs
+		fmt.Fprintln(p.w, line)
+		p.lastLine = time.Now()
 	}
 }
 
@@ -419,7 +422,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	if vectors < size {
 		return fmt.Errorf("%d training vectors for %d entries per stage: give more speech or a smaller -size", vectors, size)
 	}
-	prog.start = time.Now()
+	prog.start, prog.lastLine = time.Now(), time.Now()
 	cb, rep, err := train()
 	if prog.term && !e.quiet {
 		fmt.Fprintln(e.stderr)

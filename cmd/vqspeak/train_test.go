@@ -295,7 +295,7 @@ func TestTrainBadInput(t *testing.T) {
 // each with an ETA, and 100 % at the end.
 func TestTrainProgress(t *testing.T) {
 	var b bytes.Buffer
-	p := &trainProgress{w: &b, start: time.Now(), stages: 2, maxIter: 10, refine: 2, refineIter: 3, stage: -1}
+	p := &trainProgress{w: &b, start: time.Now(), lastLine: time.Now(), stages: 2, maxIter: 10, refine: 2, refineIter: 3, stage: -1}
 	for s, iters := range []int{4, 6} {
 		for it := 1; it <= iters; it++ {
 			p.update(s, it, 1/float64(it))
@@ -323,6 +323,13 @@ func TestTrainProgress(t *testing.T) {
 	}
 	if !strings.Contains(lines[3], "ETA 0s") {
 		t.Errorf("last line %q lacks ETA 0s", lines[3])
+	}
+	// Off a terminal a long stage still reports every progressEvery.
+	b.Reset()
+	p.lastLine = time.Now().Add(-progressEvery)
+	p.update(0, 1, 0.5)
+	if !strings.HasPrefix(b.String(), "training: stage 1 iteration 1, distortion 0.50000") {
+		t.Errorf("no line after %v: %q", progressEvery, b.String())
 	}
 }
 
