@@ -690,3 +690,55 @@ func TestSpillHonoursTMPDIR(t *testing.T) {
 		t.Errorf("left in $TMPDIR: %v", names)
 	}
 }
+
+// TestEvalSegments: eval measures long files in segments of evalSegment
+// (bounded memory, issue 13 item 5) and gets what the short file gets.
+func TestEvalSegments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures a minute of audio")
+	}
+	f := newFixtures(t)
+	x := robustClip(t)
+	var long []float32
+	for len(long) < 2*evalSegment+codec.SampleRate {
+		long = append(long, x...)
+	}
+	var b bytes.Buffer
+	if err := audiofile.WriteWAV(&b, long, codec.SampleRate); err != nil {
+		t.Fatal(err)
+	}
+	ref := writeFile(t, f.dir, "long.wav", b.Bytes())
+	vqs, dec := filepath.Join(f.dir, "long.vqs"), filepath.Join(f.dir, "long-dec.wav")
+	for _, args := range [][]string{{"encode", ref, vqs}, {"decode", vqs, dec}} {
+		if code, _, stderr := vqspeak(t, args...); code != exitOK {
+			t.Fatalf("%v: %s", args, stderr)
+		}
+	}
+	eval := func(a, b string) evalResult {
+		code, stdout, stderr := vqspeak(t, "eval", "-json", a, b)
+		if code != exitOK {
+			t.Fatalf("eval: exit %d: %s", code, stderr)
+		}
+		var r evalResult
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	shortDec := filepath.Join(f.dir, "short-dec.wav")
+	if code, _, stderr := vqspeak(t, "decode", f.vqs, shortDec); code != exitOK {
+		t.Fatal(stderr)
+	}
+	short, whole := eval(f.wav, shortDec), eval(ref, dec)
+	t.Logf("short: STOI %.3f MCD %.2f; %.0f s in %d segments: STOI %.3f MCD %.2f",
+		*short.STOI, short.MCD, whole.Seconds, whole.Segments, *whole.STOI, whole.MCD)
+	if whole.Segments != 3 || short.Segments != 1 {
+		t.Errorf("segments: %d for %.0f s, %d for the clip", whole.Segments, whole.Seconds, short.Segments)
+	}
+	if d := *whole.STOI - *short.STOI; d < -0.02 || d > 0.02 {
+		t.Errorf("STOI %.3f in segments, %.3f for the clip", *whole.STOI, *short.STOI)
+	}
+	if d := whole.MCD - short.MCD; d < -0.2 || d > 0.2 {
+		t.Errorf("MCD %.2f dB in segments, %.2f dB for the clip", whole.MCD, short.MCD)
+	}
+}
