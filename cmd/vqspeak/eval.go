@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -85,14 +86,14 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 		}
 	}
 	var (
-		bufs                      [2][]float32
-		stoi, estoi, f0c, f0h     evalMean
-		mcd, lsd, voicing         evalMean
-		res                       evalResult
-		firstErr                  error
-		refDone, degDone          bool
-		refCarry, degCarry        []float32
-		segmentsRead, measureable int
+		bufs                   [2][]float32
+		stoi, estoi, f0c, f0h  evalMean
+		mcd, lsd, voicing      evalMean
+		res                    evalResult
+		firstErr               error
+		refDone, degDone       bool
+		refCarry, degCarry     []float32
+		segmentsRead, measured int
 	)
 	for !refDone && !degDone {
 		var err error
@@ -133,11 +134,11 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 			if !errors.Is(o.err, bench.ErrSilent) && !errors.Is(o.err, bench.ErrTooShort) {
 				return o.err
 			}
-			firstErr = cmpErr(firstErr, o.err)
+			firstErr = cmp.Or(firstErr, o.err)
 			res.Skipped++
 			continue
 		}
-		measureable++
+		measured++
 		stoi.add(o.r.STOI, w)
 		estoi.add(o.r.ESTOI, w)
 		mcd.add(o.r.MCD, w)
@@ -146,7 +147,7 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 		f0h.add(o.r.F0RMSEHz*o.r.F0RMSEHz, w)
 		voicing.add(o.r.VoicingError, w)
 	}
-	if measureable == 0 {
+	if measured == 0 {
 		if firstErr != nil {
 			return firstErr
 		}
@@ -183,13 +184,6 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	fmt.Fprintf(w, "voicing error %.1f %%\n", 100*res.VoicingError)
 	return nil
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // fmtOpt formats an optional value, "undefined" when absent.
