@@ -15,7 +15,7 @@ import (
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/stream"
-	"github.com/vqspeak/vqspeak/vqrtp"
+	"github.com/vqspeak/vqspeak/stream/vqrtp"
 )
 
 // "vqspeak send" and "vqspeak receive": a one-way call over UDP/RTP, the

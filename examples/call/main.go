@@ -32,7 +32,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/stream"
-	"github.com/vqspeak/vqspeak/vqrtp"
+	"github.com/vqspeak/vqspeak/stream/vqrtp"
 )
 
 func main() {

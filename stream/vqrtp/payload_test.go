@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/vqspeak/vqspeak/vqrtp"
+	"github.com/vqspeak/vqspeak/stream/vqrtp"
 )
 
 func frame(n int, fill byte) []byte { return bytes.Repeat([]byte{fill}, n) }

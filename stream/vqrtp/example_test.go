@@ -7,7 +7,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/vqrtp"
+	"github.com/vqspeak/vqspeak/stream/vqrtp"
 )
 
 // Send codec packets as RTP, two frames (40 ms) per packet, and decode them
