@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -32,7 +32,7 @@ func LoadClip(path string) (Clip, error) {
 	}
 	x := a.Samples
 	if a.Rate != codec.SampleRate {
-		x = features.Resample(x, a.Rate, codec.SampleRate)
+		x = resample.All(x, a.Rate, codec.SampleRate)
 	}
 	return Clip{Name: path, Samples: x}, nil
 }

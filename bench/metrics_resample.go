@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// resample converts x from rate fsIn to fsOut with a zero-phase, band-limited
+// matlabResample converts x from rate fsIn to fsOut with a zero-phase, band-limited
 // polyphase filter: the rational ratio p/q = fsOut/fsIn (reduced) is applied
 // as "upsample by p, low-pass, keep every q-th sample", computing only the
 // outputs that are kept.
@@ -16,7 +16,7 @@ import (
 // resampleFilter.
 // Output sample m sits at input time m·fsIn/fsOut exactly, and the output has
 // ceil(len(x)·p/q) samples.
-func resample(x []float64, fsOut, fsIn int) ([]float64, error) {
+func matlabResample(x []float64, fsOut, fsIn int) ([]float64, error) {
 	if fsIn <= 0 || fsOut <= 0 {
 		return nil, fmt.Errorf("%w: resample %d Hz to %d Hz", ErrSampleRate, fsIn, fsOut)
 	}

@@ -26,7 +26,7 @@ func TestResample(t *testing.T) {
 		for i := range x {
 			x[i] = math.Sin(2 * math.Pi * tc.f * float64(i) / float64(tc.fsIn))
 		}
-		y, err := resample(x, tc.fsOut, tc.fsIn)
+		y, err := matlabResample(x, tc.fsOut, tc.fsIn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,10 +43,10 @@ func TestResample(t *testing.T) {
 			t.Errorf("%d→%d Hz, %g Hz tone: max error %.2e, want < %g", tc.fsIn, tc.fsOut, tc.f, maxErr, tc.tol)
 		}
 	}
-	if _, err := resample([]float64{1}, 0, 16000); err == nil {
+	if _, err := matlabResample([]float64{1}, 0, 16000); err == nil {
 		t.Error("fsOut 0: no error")
 	}
-	if y, err := resample(nil, 10000, 16000); err != nil || len(y) != 0 {
+	if y, err := matlabResample(nil, 10000, 16000); err != nil || len(y) != 0 {
 		t.Errorf("empty: %v, %v", y, err)
 	}
 }

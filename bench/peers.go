@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
@@ -134,7 +134,7 @@ func speexRunner(quality int, wideband bool) func(context.Context, string, []flo
 		band, rate := "-w", codec.SampleRate
 		if !wideband {
 			band, rate = "-n", 8000
-			x = features.Resample(x, codec.SampleRate, rate)
+			x = resample.All(x, codec.SampleRate, rate)
 		}
 		if err := writeWAV(in, x, rate); err != nil {
 			return nil, 0, err
@@ -152,7 +152,7 @@ func speexRunner(quality int, wideband bool) func(context.Context, string, []flo
 func codec2Runner(mode string) func(context.Context, string, []float32) ([]float32, int64, error) {
 	return func(ctx context.Context, dir string, x []float32) ([]float32, int64, error) {
 		in, enc, out := filepath.Join(dir, "in.raw"), filepath.Join(dir, "x.bit"), filepath.Join(dir, "out.raw")
-		if err := os.WriteFile(in, pcm16(features.Resample(x, codec.SampleRate, 8000)), 0o600); err != nil {
+		if err := os.WriteFile(in, pcm16(resample.All(x, codec.SampleRate, 8000)), 0o600); err != nil {
 			return nil, 0, err
 		}
 		if err := tool(ctx, "c2enc", mode, in, enc); err != nil {
@@ -173,7 +173,7 @@ func codec2Runner(mode string) func(context.Context, string, []float32) ([]float
 		for i := range y {
 			y[i] = float32(int16(binary.LittleEndian.Uint16(raw[2*i:]))) / 32768
 		}
-		return features.Resample(y, 8000, codec.SampleRate), fi.Size(), nil
+		return resample.All(y, 8000, codec.SampleRate), fi.Size(), nil
 	}
 }
 
@@ -194,7 +194,7 @@ func oggResult(oggPath, wavPath string) ([]float32, int64, error) {
 	}
 	y := a.Samples
 	if a.Rate != codec.SampleRate {
-		y = features.Resample(y, a.Rate, codec.SampleRate)
+		y = resample.All(y, a.Rate, codec.SampleRate)
 	}
 	return y, payload, nil
 }

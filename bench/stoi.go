@@ -49,10 +49,10 @@ func stoi(ref, deg []float32, fs int, extended bool) (float64, error) {
 	x, y := toFloat64(ref), toFloat64(deg)
 	if fs != stoiFS {
 		var err error
-		if x, err = resample(x, stoiFS, fs); err != nil {
+		if x, err = matlabResample(x, stoiFS, fs); err != nil {
 			return 0, err
 		}
-		if y, err = resample(y, stoiFS, fs); err != nil {
+		if y, err = matlabResample(y, stoiFS, fs); err != nil {
 			return 0, err
 		}
 	}

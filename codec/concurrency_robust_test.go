@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -32,7 +32,7 @@ func robustClips(t testing.TB) [][]float32 {
 		}
 		x := a.Samples
 		if a.Rate != codec.SampleRate {
-			x = features.Resample(x, a.Rate, codec.SampleRate)
+			x = resample.All(x, a.Rate, codec.SampleRate)
 		}
 		clips = append(clips, x)
 	}

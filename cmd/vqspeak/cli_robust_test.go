@@ -17,7 +17,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
@@ -385,7 +385,7 @@ func TestCLIWAVVariants(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := x
 			if tc.spec.rate != codec.SampleRate {
-				src = features.Resample(x, codec.SampleRate, tc.spec.rate)
+				src = resample.All(x, codec.SampleRate, tc.spec.rate)
 			}
 			tc.spec.dataSize = -1
 			out := refOut(strings.ReplaceAll(tc.name, " ", "_")+".wav", wavBytes(tc.spec, src))

@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -103,7 +103,7 @@ func readSpeech(e *env, path string) (*audiofile.Audio, []float32, error) {
 	}
 	x := a.Samples
 	if a.Rate != codec.SampleRate {
-		x = features.Resample(x, a.Rate, codec.SampleRate) // audiofile checked the rate
+		x = resample.All(x, a.Rate, codec.SampleRate) // audiofile checked the rate
 	}
 	return a, x, nil
 }

@@ -17,7 +17,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/internal/device/alsatest"
 	"github.com/vqspeak/vqspeak/internal/device/pa"
@@ -54,7 +54,7 @@ func liveSetup(t *testing.T) (x []float32, rate int, in, out string) {
 		t.Fatal(err)
 	}
 	x = a.Samples
-	y := features.Resample(x, codec.SampleRate, rate)
+	y := resample.All(x, codec.SampleRate, rate)
 	b := make([]byte, 2*len(y))
 	for i, v := range y {
 		binary.LittleEndian.PutUint16(b[2*i:], uint16(int16(math.Round(float64(v)*32767))))
@@ -76,7 +76,7 @@ func readPlayed(t *testing.T, path string, rate int) []float32 {
 	for i := range y {
 		y[i] = float32(int16(binary.LittleEndian.Uint16(b[2*i:]))) / 32768
 	}
-	return features.Resample(y, rate, codec.SampleRate)
+	return resample.All(y, rate, codec.SampleRate)
 }
 
 func decodeVQS(t *testing.T, path string) ([]float32, *codec.FileDecoder) {
@@ -187,7 +187,7 @@ func TestLivePlay(t *testing.T) {
 	// The reference goes through the same two resamplings as the played
 	// audio (16 kHz → device in play, device → 16 kHz in the test), which
 	// cut the top 5 % of the band.
-	want := features.Resample(features.Resample(dec, codec.SampleRate, rate), rate, codec.SampleRate)
+	want := resample.All(resample.All(dec, codec.SampleRate, rate), rate, codec.SampleRate)
 	code, _, stderr := vqspeakIn(t, context.Background(), nil, "play", vqs)
 	if code != 0 {
 		t.Fatalf("play: exit %d: %s", code, stderr)

@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
@@ -15,7 +15,7 @@ import (
 // a small FLAC file can hold hours of audio.
 type speechInput struct {
 	src  *audiofile.Stream
-	rs   *features.Resampler // nil when the source is at 16 kHz
+	rs   *resample.Resampler // nil when the source is at 16 kHz
 	raw  []float32           // one block at the source rate
 	out  int64               // samples delivered at 16 kHz
 	done bool
@@ -28,7 +28,7 @@ func newSpeechInput(r io.Reader) (*speechInput, error) {
 	}
 	s := &speechInput{src: src}
 	if src.Rate != codec.SampleRate {
-		if s.rs, err = features.NewResampler(src.Rate, codec.SampleRate); err != nil {
+		if s.rs, err = resample.New(src.Rate, codec.SampleRate); err != nil {
 			return nil, fmt.Errorf("%s: %w", src.Format, err)
 		}
 	}
@@ -37,7 +37,7 @@ func newSpeechInput(r io.Reader) (*speechInput, error) {
 
 // ReadSamples appends the next block of 16 kHz samples to dst and returns
 // io.EOF after the last. In total it delivers exactly what
-// features.Resample would make of the whole input.
+// resample.All would make of the whole input.
 func (s *speechInput) ReadSamples(dst []float32) ([]float32, error) {
 	if s.done {
 		return dst, io.EOF

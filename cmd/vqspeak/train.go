@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -115,7 +115,7 @@ func streamVectors(e *env, files []string, label string, workers int, sink func(
 					continue
 				}
 				if a.Rate != codec.SampleRate {
-					a.Samples = features.Resample(a.Samples, a.Rate, codec.SampleRate)
+					a.Samples = resample.All(a.Samples, a.Rate, codec.SampleRate)
 				}
 				results <- result{i: i, vecs: codec.EnvelopeVectors(nil, a.Samples), secs: float64(len(a.Samples)) / codec.SampleRate}
 			}

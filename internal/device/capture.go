@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 )
 
 // Capture carries audio from a backend's I/O goroutine, at the device's rate
@@ -16,7 +16,7 @@ import (
 // All buffers are allocated in NewCapture.
 type Capture struct {
 	ring  *Ring
-	rs    *features.Resampler // nil when the device runs at 16 kHz
+	rs    *resample.Resampler // nil when the device runs at 16 kHz
 	rate  int
 	mono  []float32
 	out   []float32
@@ -36,7 +36,7 @@ func NewCapture(deviceRate float64, maxFrames int, cfg Config) (*Capture, error)
 	}
 	c := &Capture{ring: NewRing(cfg.RingSamples()), rate: rate, mono: make([]float32, maxFrames)}
 	if rate != Rate {
-		if c.rs, err = features.NewResampler(rate, Rate); err != nil {
+		if c.rs, err = resample.New(rate, Rate); err != nil {
 			return nil, fmt.Errorf("device: capture at %d Hz: %w", rate, err)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 )
 
 // Playback carries 16 kHz mono audio from a writer to a backend's I/O
@@ -16,7 +16,7 @@ import (
 // SetDrained. All buffers are allocated in NewPlayback.
 type Playback struct {
 	ring   *Ring
-	rs     *features.Resampler // nil when the device runs at 16 kHz
+	rs     *resample.Resampler // nil when the device runs at 16 kHz
 	rate   int
 	chunk  []float32 // 16 kHz samples taken from the ring at a time
 	staged []float32 // device-rate samples not yet handed out
@@ -51,7 +51,7 @@ func NewPlayback(deviceRate float64, maxFrames int, cfg Config) (*Playback, erro
 		drained: make(chan struct{}),
 	}
 	if rate != Rate {
-		if p.rs, err = features.NewResampler(Rate, rate); err != nil {
+		if p.rs, err = resample.New(Rate, rate); err != nil {
 			return nil, fmt.Errorf("device: playback at %d Hz: %w", rate, err)
 		}
 	}

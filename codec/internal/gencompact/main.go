@@ -28,7 +28,7 @@ import (
 	"sync"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
@@ -185,7 +185,7 @@ func encodeFile(path string, stages int) encoded {
 	}
 	x := a.Samples
 	if a.Rate != codec.SampleRate {
-		x = features.Resample(x, a.Rate, codec.SampleRate)
+		x = resample.All(x, a.Rate, codec.SampleRate)
 	}
 	var buf bytes.Buffer
 	fe, err := codec.NewFileEncoder(&buf, codec.DefaultCodebook(), stages)

@@ -1,4 +1,9 @@
-package features
+// Package resample converts mono float32 audio between sample rates with a
+// Kaiser-windowed sinc low-pass: Resampler for streams (sound cards, file
+// readers: any chunk size, no allocation per call), All for a whole signal.
+// Everything that turns audio of another rate into the codec's 16 kHz goes
+// through it.
+package resample
 
 import (
 	"errors"
@@ -8,26 +13,26 @@ import (
 
 // Resampler design constants. The low-pass filter's transition band runs
 // from 0.90 to 1.00 of the lower Nyquist frequency (centre 0.95), so
-// nothing above the lower Nyquist survives by more than -rsStopbandDB and a
+// nothing above the lower Nyquist survives by more than -stopbandDB and a
 // 16 kHz output keeps 0-7.2 kHz flat.
 const (
-	rsStopbandDB   = 90.0   // Kaiser design attenuation (the brief asks >= 80 dB)
-	rsCutoff       = 0.95   // centre of the transition band, fraction of the lower Nyquist
-	rsTransition   = 0.10   // transition width, fraction of the lower Nyquist
-	rsMaxPhases    = 1024   // above this many polyphase branches, interpolate a fine table
-	rsInterpPhases = 512    // fine-table resolution per input sample in interpolated mode
-	rsChunk        = 4096   // input samples buffered per step
-	rsMaxRate      = 384000 // highest rate accepted
+	stopbandDB   = 90.0   // Kaiser design attenuation (the brief asks >= 80 dB)
+	cutoff       = 0.95   // centre of the transition band, fraction of the lower Nyquist
+	transition   = 0.10   // transition width, fraction of the lower Nyquist
+	maxPhases    = 1024   // above this many polyphase branches, interpolate a fine table
+	interpPhases = 512    // fine-table resolution per input sample in interpolated mode
+	chunk        = 4096   // input samples buffered per step
+	maxRate      = 384000 // highest rate accepted
 )
 
-// ErrResampleRate is returned (wrapped) for a sample rate outside 1..384000 Hz.
-var ErrResampleRate = errors.New("resample: sample rate out of range 1 to 384000 Hz")
+// ErrRate is returned (wrapped) for a sample rate outside 1..384000 Hz.
+var ErrRate = errors.New("resample: sample rate out of range 1 to 384000 Hz")
 
 // Resampler converts a stream between two sample rates with a Kaiser-windowed
 // sinc low-pass (stopband >= 80 dB, cutoff 0.95 of the lower Nyquist). The
 // rate ratio is reduced by the gcd to to/from = L/M and the L polyphase
-// branches are tabulated in NewResampler; for ratios with more than
-// rsMaxPhases branches a finer table is linearly interpolated instead.
+// branches are tabulated in New; for ratios with more than
+// maxPhases branches a finer table is linearly interpolated instead.
 //
 // Output sample n is the signal at input time n*from/to (no index offset):
 // the filter's look-ahead shows up as Delay, the number of output samples
@@ -44,7 +49,7 @@ type Resampler struct {
 	fcn      float64
 	beta     float64
 	interp   bool
-	table    []float32 // exact: l*taps, branch-major; interp: taps*rsInterpPhases+2
+	table    []float32 // exact: l*taps, branch-major; interp: taps*interpPhases+2
 	coef     []float32 // interp mode: coefficients of the current output
 	buf      []float32 // input history; buf[0] is input index bufStart
 	bufStart int64
@@ -54,15 +59,15 @@ type Resampler struct {
 	nIn      int64 // input samples consumed since Reset
 }
 
-func rsGCD(a, b int) int {
+func gcd(a, b int) int {
 	for b != 0 {
 		a, b = b, a%b
 	}
 	return a
 }
 
-// rsBesselI0 is the modified Bessel function of the first kind, order 0.
-func rsBesselI0(x float64) float64 {
+// besselI0 is the modified Bessel function of the first kind, order 0.
+func besselI0(x float64) float64 {
 	sum, term := 1.0, 1.0
 	q := x * x / 4
 	for k := 1; k < 500; k++ {
@@ -75,21 +80,21 @@ func rsBesselI0(x float64) float64 {
 	return sum
 }
 
-// rsDesign returns the half-width D (input samples), normalised cutoff
+// design returns the half-width D (input samples), normalised cutoff
 // (cycles per input sample) and Kaiser beta for a rate pair.
-func rsDesign(from, to int) (half int, fcn, beta float64) {
+func design(from, to int) (half int, fcn, beta float64) {
 	low := float64(min(from, to))
-	fcn = rsCutoff * low / 2 / float64(from)
-	dw := 2 * math.Pi * rsTransition * low / 2 / float64(from) // transition width, rad/sample
-	n := (rsStopbandDB - 7.95) / (2.285 * dw)
+	fcn = cutoff * low / 2 / float64(from)
+	dw := 2 * math.Pi * transition * low / 2 / float64(from) // transition width, rad/sample
+	n := (stopbandDB - 7.95) / (2.285 * dw)
 	half = int(math.Ceil(n / 2))
-	beta = 0.1102 * (rsStopbandDB - 8.7)
+	beta = 0.1102 * (stopbandDB - 8.7)
 	return half, fcn, beta
 }
 
-// rsKernel is the windowed sinc evaluated at t input samples from the
+// kernel is the windowed sinc evaluated at t input samples from the
 // output time.
-func rsKernel(t float64, half int, fcn, beta, i0beta float64) float64 {
+func kernel(t float64, half int, fcn, beta, i0beta float64) float64 {
 	d := float64(half)
 	if t <= -d || t >= d {
 		return 0
@@ -100,45 +105,45 @@ func rsKernel(t float64, half int, fcn, beta, i0beta float64) float64 {
 		s *= math.Sin(math.Pi*x) / (math.Pi * x)
 	}
 	r := t / d
-	return s * rsBesselI0(beta*math.Sqrt(1-r*r)) / i0beta
+	return s * besselI0(beta*math.Sqrt(1-r*r)) / i0beta
 }
 
-// NewResampler returns a streaming resampler from one rate (Hz) to another.
+// New returns a streaming resampler from one rate (Hz) to another.
 // All filter tables are built here; Process does not allocate.
-func NewResampler(from, to int) (*Resampler, error) {
-	if from < 1 || from > rsMaxRate || to < 1 || to > rsMaxRate {
-		return nil, fmt.Errorf("%w: from %d Hz to %d Hz", ErrResampleRate, from, to)
+func New(from, to int) (*Resampler, error) {
+	if from < 1 || from > maxRate || to < 1 || to > maxRate {
+		return nil, fmt.Errorf("%w: from %d Hz to %d Hz", ErrRate, from, to)
 	}
 	r := &Resampler{from: from, to: to}
 	if from == to {
 		r.identity = true
 		return r, nil
 	}
-	g := rsGCD(from, to)
+	g := gcd(from, to)
 	r.l, r.m = to/g, from/g
 	r.mDiv, r.mRem = int64(r.m/r.l), r.m%r.l
-	r.half, r.fcn, r.beta = rsDesign(from, to)
+	r.half, r.fcn, r.beta = design(from, to)
 	r.taps = 2 * r.half
-	i0b := rsBesselI0(r.beta)
-	if r.l <= rsMaxPhases {
+	i0b := besselI0(r.beta)
+	if r.l <= maxPhases {
 		r.table = make([]float32, r.l*r.taps)
 		for p := 0; p < r.l; p++ {
 			f := float64(p) / float64(r.l)
 			row := r.table[p*r.taps : (p+1)*r.taps]
 			for k := range row {
-				row[k] = float32(rsKernel(float64(k-r.half+1)-f, r.half, r.fcn, r.beta, i0b))
+				row[k] = float32(kernel(float64(k-r.half+1)-f, r.half, r.fcn, r.beta, i0b))
 			}
 		}
 	} else {
 		r.interp = true
-		p := rsInterpPhases
+		p := interpPhases
 		r.table = make([]float32, r.taps*p+2)
 		for j := range r.table {
-			r.table[j] = float32(rsKernel(float64(j)/float64(p)-float64(r.half), r.half, r.fcn, r.beta, i0b))
+			r.table[j] = float32(kernel(float64(j)/float64(p)-float64(r.half), r.half, r.fcn, r.beta, i0b))
 		}
 		r.coef = make([]float32, r.taps)
 	}
-	r.buf = make([]float32, 0, r.taps+rsChunk)
+	r.buf = make([]float32, 0, r.taps+chunk)
 	r.Reset()
 	return r, nil
 }
@@ -194,7 +199,7 @@ func (r *Resampler) Flush(dst []float32) []float32 {
 	}
 	end := r.nIn
 	for r.i < end {
-		r.push(nil, rsChunk)
+		r.push(nil, chunk)
 		dst = r.emit(dst, end)
 	}
 	r.Reset()
@@ -239,7 +244,7 @@ func (r *Resampler) emit(dst []float32, limit int64) []float32 {
 		} else {
 			c = r.table[r.phase*k : r.phase*k+k]
 		}
-		dst = append(dst, rsDot(x, c))
+		dst = append(dst, dot(x, c))
 		r.i += r.mDiv
 		r.phase += r.mRem
 		if r.phase >= r.l {
@@ -264,7 +269,7 @@ func (r *Resampler) emit(dst []float32, limit int64) []float32 {
 // interpCoefs fills r.coef for the current phase from the fine table:
 // tap k sits at fine index k*P + (P - phase/l*P).
 func (r *Resampler) interpCoefs() []float32 {
-	p := rsInterpPhases
+	p := interpPhases
 	a := float64(p) - float64(r.phase)*float64(p)/float64(r.l)
 	ia := int(a)
 	fr := float32(a - float64(ia))
@@ -278,8 +283,8 @@ func (r *Resampler) interpCoefs() []float32 {
 	return c
 }
 
-// rsDot is the inner product of two equal-length slices.
-func rsDot(x, c []float32) float32 {
+// dot is the inner product of two equal-length slices.
+func dot(x, c []float32) float32 {
 	c = c[:len(x)]
 	var s0, s1, s2, s3 float32
 	i := 0
@@ -295,12 +300,12 @@ func rsDot(x, c []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// Resample converts a whole signal from one rate to another. Output sample
+// All converts a whole signal from one rate to another. Output sample
 // 0 is aligned with input sample 0 and the output has round(len(x)*to/from)
 // samples. It panics if a rate is outside 1..384000 Hz (a programming
-// error: validate user-supplied rates with NewResampler).
-func Resample(x []float32, from, to int) []float32 {
-	r, err := NewResampler(from, to)
+// error: validate user-supplied rates with New).
+func All(x []float32, from, to int) []float32 {
+	r, err := New(from, to)
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package features
+package resample
 
 import (
 	"errors"
@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// rsTestPairs are the rate pairs the codec meets, plus ratios that force
+// testPairs are the rate pairs the codec meets, plus ratios that force
 // the interpolated-table path (gcd 1, huge L).
-var rsTestPairs = [][2]int{
+var testPairs = [][2]int{
 	{48000, 16000}, {16000, 48000},
 	{44100, 16000}, {16000, 44100},
 	{8000, 16000}, {16000, 8000},
@@ -20,8 +20,8 @@ var rsTestPairs = [][2]int{
 	{384000, 8000}, {8000, 384000},
 }
 
-// rsTestNoise is reproducible white noise in [-0.5, 0.5).
-func rsTestNoise(n int, seed uint64) []float32 {
+// testNoise is reproducible white noise in [-0.5, 0.5).
+func testNoise(n int, seed uint64) []float32 {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	x := make([]float32, n)
 	for i := range x {
@@ -30,9 +30,9 @@ func rsTestNoise(n int, seed uint64) []float32 {
 	return x
 }
 
-// rsTestI0 is an independent Bessel I0 for the reference: a fixed
+// testI0 is an independent Bessel I0 for the reference: a fixed
 // 60-term power series summed from the smallest term up.
-func rsTestI0(x float64) float64 {
+func testI0(x float64) float64 {
 	var terms [60]float64
 	terms[0] = 1
 	for k := 1; k < len(terms); k++ {
@@ -45,16 +45,16 @@ func rsTestI0(x float64) float64 {
 	return s
 }
 
-// rsTestReference is the slow, obvious resampler: each output sample is a
+// testReference is the slow, obvious resampler: each output sample is a
 // direct sum of the input against the windowed sinc centred on its time,
 // in float64, with zeros outside the signal.
-func rsTestReference(x []float32, from, to int) []float64 {
+func testReference(x []float32, from, to int) []float64 {
 	low := float64(min(from, to))
 	fcn := 0.95 * low / 2 / float64(from)
 	dw := 2 * math.Pi * 0.10 * low / 2 / float64(from)
 	half := math.Ceil((90 - 7.95) / (2.285 * dw) / 2)
 	beta := 0.1102 * (90 - 8.7)
-	i0b := rsTestI0(beta)
+	i0b := testI0(beta)
 	n := int(math.Round(float64(len(x)) * float64(to) / float64(from)))
 	y := make([]float64, n)
 	for o := range y {
@@ -71,7 +71,7 @@ func rsTestReference(x []float32, from, to int) []float64 {
 				sinc = math.Sin(math.Pi*arg) / (math.Pi * arg)
 			}
 			r := t / half
-			s += float64(x[j]) * 2 * fcn * sinc * rsTestI0(beta*math.Sqrt(1-r*r)) / i0b
+			s += float64(x[j]) * 2 * fcn * sinc * testI0(beta*math.Sqrt(1-r*r)) / i0b
 		}
 		y[o] = s
 	}
@@ -79,16 +79,16 @@ func rsTestReference(x []float32, from, to int) []float64 {
 }
 
 func TestResampleMatchesReference(t *testing.T) {
-	for _, p := range rsTestPairs {
+	for _, p := range testPairs {
 		from, to := p[0], p[1]
 		t.Run(fmt.Sprintf("%d-%d", from, to), func(t *testing.T) {
 			nIn := 250 * from / min(from, to) // about 250 samples at the lower rate
 			if from > 100000 || to > 100000 {
 				nIn = 40 * from / min(from, to)
 			}
-			x := rsTestNoise(nIn, uint64(from+to))
-			got := Resample(x, from, to)
-			want := rsTestReference(x, from, to)
+			x := testNoise(nIn, uint64(from+to))
+			got := All(x, from, to)
+			want := testReference(x, from, to)
 			if len(got) != len(want) {
 				t.Fatalf("length %d, want %d", len(got), len(want))
 			}
@@ -104,8 +104,8 @@ func TestResampleMatchesReference(t *testing.T) {
 	}
 }
 
-// rsTestTone returns amp*sin(2*pi*f*n/rate).
-func rsTestTone(n int, f float64, rate int, amp float64) []float32 {
+// testTone returns amp*sin(2*pi*f*n/rate).
+func testTone(n int, f float64, rate int, amp float64) []float32 {
 	x := make([]float32, n)
 	for i := range x {
 		x[i] = float32(amp * math.Sin(2*math.Pi*f*float64(i)/float64(rate)))
@@ -113,10 +113,10 @@ func rsTestTone(n int, f float64, rate int, amp float64) []float32 {
 	return x
 }
 
-// rsTestFitSine returns the residual power after removing the best-fitting
+// testFitSine returns the residual power after removing the best-fitting
 // sine at f (least squares on sin and cos), and the signal power, over
 // y[lo:hi].
-func rsTestFitSine(y []float32, f float64, rate, lo, hi int) (resid, power float64) {
+func testFitSine(y []float32, f float64, rate, lo, hi int) (resid, power float64) {
 	var ss, cc, sc, ys, yc float64
 	for i := lo; i < hi; i++ {
 		w := 2 * math.Pi * f * float64(i) / float64(rate)
@@ -148,8 +148,8 @@ func TestResampleRoundTripSNR(t *testing.T) {
 		{48000, 1000, 60}, {44100, 1000, 60}, {22050, 3000, 60}, {8000, 3000, 60},
 	} {
 		t.Run(fmt.Sprintf("%d-16000-%d", tc.rate, tc.rate), func(t *testing.T) {
-			x := rsTestTone(tc.rate/2, tc.tone, tc.rate, 0.5)
-			y := Resample(Resample(x, tc.rate, 16000), 16000, tc.rate)
+			x := testTone(tc.rate/2, tc.tone, tc.rate, 0.5)
+			y := All(All(x, tc.rate, 16000), 16000, tc.rate)
 			if len(y) != len(x) {
 				t.Fatalf("length %d, want %d", len(y), len(x))
 			}
@@ -181,8 +181,8 @@ func TestResampleAliasing(t *testing.T) {
 		{16000, 8000, 5000},
 	} {
 		t.Run(fmt.Sprintf("%d-%d-%g", tc.from, tc.to, tc.tone), func(t *testing.T) {
-			x := rsTestTone(tc.from/2, tc.tone, tc.from, 0.9)
-			y := Resample(x, tc.from, tc.to)
+			x := testTone(tc.from/2, tc.tone, tc.from, 0.9)
+			y := All(x, tc.from, tc.to)
 			edge := tc.to / 25
 			var p float64
 			for _, v := range y[edge : len(y)-edge] {
@@ -208,10 +208,10 @@ func TestResamplePassband(t *testing.T) {
 	}{
 		{48000, 16000, 1000}, {48000, 16000, 7000}, {16000, 48000, 7000}, {44100, 16000, 5000}, {11025, 16000, 4000},
 	} {
-		x := rsTestTone(tc.from/4, tc.tone, tc.from, 0.5)
-		y := Resample(x, tc.from, tc.to)
+		x := testTone(tc.from/4, tc.tone, tc.from, 0.5)
+		y := All(x, tc.from, tc.to)
 		edge := tc.to / 25
-		resid, power := rsTestFitSine(y, tc.tone, tc.to, edge, len(y)-edge)
+		resid, power := testFitSine(y, tc.tone, tc.to, edge, len(y)-edge)
 		n := float64(len(y) - 2*edge)
 		gainDB := 10 * math.Log10(power/n/(0.5*0.5/2))
 		if math.Abs(gainDB) > 0.01 {
@@ -225,12 +225,12 @@ func TestResamplePassband(t *testing.T) {
 
 func TestResampleStreamingEqualsOneShot(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, p := range rsTestPairs {
+	for _, p := range testPairs {
 		from, to := p[0], p[1]
 		t.Run(fmt.Sprintf("%d-%d", from, to), func(t *testing.T) {
-			x := rsTestNoise(from/5+rng.IntN(100), uint64(from))
-			want := Resample(x, from, to)
-			r, err := NewResampler(from, to)
+			x := testNoise(from/5+rng.IntN(100), uint64(from))
+			want := All(x, from, to)
+			r, err := New(from, to)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,10 +260,10 @@ func TestResampleStreamingEqualsOneShot(t *testing.T) {
 }
 
 func TestResampleLengths(t *testing.T) {
-	for _, p := range rsTestPairs {
+	for _, p := range testPairs {
 		for _, n := range []int{0, 1, 2, 3, 7, 100, 1001} {
 			want := int(math.Round(float64(n) * float64(p[1]) / float64(p[0])))
-			if got := len(Resample(make([]float32, n), p[0], p[1])); got != want {
+			if got := len(All(make([]float32, n), p[0], p[1])); got != want {
 				t.Errorf("%d->%d, %d samples: length %d, want %d", p[0], p[1], n, got, want)
 			}
 		}
@@ -271,9 +271,9 @@ func TestResampleLengths(t *testing.T) {
 }
 
 func TestResampleIdentity(t *testing.T) {
-	x := rsTestNoise(1000, 1)
-	y := Resample(x, 16000, 16000)
-	r, _ := NewResampler(16000, 16000)
+	x := testNoise(1000, 1)
+	y := All(x, 16000, 16000)
+	r, _ := New(16000, 16000)
 	z := r.Flush(r.Process(nil, x))
 	if r.Delay() != 0 || len(y) != len(x) || len(z) != len(x) {
 		t.Fatalf("identity: delay %v, lengths %d %d", r.Delay(), len(y), len(z))
@@ -294,7 +294,7 @@ func TestResampleIdentity(t *testing.T) {
 func TestResampleImpulseAlignment(t *testing.T) {
 	x := make([]float32, 4800)
 	x[2400] = 1
-	y := Resample(x, 48000, 16000)
+	y := All(x, 48000, 16000)
 	peak := 0
 	for i := range y {
 		if y[i] > y[peak] {
@@ -308,18 +308,18 @@ func TestResampleImpulseAlignment(t *testing.T) {
 
 func TestResamplerErrors(t *testing.T) {
 	for _, p := range [][2]int{{0, 16000}, {16000, 0}, {-1, 8000}, {16000, 384001}} {
-		if _, err := NewResampler(p[0], p[1]); !errors.Is(err, ErrResampleRate) {
-			t.Errorf("NewResampler(%d, %d) err = %v, want ErrResampleRate", p[0], p[1], err)
+		if _, err := New(p[0], p[1]); !errors.Is(err, ErrRate) {
+			t.Errorf("New(%d, %d) err = %v, want ErrRate", p[0], p[1], err)
 		}
 	}
 }
 
 func TestResamplerNoAllocs(t *testing.T) {
-	r, err := NewResampler(48000, 16000)
+	r, err := New(48000, 16000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := rsTestNoise(960, 9) // 20 ms
+	src := testNoise(960, 9) // 20 ms
 	dst := make([]float32, 0, 400)
 	allocs := testing.AllocsPerRun(100, func() {
 		dst = r.Process(dst[:0], src)
@@ -329,16 +329,16 @@ func TestResamplerNoAllocs(t *testing.T) {
 	}
 }
 
-func ExampleResample() {
+func ExampleAll() {
 	// 10 ms of a 48 kHz stream becomes 10 ms at 16 kHz.
 	x := make([]float32, 480)
-	y := Resample(x, 48000, 16000)
+	y := All(x, 48000, 16000)
 	fmt.Println(len(y))
 	// Output: 160
 }
 
 func ExampleResampler() {
-	r, err := NewResampler(44100, 16000)
+	r, err := New(44100, 16000)
 	if err != nil {
 		panic(err)
 	}
@@ -353,11 +353,11 @@ func ExampleResampler() {
 }
 
 func BenchmarkResample48kTo16k(b *testing.B) {
-	r, err := NewResampler(48000, 16000)
+	r, err := New(48000, 16000)
 	if err != nil {
 		b.Fatal(err)
 	}
-	src := rsTestNoise(960, 1) // one 20 ms chunk
+	src := testNoise(960, 1) // one 20 ms chunk
 	dst := make([]float32, 0, 400)
 	b.SetBytes(int64(4 * len(src)))
 	b.ReportAllocs()
@@ -367,11 +367,11 @@ func BenchmarkResample48kTo16k(b *testing.B) {
 }
 
 func BenchmarkResample16kTo48k(b *testing.B) {
-	r, err := NewResampler(16000, 48000)
+	r, err := New(16000, 48000)
 	if err != nil {
 		b.Fatal(err)
 	}
-	src := rsTestNoise(320, 1)
+	src := testNoise(320, 1)
 	dst := make([]float32, 0, 1000)
 	b.SetBytes(int64(4 * len(src)))
 	b.ReportAllocs()
@@ -381,11 +381,11 @@ func BenchmarkResample16kTo48k(b *testing.B) {
 }
 
 func BenchmarkResample44100To16kInterpolated(b *testing.B) {
-	r, err := NewResampler(44101, 16000)
+	r, err := New(44101, 16000)
 	if err != nil {
 		b.Fatal(err)
 	}
-	src := rsTestNoise(882, 1)
+	src := testNoise(882, 1)
 	dst := make([]float32, 0, 400)
 	b.SetBytes(int64(4 * len(src)))
 	b.ReportAllocs()
