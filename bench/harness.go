@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
@@ -410,7 +411,7 @@ feed:
 
 // score measures y against x with Measure and names the file.
 func score(name string, x, y []float32) (FileScore, error) {
-	rep, err := Measure(x, y, codec.SampleRate)
+	rep, err := metrics.Measure(x, y, codec.SampleRate)
 	if err != nil {
 		return FileScore{}, err
 	}

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
@@ -64,11 +64,11 @@ func TestQuality(t *testing.T) {
 	var prevMCD float64 = 100
 	for stages := 1; stages <= 4; stages++ {
 		y := roundTrip(t, cb, x, stages)
-		stoi, err := bench.STOI(x, y, codec.SampleRate)
+		stoi, err := metrics.STOI(x, y, codec.SampleRate)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mcd, err := bench.MCD(x, y, codec.SampleRate)
+		mcd, err := metrics.MCD(x, y, codec.SampleRate)
 		if err != nil {
 			t.Fatal(err)
 		}

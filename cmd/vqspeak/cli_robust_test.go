@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
@@ -404,7 +404,7 @@ func TestCLIWAVVariants(t *testing.T) {
 func stoi(t *testing.T, ref, deg []float32) float64 {
 	t.Helper()
 	n := min(len(ref), len(deg))
-	s, err := bench.STOI(ref[:n], deg[:n], codec.SampleRate)
+	s, err := metrics.STOI(ref[:n], deg[:n], codec.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}

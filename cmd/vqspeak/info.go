@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 )
 
@@ -190,7 +190,7 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := bench.Measure(ref, deg, codec.SampleRate)
+	r, err := metrics.Measure(ref, deg, codec.SampleRate)
 	if err != nil {
 		return err
 	}

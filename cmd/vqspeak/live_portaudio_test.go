@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
@@ -102,11 +102,11 @@ func decodeVQS(t *testing.T, path string) ([]float32, *codec.FileDecoder) {
 // aligned returns the STOI of y against x after aligning them, and the lag.
 func aligned(t *testing.T, x, y []float32) (float64, int) {
 	t.Helper()
-	lag := bench.Align(x, y, 8000)
+	lag := metrics.Align(x, y, 8000)
 	if lag < 0 || lag+len(x) > len(y) {
 		t.Fatalf("lag %d: %d samples out for %d in", lag, len(y), len(x))
 	}
-	s, err := bench.STOI(x, y[lag:lag+len(x)], codec.SampleRate)
+	s, err := metrics.STOI(x, y[lag:lag+len(x)], codec.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,10 @@
-package bench_test
+package metrics_test
 
 import (
 	"fmt"
 	"math"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 )
 
 // A codec output is a delayed, slightly distorted copy of its input:
@@ -31,8 +31,8 @@ func ExampleMeasure() {
 	for i := 160; i < len(deg); i++ {
 		deg[i] = 0.9 * ref[i-160]
 	}
-	fmt.Println("delay:", bench.Align(ref, deg, fs/10), "samples")
-	rep, err := bench.Measure(ref, deg, fs)
+	fmt.Println("delay:", metrics.Align(ref, deg, fs/10), "samples")
+	rep, err := metrics.Measure(ref, deg, fs)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -54,7 +54,7 @@ func ExampleYIN() {
 		t := float64(i) / fs
 		x[i] = float32(0.3*math.Sin(2*math.Pi*200*t) + 0.2*math.Sin(2*math.Pi*400*t))
 	}
-	f0 := bench.YIN(x, fs)
+	f0 := metrics.YIN(x, fs)
 	fmt.Printf("%d frames, frame 10: %.1f Hz\n", len(f0), f0[10])
 	// Output:
 	// 50 frames, frame 10: 200.0 Hz

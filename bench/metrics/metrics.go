@@ -1,7 +1,9 @@
-// Package bench holds the benchmark harness of vqspeak: objective quality
+// Package metrics scores decoded speech against its input: objective quality
 // metrics (STOI, ESTOI, mel-cepstral distortion, log-spectral distance, F0
-// error and voicing error from an independent YIN pitch tracker), delay
-// alignment of codec output against its input, and the tables built on them.
+// error and voicing error from an independent YIN pitch tracker) and delay
+// alignment of codec output against its input. It imports only the standard
+// library and gonum's FFT, so any test can score audio without the benchmark
+// harness, its plots or its peer codecs (package bench).
 //
 // Every metric takes float32 samples in [-1, 1] (full scale = 1.0) with an
 // explicit sample rate, and does its arithmetic in float64. Pair metrics
@@ -12,7 +14,7 @@
 // STOI, ESTOI and MCD follow the exact definitions of the project's metric
 // test vectors (testdata/metrics/README.md) and agree with them within
 // 0.005 and 0.05 dB respectively; the tests check every row.
-package bench
+package metrics
 
 import (
 	"errors"
@@ -25,19 +27,19 @@ import (
 var (
 	// ErrTooShort means a signal has too few samples (or, for STOI, too few
 	// non-silent frames) for the metric to be defined.
-	ErrTooShort = errors.New("bench: signal too short for metric")
+	ErrTooShort = errors.New("metrics: signal too short for metric")
 	// ErrLengthMismatch means the reference and degraded signals of a pair
 	// metric differ in length; align and trim them first (see Compensate).
-	ErrLengthMismatch = errors.New("bench: reference and degraded lengths differ")
+	ErrLengthMismatch = errors.New("metrics: reference and degraded lengths differ")
 	// ErrSampleRate means the sample rate is not positive or too low for the
 	// metric's analysis.
-	ErrSampleRate = errors.New("bench: unsupported sample rate")
+	ErrSampleRate = errors.New("metrics: unsupported sample rate")
 	// ErrSilent means the reference has no energy at all, so no frame can be
 	// selected for a frame-averaged metric.
-	ErrSilent = errors.New("bench: reference signal is silent")
+	ErrSilent = errors.New("metrics: reference signal is silent")
 	// ErrNoVoicedFrames means no frame is voiced in both signals, so the F0
 	// error is undefined.
-	ErrNoVoicedFrames = errors.New("bench: no frame voiced in both signals")
+	ErrNoVoicedFrames = errors.New("metrics: no frame voiced in both signals")
 )
 
 // Report gathers every quality metric of one degraded signal against its

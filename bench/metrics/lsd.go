@@ -1,4 +1,4 @@
-package bench
+package metrics
 
 // LSD returns the log-spectral distance of deg against ref in dB: per frame
 // the RMS over the 513 bins of a 1024-point FFT (0 to fs/2) of the level

@@ -1,4 +1,4 @@
-package bench
+package metrics
 
 import (
 	"encoding/csv"
@@ -14,7 +14,7 @@ import (
 	"github.com/go-audio/wav"
 )
 
-const metricsDir = "../testdata/metrics"
+const metricsDir = "../../testdata/metrics"
 
 // readWAV reads a 16-bit PCM mono fixture as float32 in [-1, 1).
 func readWAV(tb testing.TB, name string) ([]float32, int) {
