@@ -68,3 +68,29 @@ func TestLatency(t *testing.T) {
 		t.Errorf("algorithmic latency %v, want at most 30 ms", AlgorithmicLatency)
 	}
 }
+
+// TestFields checks the side-information table against the wire diagram in
+// packet.go: six fields, 24 bits, each reachable through Field and SetField.
+func TestFields(t *testing.T) {
+	widths := []int{7, 3, 6, 3, 2, 3}
+	names := []string{"f0", "voicing", "energy", "mid_f0", "mid_voicing", "mid_energy"}
+	if NumFields != Field(len(widths)) {
+		t.Fatalf("%d fields, want %d", NumFields, len(widths))
+	}
+	var p Packet
+	for f := range NumFields {
+		if f.Bits() != widths[f] || f.Name() != names[f] {
+			t.Errorf("field %d: %s, %d bits; want %s, %d bits", f, f.Name(), f.Bits(), names[f], widths[f])
+		}
+		p.SetField(f, uint8(f)+1)
+	}
+	want := Packet{F0: 1, Voicing: 2, Energy: 3, MidF0: 4, MidVoice: 5, MidEnergy: 6}
+	if p != want {
+		t.Errorf("SetField gave %+v, want %+v", p, want)
+	}
+	for f := range NumFields {
+		if p.Field(f) != uint8(f)+1 {
+			t.Errorf("Field(%v) = %d, want %d", f, p.Field(f), f+1)
+		}
+	}
+}

@@ -35,6 +35,7 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/huff0"
+	bitio "github.com/vqspeak/vqspeak/internal/bits"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -85,23 +86,20 @@ const (
 // does not decode: the file was written by a faulty or hostile writer.
 var ErrCompactBlock = errors.New("vqs: undecodable compact block")
 
-// compactField describes one side-information field of a packet.
+// compactField is how compact blocks store one side-information field.
 type compactField struct {
-	name  string
-	bits  int
-	delta bool
-	kind  int // static table
-	get   func(p *Packet) uint8
-	set   func(p *Packet, v uint8)
+	Field
+	delta bool // stored as the difference from the previous packet's
+	kind  int  // static table
 }
 
 var compactFields = [...]compactField{
-	{"F0", f0Bits, true, compactStreamF0, func(p *Packet) uint8 { return p.F0 }, func(p *Packet, v uint8) { p.F0 = v }},
-	{"voicing", voicingBits, true, compactStreamVoicing, func(p *Packet) uint8 { return p.Voicing }, func(p *Packet, v uint8) { p.Voicing = v }},
-	{"energy", energyBits, true, compactStreamEnergy, func(p *Packet) uint8 { return p.Energy }, func(p *Packet, v uint8) { p.Energy = v }},
-	{"mid F0", midF0Bits, false, compactStreamMidF0, func(p *Packet) uint8 { return p.MidF0 }, func(p *Packet, v uint8) { p.MidF0 = v }},
-	{"mid voicing", midVoiceBits, true, compactStreamMidVoice, func(p *Packet) uint8 { return p.MidVoice }, func(p *Packet, v uint8) { p.MidVoice = v }},
-	{"mid energy", midEnergyBits, false, compactStreamMidEnergy, func(p *Packet) uint8 { return p.MidEnergy }, func(p *Packet, v uint8) { p.MidEnergy = v }},
+	{FieldF0, true, compactStreamF0},
+	{FieldVoicing, true, compactStreamVoicing},
+	{FieldEnergy, true, compactStreamEnergy},
+	{FieldMidF0, false, compactStreamMidF0},
+	{FieldMidVoicing, true, compactStreamMidVoice},
+	{FieldMidEnergy, false, compactStreamMidEnergy},
 }
 
 // compactCoder encodes and decodes compact block payloads. It owns all its
@@ -197,15 +195,15 @@ func (c *compactCoder) encode(dst, recs []byte, count int) (out []byte, ok bool)
 		c.sym = c.sym[:0]
 		prev := uint8(0)
 		for i := range pk {
-			v := f.get(&pk[i])
+			v := pk[i].Field(f.Field)
 			if f.delta {
-				c.sym = append(c.sym, (v-prev)&(1<<f.bits-1))
+				c.sym = append(c.sym, (v-prev)&(1<<f.Bits()-1))
 			} else {
 				c.sym = append(c.sym, v)
 			}
 			prev = v
 		}
-		dst = c.putStream(dst, c.sym, compactIDField+fi, f.bits, f.kind, set)
+		dst = c.putStream(dst, c.sym, compactIDField+fi, f.Bits(), f.kind, set)
 	}
 	mask := 1<<b - 1
 	for s := 0; s < maxS; s++ {
@@ -288,11 +286,11 @@ func (c *compactCoder) putStreamMethod(dst, sym []byte, bits, kind int, set byte
 	}
 	dst = append(dst, method)
 	if method == compactMethodRaw {
-		w := bitWriter{buf: dst}
+		w := bitio.Writer{Buf: dst}
 		for _, v := range sym {
-			w.write(uint64(v), bits)
+			w.Write(uint64(v), bits)
 		}
-		return w.flush()
+		return w.Flush()
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(coded)))
 	return append(dst, coded...)
@@ -323,9 +321,9 @@ func (r *compactReader) stream(dst []byte, n, bits, kind int) ([]byte, error) {
 		if len(r.p) < need {
 			return dst, compactErr("raw stream needs %d bytes, %d left", need, len(r.p))
 		}
-		br := bitReader{buf: r.p[:need]}
+		br := bitio.Reader{Buf: r.p[:need]}
 		for range n {
-			dst = append(dst, byte(br.read(bits)))
+			dst = append(dst, byte(br.Read(bits)))
 		}
 		r.p = r.p[need:]
 		return dst, nil
@@ -415,16 +413,16 @@ func (c *compactCoder) decode(dst, p []byte, count int) (out []byte, err error) 
 		maxS = max(maxS, int(v))
 	}
 	for _, f := range compactFields {
-		if c.sym, err = r.stream(c.sym, count, f.bits, f.kind); err != nil {
+		if c.sym, err = r.stream(c.sym, count, f.Bits(), f.kind); err != nil {
 			return dst, err
 		}
 		prev := uint8(0)
 		for i, u := range c.sym {
 			v := u
 			if f.delta {
-				v = (prev + u) & (1<<f.bits - 1)
+				v = (prev + u) & (1<<f.Bits() - 1)
 			}
-			f.set(&pk[i], v)
+			pk[i].SetField(f.Field, v)
 			prev = v
 		}
 	}

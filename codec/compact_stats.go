@@ -81,7 +81,7 @@ func NewCompactStats(indexBits int) (*CompactStats, error) {
 	}
 	add("stage count", stageCountBits, false)
 	for _, f := range compactFields {
-		add(f.name, f.bits, f.delta)
+		add(f.String(), f.Bits(), f.delta)
 	}
 	for st := range MaxStages {
 		add(fmt.Sprintf("stage %d index", st+1), indexBits, st == 0)
@@ -107,7 +107,7 @@ func (s *CompactStats) WritePacket(p []byte) error {
 	st := s.streams
 	st[compactIDStages].raw[s.pk.Stages]++
 	for i, f := range compactFields {
-		st[compactIDField+i].raw[f.get(&s.pk)]++
+		st[compactIDField+i].raw[s.pk.Field(f.Field)]++
 	}
 	for i := range s.pk.Stages {
 		st[compactIDIndex+i].raw[s.pk.Index[i]]++
@@ -278,9 +278,9 @@ func compactKindName(kind int) (string, int) {
 	}
 	for _, f := range compactFields {
 		if f.kind == kind && f.delta {
-			return f.name + " delta", f.bits
+			return f.String() + " delta", f.Bits()
 		} else if f.kind == kind {
-			return f.name, f.bits
+			return f.String(), f.Bits()
 		}
 	}
 	return "", 0

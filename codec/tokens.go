@@ -61,7 +61,8 @@ type Token struct {
 	Packet Packet
 }
 
-// tokenJSON is the JSONL form; pointers find missing fields.
+// tokenJSON is the JSONL form, its keys the Field names in order;
+// pointers find missing fields.
 type tokenJSON struct {
 	T          *float64 `json:"t"`
 	Index      []int    `json:"index"`
@@ -71,19 +72,6 @@ type tokenJSON struct {
 	MidF0      *int     `json:"mid_f0"`
 	MidVoicing *int     `json:"mid_voicing"`
 	MidEnergy  *int     `json:"mid_energy"`
-}
-
-// tokenSide names the side-information fields in file order, with their widths.
-var tokenSide = [...]struct {
-	name string
-	bits int
-}{
-	{"f0", f0Bits}, {"voicing", voicingBits}, {"energy", energyBits},
-	{"mid_f0", midF0Bits}, {"mid_voicing", midVoiceBits}, {"mid_energy", midEnergyBits},
-}
-
-func (p *Packet) side() [6]*uint8 {
-	return [6]*uint8{&p.F0, &p.Voicing, &p.Energy, &p.MidF0, &p.MidVoice, &p.MidEnergy}
 }
 
 // TokenWriter writes token records. It is not safe for concurrent use.
@@ -118,8 +106,8 @@ func (tw *TokenWriter) Write(t *Token) error {
 	if tw.format == TokensCSV {
 		if !tw.header {
 			b = append(b, "t"...)
-			for _, f := range tokenSide {
-				b = append(append(b, ','), f.name...)
+			for f := range NumFields {
+				b = append(append(b, ','), f.Name()...)
 			}
 			for s := 1; s <= tw.stages; s++ {
 				b = strconv.AppendInt(append(b, ",i"...), int64(s), 10)
@@ -128,8 +116,8 @@ func (tw *TokenWriter) Write(t *Token) error {
 			tw.header = true
 		}
 		b = append(b, ts...)
-		for _, v := range p.side() {
-			b = strconv.AppendInt(append(b, ','), int64(*v), 10)
+		for f := range NumFields {
+			b = strconv.AppendInt(append(b, ','), int64(p.Field(f)), 10)
 		}
 		for s := range tw.stages {
 			b = append(b, ',')
@@ -146,9 +134,9 @@ func (tw *TokenWriter) Write(t *Token) error {
 			b = strconv.AppendInt(b, int64(p.Index[s]), 10)
 		}
 		b = append(b, ']')
-		for i, v := range p.side() {
-			b = append(append(append(b, `,"`...), tokenSide[i].name...), `":`...)
-			b = strconv.AppendInt(b, int64(*v), 10)
+		for f := range NumFields {
+			b = append(append(append(b, `,"`...), f.Name()...), `":`...)
+			b = strconv.AppendInt(b, int64(p.Field(f)), 10)
 		}
 		b = append(b, '}')
 	}
@@ -222,8 +210,8 @@ func (tr *TokenReader) csvHeader(line string) error {
 		return tr.fail("", ErrTokenSyntax, "CSV header: %v", err)
 	}
 	want := []string{"t"}
-	for _, f := range tokenSide {
-		want = append(want, f.name)
+	for f := range NumFields {
+		want = append(want, f.Name())
 	}
 	n := len(cols) - len(want)
 	if n < 1 || n > tr.maxStages {
@@ -309,17 +297,16 @@ func (tr *TokenReader) fill(t *Token, j *tokenJSON) error {
 	t.Time = *j.T
 	p := &t.Packet
 	*p = Packet{}
-	vals := [6]*int{j.F0, j.Voicing, j.Energy, j.MidF0, j.MidVoicing, j.MidEnergy}
-	for i, dst := range p.side() {
-		f := tokenSide[i]
-		v := vals[i]
+	vals := [NumFields]*int{j.F0, j.Voicing, j.Energy, j.MidF0, j.MidVoicing, j.MidEnergy}
+	for f, v := range vals {
+		f := Field(f)
 		if v == nil {
-			return tr.fail(f.name, ErrTokenSyntax, "missing")
+			return tr.fail(f.Name(), ErrTokenSyntax, "missing")
 		}
-		if *v < 0 || *v >= 1<<f.bits {
-			return tr.fail(f.name, ErrTokenRange, "%d outside 0..%d", *v, 1<<f.bits-1)
+		if *v < 0 || *v >= 1<<f.Bits() {
+			return tr.fail(f.Name(), ErrTokenRange, "%d outside 0..%d", *v, 1<<f.Bits()-1)
 		}
-		*dst = uint8(*v)
+		p.SetField(f, uint8(*v))
 	}
 	if len(j.Index) < 1 || len(j.Index) > tr.maxStages {
 		return tr.fail("index", ErrTokenRange, "%d indices, want 1 to %d", len(j.Index), tr.maxStages)
