@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/tokens"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -41,12 +42,12 @@ func init() {
 	})
 }
 
-func tokenFormat(name string) (codec.TokenFormat, error) {
+func tokenFormat(name string) (tokens.Format, error) {
 	switch strings.ToLower(name) {
 	case "jsonl", "json":
-		return codec.TokensJSONL, nil
+		return tokens.JSONL, nil
 	case "csv":
-		return codec.TokensCSV, nil
+		return tokens.CSV, nil
 	}
 	return 0, usagef("-format %q: want jsonl or csv", name)
 }
@@ -103,12 +104,12 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	bits := codec.IndexBits(cb)
 	return writeOutput(e, stringFlag(fs, "o"), func(w io.Writer) error {
-		tw, err := codec.NewTokenWriter(w, format, max(1, min(int(h.Stages), cb.NumStages())))
+		tw, err := tokens.NewWriter(w, format, max(1, min(int(h.Stages), cb.NumStages())))
 		if err != nil {
 			return err
 		}
 		var (
-			tok codec.Token
+			tok tokens.Token
 			buf []byte
 			n   int64 // packet number in the file: lost packets leave a gap in time
 		)
@@ -177,15 +178,15 @@ func runUntokens(e *env, fs *flag.FlagSet, args []string) error {
 
 // untokens decodes a token stream as codec.FileDecoder decodes a .vqs file:
 // the same samples, the codec delay dropped, gaps in time concealed.
-func untokens(r io.Reader, format codec.TokenFormat, cb *rvq.Codebook) ([]float32, error) {
+func untokens(r io.Reader, format tokens.Format, cb *rvq.Codebook) ([]float32, error) {
 	dec, err := codec.NewDecoder(cb)
 	if err != nil {
 		return nil, err
 	}
-	tr := codec.NewTokenReader(r, format, cb.Size, cb.NumStages())
+	tr := tokens.NewReader(r, format, cb.Size, cb.NumStages())
 	bits := codec.IndexBits(cb)
 	var (
-		tok    codec.Token
+		tok    tokens.Token
 		packet []byte
 		pcm    []float32
 		next   int64 // packet number expected next
@@ -198,12 +199,12 @@ func untokens(r io.Reader, format codec.TokenFormat, cb *rvq.Codebook) ([]float3
 		if err != nil {
 			return nil, err
 		}
-		i := codec.TokenPacketIndex(tok.Time)
+		i := tokens.PacketIndex(tok.Time)
 		switch gap := i - next; {
 		case gap < 0:
-			return nil, &codec.TokenError{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s comes before the previous record's time", codec.ErrTokenRange, tok.Time)}
-		case gap > codec.MaxTokenGap:
-			return nil, &codec.TokenError{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s skips %d packets (at most %d)", codec.ErrTokenRange, tok.Time, gap, codec.MaxTokenGap)}
+			return nil, &tokens.Error{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s comes before the previous record's time", tokens.ErrRange, tok.Time)}
+		case gap > tokens.MaxGap:
+			return nil, &tokens.Error{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s skips %d packets (at most %d)", tokens.ErrRange, tok.Time, gap, tokens.MaxGap)}
 		default:
 			for range gap {
 				pcm = dec.Conceal(pcm)
@@ -212,7 +213,7 @@ func untokens(r io.Reader, format codec.TokenFormat, cb *rvq.Codebook) ([]float3
 		next = i + 1
 		packet = codec.AppendPacket(packet[:0], &tok.Packet, bits)
 		if pcm, err = dec.Decode(pcm, packet); err != nil {
-			return nil, &codec.TokenError{Line: tr.Line(), Err: err}
+			return nil, &tokens.Error{Line: tr.Line(), Err: err}
 		}
 	}
 	return pcm[min(codec.Delay, len(pcm)):], nil
