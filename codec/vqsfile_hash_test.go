@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 // TestFileHash writes every bundled clip as a plain and a compact .vqs file
@@ -22,10 +23,10 @@ func TestFileHash(t *testing.T) {
 	for c, x := range clips {
 		for _, compact := range []bool{false, true} {
 			var buf bytes.Buffer
-			newEnc := codec.NewFileEncoder
+			newEnc := vqs.NewEncoder
 			mode := "plain"
 			if compact {
-				newEnc, mode = codec.NewCompactFileEncoder, "compact"
+				newEnc, mode = vqs.NewCompactEncoder, "compact"
 			}
 			fe, err := newEnc(&buf, cb, codec.DefaultStages)
 			if err != nil {
@@ -46,7 +47,7 @@ func TestFileHash(t *testing.T) {
 				name string
 				b    []byte
 			}{{"pcm", file}, {"pcm damaged", damaged}} {
-				fd, err := codec.NewFileDecoder(bytes.NewReader(in.b), cb)
+				fd, err := vqs.NewDecoder(bytes.NewReader(in.b), cb)
 				if err != nil {
 					t.Fatal(err)
 				}

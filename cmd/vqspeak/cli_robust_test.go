@@ -17,6 +17,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
@@ -526,7 +527,7 @@ func TestCLIInterruptedEncode(t *testing.T) {
 		t.Fatalf("the interrupted encode left no output: %v", err)
 	}
 	defer f.Close()
-	fd, err := codec.NewFileDecoder(f, codec.DefaultCodebook())
+	fd, err := vqs.NewDecoder(f, codec.DefaultCodebook())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,8 +552,8 @@ func TestCLIInterruptedEncode(t *testing.T) {
 	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", clip, full); code != exitOK {
 		t.Fatalf("full encode: exit %d: %s", code, stderr)
 	}
-	_, partPk, _, err1 := codec.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
-	_, fullPk, _, err2 := codec.ReadAllPackets(bytes.NewReader(mustRead(t, full)))
+	_, partPk, _, err1 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
+	_, fullPk, _, err2 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, full)))
 	if err1 != nil || err2 != nil || len(fullPk) <= len(partPk) {
 		t.Fatalf("%d and %d packets (%v, %v)", len(partPk), len(fullPk), err1, err2)
 	}

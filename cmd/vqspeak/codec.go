@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
@@ -140,9 +141,9 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 		interrupted bool
 	)
 	err = writeOutput(e, args[1], func(w io.Writer) error {
-		newEncoder := codec.NewFileEncoder
+		newEncoder := vqs.NewEncoder
 		if boolFlag(fs, "compact") { // issue 8: compact storage
-			newEncoder = codec.NewCompactFileEncoder
+			newEncoder = vqs.NewCompactEncoder
 		}
 		fe, err := newEncoder(w, cb, stages)
 		if err != nil {
@@ -185,7 +186,7 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	fd, err := codec.NewFileDecoder(in, cb)
+	fd, err := vqs.NewDecoder(in, cb)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/internal/device/alsatest"
@@ -79,14 +80,14 @@ func readPlayed(t *testing.T, path string, rate int) []float32 {
 	return resample.All(y, rate, codec.SampleRate)
 }
 
-func decodeVQS(t *testing.T, path string) ([]float32, *codec.FileDecoder) {
+func decodeVQS(t *testing.T, path string) ([]float32, *vqs.Decoder) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	fd, err := codec.NewFileDecoder(f, codec.DefaultCodebook())
+	fd, err := vqs.NewDecoder(f, codec.DefaultCodebook())
 	if err != nil {
 		t.Fatal(err)
 	}

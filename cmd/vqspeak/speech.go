@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
@@ -86,7 +87,7 @@ func (s *speechInput) Truncated() bool { return s.src.Truncated() }
 // cancelled ctx (Ctrl-C) stops it between seconds with everything before
 // encoded. It returns the samples given to fe and whether ctx stopped it;
 // it does not close fe.
-func (s *speechInput) encodeInto(ctx context.Context, fe *codec.FileEncoder) (encoded int64, interrupted bool, err error) {
+func (s *speechInput) encodeInto(ctx context.Context, fe *vqs.Encoder) (encoded int64, interrupted bool, err error) {
 	var x []float32
 	for {
 		x, err = s.ReadSamples(x[:0])

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/codec/tokens"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -70,7 +71,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	defer in.Close()
 	br := bufio.NewReader(in)
-	var vqs io.Reader = br
+	var file io.Reader = br
 	if magic, _ := br.Peek(4); string(magic) != "VQSP" {
 		// Audio: encode it exactly as "vqspeak encode" does.
 		stages := intFlag(fs, "stages")
@@ -82,7 +83,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
 		var buf bytes.Buffer // 400 bytes per second of speech
-		fe, err := codec.NewFileEncoder(&buf, cb, stages)
+		fe, err := vqs.NewEncoder(&buf, cb, stages)
 		if err != nil {
 			return err
 		}
@@ -92,15 +93,15 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		if err := fe.Close(); err != nil {
 			return err
 		}
-		vqs = &buf
+		file = &buf
 	}
-	fr, err := codec.NewFileReader(vqs)
+	fr, err := vqs.NewPacketReader(file)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
 	h := fr.Header()
 	if h.CodebookFingerprint != cb.Fingerprint() {
-		return fmt.Errorf("%s: %w: file needs codebook %x", args[0], codec.ErrCodebookMismatch, h.CodebookFingerprint)
+		return fmt.Errorf("%s: %w: file needs codebook %x", args[0], vqs.ErrCodebookMismatch, h.CodebookFingerprint)
 	}
 	bits := codec.IndexBits(cb)
 	return writeOutput(e, stringFlag(fs, "o"), func(w io.Writer) error {
@@ -115,7 +116,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		)
 		for {
 			p, err := fr.ReadPacket(buf[:0])
-			var ce *codec.CorruptBlockError
+			var ce *vqs.CorruptBlockError
 			switch {
 			case err == io.EOF:
 				return tw.Flush()
@@ -176,7 +177,7 @@ func runUntokens(e *env, fs *flag.FlagSet, args []string) error {
 	})
 }
 
-// untokens decodes a token stream as codec.FileDecoder decodes a .vqs file:
+// untokens decodes a token stream as vqs.Decoder decodes a .vqs file:
 // the same samples, the codec delay dropped, gaps in time concealed.
 func untokens(r io.Reader, format tokens.Format, cb *rvq.Codebook) ([]float32, error) {
 	dec, err := codec.NewDecoder(cb)

@@ -1,10 +1,11 @@
-package codec_test
+package vqs_test
 
 import (
 	"fmt"
 	"math"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 // ExampleCompactStats measures how compact blocks would code two seconds
@@ -15,7 +16,7 @@ func ExampleCompactStats() {
 	if err != nil {
 		panic(err)
 	}
-	st, err := codec.NewCompactStats(codec.IndexBits(cb))
+	st, err := vqs.NewCompactStats(codec.IndexBits(cb))
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package codec_test
+package vqs_test
 
 import (
 	"bytes"
@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
-var testFileHeader = codec.FileHeader{
+var testFileHeader = vqs.Header{
 	SampleRate:          16000,
 	PacketSamples:       320,
 	Stages:              4,
@@ -37,22 +37,22 @@ func testPackets(n int, lens ...int) [][]byte {
 	return pk
 }
 
-// vqsFile is an encoded file and the offsets where each block starts
+// testFile is an encoded file and the offsets where each block starts
 // (blocks[len-1] is the end of the file).
-type vqsFile struct {
+type testFile struct {
 	data   []byte
 	blocks []int
 }
 
 // encodeFile writes pkts with perBlock packets per block.
-func encodeFile(t testing.TB, pkts [][]byte, perBlock int) vqsFile {
+func encodeFile(t testing.TB, pkts [][]byte, perBlock int) testFile {
 	t.Helper()
 	var buf bytes.Buffer
-	fw, err := codec.NewFileWriterSize(&buf, testFileHeader, perBlock)
+	fw, err := vqs.NewPacketWriterSize(&buf, testFileHeader, perBlock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := vqsFile{blocks: []int{buf.Len()}}
+	f := testFile{blocks: []int{buf.Len()}}
 	for i, p := range pkts {
 		if err := fw.WritePacket(p); err != nil {
 			t.Fatal(err)
@@ -71,19 +71,19 @@ func encodeFile(t testing.TB, pkts [][]byte, perBlock int) vqsFile {
 	return f
 }
 
-// readResult is everything a FileReader returned, in order.
+// readResult is everything a PacketReader returned, in order.
 type readResult struct {
 	pkts     [][]byte
 	verified []bool
 	errs     []error // non-terminal damage errors
 	after    []int   // len(pkts) when each error was returned
-	stats    codec.FileStats
+	stats    vqs.Stats
 	final    error // what ended the loop (io.EOF on success)
 }
 
 func readFile(t testing.TB, data []byte) readResult {
 	t.Helper()
-	fr, err := codec.NewFileReader(bytes.NewReader(data))
+	fr, err := vqs.NewPacketReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("NewFileReader: %v", err)
 	}
@@ -93,8 +93,8 @@ func readFile(t testing.TB, data []byte) readResult {
 			t.Fatal("ReadPacket does not terminate")
 		}
 		p, err := fr.ReadPacket(nil)
-		var ce *codec.CorruptBlockError
-		var te *codec.TruncatedBlockError
+		var ce *vqs.CorruptBlockError
+		var te *vqs.TruncatedBlockError
 		switch {
 		case err == nil:
 			res.pkts = append(res.pkts, p)
@@ -154,7 +154,7 @@ func TestFileRoundTrip(t *testing.T) {
 				t.Fatalf("final %v, damage %v; want clean io.EOF", res.final, res.errs)
 			}
 			equalPackets(t, res.pkts, tt.pkts)
-			want := codec.FileStats{Packets: int64(len(tt.pkts)), Blocks: tt.blocks}
+			want := vqs.Stats{Packets: int64(len(tt.pkts)), Blocks: tt.blocks}
 			if res.stats != want {
 				t.Errorf("stats %+v, want %+v", res.stats, want)
 			}
@@ -163,13 +163,13 @@ func TestFileRoundTrip(t *testing.T) {
 					t.Fatalf("packet %d not verified", i)
 				}
 			}
-			h, all, st, err := codec.ReadAllPackets(bytes.NewReader(f.data))
+			h, all, st, err := vqs.ReadAllPackets(bytes.NewReader(f.data))
 			if err != nil || st != want {
 				t.Fatalf("ReadAllPackets: %v, %+v", err, st)
 			}
 			equalPackets(t, all, tt.pkts)
 			wantH := testFileHeader
-			wantH.Version = codec.FileVersion
+			wantH.Version = vqs.Version
 			if h != wantH {
 				t.Errorf("header %+v, want %+v", h, wantH)
 			}
@@ -188,7 +188,7 @@ func seq(a, b int) []int {
 // TestFileWireFormat pins the byte layout against an encoding written out
 // by hand from the diagrams in vqsfile.go.
 func TestFileWireFormat(t *testing.T) {
-	h := codec.FileHeader{
+	h := vqs.Header{
 		SampleRate:          16000,
 		PacketSamples:       320,
 		Stages:              3,
@@ -196,7 +196,7 @@ func TestFileWireFormat(t *testing.T) {
 		Flags:               0x0100, // an optional hint bit
 	}
 	var buf bytes.Buffer
-	fw, err := codec.NewFileWriterSize(&buf, h, 2)
+	fw, err := vqs.NewPacketWriterSize(&buf, h, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestFilePipe(t *testing.T) {
 	pkts := testPackets(130, 8, 5)
 	pr, pw := io.Pipe()
 	go func() {
-		fw, err := codec.NewFileWriter(pw, testFileHeader)
+		fw, err := vqs.NewPacketWriter(pw, testFileHeader)
 		if err != nil {
 			pw.CloseWithError(err)
 			return
@@ -252,7 +252,7 @@ func TestFilePipe(t *testing.T) {
 		}
 		pw.CloseWithError(fw.Close())
 	}()
-	h, got, st, err := codec.ReadAllPackets(pr)
+	h, got, st, err := vqs.ReadAllPackets(pr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestFilePipe(t *testing.T) {
 func TestFileFlushIsReadable(t *testing.T) {
 	pkts := testPackets(73, 8)
 	var buf bytes.Buffer
-	fw, err := codec.NewFileWriter(&buf, testFileHeader)
+	fw, err := vqs.NewPacketWriter(&buf, testFileHeader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,18 +314,18 @@ func TestFileOpenErrors(t *testing.T) {
 		as      any    // errors.As target, or nil
 		message string // substring of the message
 	}{
-		{"empty", nil, codec.ErrEmptyFile, nil, "empty"},
-		{"wrong magic", []byte("RIFF\x24\x00\x00\x00WAVEfmt "), codec.ErrNotVQS, nil, `bad magic "RIFF"`},
-		{"short wrong magic", []byte("ID"), codec.ErrNotVQS, nil, `bad magic "ID"`},
-		{"future version", rawHeader(2, 32, 0, nil), nil, new(*codec.UnsupportedVersionError), "version 2 (this build reads and writes version 1)"},
-		{"version 0", rawHeader(0, 32, 0, nil), nil, new(*codec.UnsupportedVersionError), "version 0"},
-		{"header length too small", rawHeader(1, 31, 0, nil), codec.ErrInvalidFileHeader, nil, "header length 31"},
-		{"header length beyond data", rawHeader(1, 0xffff, 0, nil), codec.ErrTruncatedHeader, nil, "32 of 65535"},
-		{"header CRC byte", flipped(29), codec.ErrHeaderChecksum, nil, "checksum"},
-		{"sample rate byte", flipped(10), codec.ErrHeaderChecksum, nil, "checksum"},
-		{"fingerprint byte", flipped(20), codec.ErrHeaderChecksum, nil, "checksum"},
-		{"required flag unknown", rawHeader(1, 32, 0x0002, nil), nil, new(*codec.UnsupportedFlagsError), "0x0002"},
-		{"required flag bit 7", rawHeader(1, 32, 0x0080, nil), nil, new(*codec.UnsupportedFlagsError), "0x0080"},
+		{"empty", nil, vqs.ErrEmptyFile, nil, "empty"},
+		{"wrong magic", []byte("RIFF\x24\x00\x00\x00WAVEfmt "), vqs.ErrNotVQS, nil, `bad magic "RIFF"`},
+		{"short wrong magic", []byte("ID"), vqs.ErrNotVQS, nil, `bad magic "ID"`},
+		{"future version", rawHeader(2, 32, 0, nil), nil, new(*vqs.UnsupportedVersionError), "version 2 (this build reads and writes version 1)"},
+		{"version 0", rawHeader(0, 32, 0, nil), nil, new(*vqs.UnsupportedVersionError), "version 0"},
+		{"header length too small", rawHeader(1, 31, 0, nil), vqs.ErrInvalidHeader, nil, "header length 31"},
+		{"header length beyond data", rawHeader(1, 0xffff, 0, nil), vqs.ErrTruncatedHeader, nil, "32 of 65535"},
+		{"header CRC byte", flipped(29), vqs.ErrHeaderChecksum, nil, "checksum"},
+		{"sample rate byte", flipped(10), vqs.ErrHeaderChecksum, nil, "checksum"},
+		{"fingerprint byte", flipped(20), vqs.ErrHeaderChecksum, nil, "checksum"},
+		{"required flag unknown", rawHeader(1, 32, 0x0002, nil), nil, new(*vqs.UnsupportedFlagsError), "0x0002"},
+		{"required flag bit 7", rawHeader(1, 32, 0x0080, nil), nil, new(*vqs.UnsupportedFlagsError), "0x0080"},
 	}
 	for n := 1; n < 32; n++ {
 		tests = append(tests, struct {
@@ -334,11 +334,11 @@ func TestFileOpenErrors(t *testing.T) {
 			is      error
 			as      any
 			message string
-		}{fmt.Sprintf("header cut at %d", n), valid[:n], codec.ErrTruncatedHeader, nil, "ends inside the header"})
+		}{fmt.Sprintf("header cut at %d", n), valid[:n], vqs.ErrTruncatedHeader, nil, "ends inside the header"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fr, err := codec.NewFileReader(bytes.NewReader(tt.data))
+			fr, err := vqs.NewPacketReader(bytes.NewReader(tt.data))
 			if err == nil {
 				t.Fatalf("no error, header %+v", fr.Header())
 			}
@@ -351,7 +351,7 @@ func TestFileOpenErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.message) {
 				t.Errorf("error %q does not mention %q", err, tt.message)
 			}
-			_, _, _, err2 := codec.ReadAllPackets(bytes.NewReader(tt.data))
+			_, _, _, err2 := vqs.ReadAllPackets(bytes.NewReader(tt.data))
 			if err2 == nil || err2.Error() != err.Error() {
 				t.Errorf("ReadAllPackets error %v, want %v", err2, err)
 			}
@@ -399,11 +399,11 @@ func TestFileCorruptMiddleBlock(t *testing.T) {
 			if len(res.errs) != 1 || res.after[0] != 50 {
 				t.Fatalf("%s: damage %v after %v packets, want one report after 50", name, res.errs, res.after)
 			}
-			var ce *codec.CorruptBlockError
+			var ce *vqs.CorruptBlockError
 			if !errors.As(res.errs[0], &ce) {
 				t.Fatalf("%s: %T, want *CorruptBlockError", name, res.errs[0])
 			}
-			want := codec.CorruptBlockError{Offset: int64(b2), Bytes: int64(b3 - b2), Packets: 50, FirstPacket: 50, Exact: true}
+			want := vqs.CorruptBlockError{Offset: int64(b2), Bytes: int64(b3 - b2), Packets: 50, FirstPacket: 50, Exact: true}
 			if *ce != want {
 				t.Fatalf("%s: %+v, want %+v", name, *ce, want)
 			}
@@ -422,12 +422,12 @@ func TestFileCorruptLastBlock(t *testing.T) {
 	data[f.blocks[2]+20] ^= 1 // a packet byte of block 3 (20 packets)
 	res := readFile(t, data)
 	equalPackets(t, res.pkts, pkts[:100])
-	var ce *codec.CorruptBlockError
+	var ce *vqs.CorruptBlockError
 	if len(res.errs) != 1 || !errors.As(res.errs[0], &ce) {
 		t.Fatalf("damage %v", res.errs)
 	}
 	// No good block follows, so the count comes from the damaged header.
-	want := codec.CorruptBlockError{Offset: int64(f.blocks[2]), Bytes: int64(len(data) - f.blocks[2]), Packets: 20, FirstPacket: 100}
+	want := vqs.CorruptBlockError{Offset: int64(f.blocks[2]), Bytes: int64(len(data) - f.blocks[2]), Packets: 20, FirstPacket: 100}
 	if *ce != want {
 		t.Fatalf("%+v, want %+v", *ce, want)
 	}
@@ -442,11 +442,11 @@ func TestFileMissingBlock(t *testing.T) {
 	data := append(bytes.Clone(f.data[:f.blocks[1]]), f.data[f.blocks[2]:]...)
 	res := readFile(t, data)
 	equalPackets(t, res.pkts, concat(pkts[:50], pkts[100:]))
-	var ce *codec.CorruptBlockError
+	var ce *vqs.CorruptBlockError
 	if len(res.errs) != 1 || !errors.As(res.errs[0], &ce) {
 		t.Fatalf("damage %v", res.errs)
 	}
-	want := codec.CorruptBlockError{Offset: int64(f.blocks[1]), Bytes: 0, Packets: 50, FirstPacket: 50, Exact: true}
+	want := vqs.CorruptBlockError{Offset: int64(f.blocks[1]), Bytes: 0, Packets: 50, FirstPacket: 50, Exact: true}
 	if *ce != want {
 		t.Fatalf("%+v, want %+v", *ce, want)
 	}
@@ -481,7 +481,7 @@ func TestFileTruncated(t *testing.T) {
 				t.Fatalf("cut %d: packet %d verified=%v", cut, i, v)
 			}
 		}
-		var te *codec.TruncatedBlockError
+		var te *vqs.TruncatedBlockError
 		if len(res.errs) != 1 || !errors.As(res.errs[0], &te) || !errors.Is(res.errs[0], io.ErrUnexpectedEOF) {
 			t.Fatalf("cut %d: damage %v", cut, res.errs)
 		}
@@ -490,7 +490,7 @@ func TestFileTruncated(t *testing.T) {
 			t.Fatalf("cut %d: stats %+v", cut, s)
 		}
 		if cut-last >= 10 { // the block header survived: exact accounting
-			want := codec.TruncatedBlockError{Offset: int64(last), Unverified: complete, Lost: 30 - complete, MissingBytes: int64(len(f.data) - cut)}
+			want := vqs.TruncatedBlockError{Offset: int64(last), Unverified: complete, Lost: 30 - complete, MissingBytes: int64(len(f.data) - cut)}
 			if *te != want || s.TruncatedBytes != want.MissingBytes || s.LostPackets != int64(want.Lost) {
 				t.Fatalf("cut %d: %+v, want %+v; stats %+v", cut, *te, want, s)
 			}
@@ -521,7 +521,7 @@ func TestFileTrailingGarbage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := readFile(t, append(bytes.Clone(f.data), tt.garbage...))
 			equalPackets(t, res.pkts, pkts)
-			var ce *codec.CorruptBlockError
+			var ce *vqs.CorruptBlockError
 			if res.final != io.EOF || len(res.errs) != 1 || !errors.As(res.errs[0], &ce) {
 				t.Fatalf("final %v damage %v", res.final, res.errs)
 			}
@@ -542,7 +542,7 @@ func TestFileConcatenated(t *testing.T) {
 	fa, fb := encodeFile(t, a, 50), encodeFile(t, b, 50)
 	res := readFile(t, append(bytes.Clone(fa.data), fb.data...))
 	equalPackets(t, res.pkts, concat(a, b))
-	var ce *codec.CorruptBlockError
+	var ce *vqs.CorruptBlockError
 	if len(res.errs) != 1 || !errors.As(res.errs[0], &ce) || ce.Packets != 0 || ce.Bytes != int64(fb.blocks[0]) {
 		t.Fatalf("damage %v", res.errs)
 	}
@@ -574,27 +574,27 @@ func (w *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestFileWriterErrors(t *testing.T) {
-	hdr := func(f func(*codec.FileHeader)) codec.FileHeader {
+	hdr := func(f func(*vqs.Header)) vqs.Header {
 		h := testFileHeader
 		f(&h)
 		return h
 	}
 	tests := []struct {
 		name string
-		h    codec.FileHeader
+		h    vqs.Header
 		is   error
 		as   any
 	}{
-		{"zero sample rate", hdr(func(h *codec.FileHeader) { h.SampleRate = 0 }), codec.ErrInvalidFileHeader, nil},
-		{"zero packet samples", hdr(func(h *codec.FileHeader) { h.PacketSamples = 0 }), codec.ErrInvalidFileHeader, nil},
-		{"zero stages", hdr(func(h *codec.FileHeader) { h.Stages = 0 }), codec.ErrInvalidFileHeader, nil},
-		{"version 2", hdr(func(h *codec.FileHeader) { h.Version = 2 }), nil, new(*codec.UnsupportedVersionError)},
-		{"unknown required flag", hdr(func(h *codec.FileHeader) { h.Flags = 0x0004 }), nil, new(*codec.UnsupportedFlagsError)},
+		{"zero sample rate", hdr(func(h *vqs.Header) { h.SampleRate = 0 }), vqs.ErrInvalidHeader, nil},
+		{"zero packet samples", hdr(func(h *vqs.Header) { h.PacketSamples = 0 }), vqs.ErrInvalidHeader, nil},
+		{"zero stages", hdr(func(h *vqs.Header) { h.Stages = 0 }), vqs.ErrInvalidHeader, nil},
+		{"version 2", hdr(func(h *vqs.Header) { h.Version = 2 }), nil, new(*vqs.UnsupportedVersionError)},
+		{"unknown required flag", hdr(func(h *vqs.Header) { h.Flags = 0x0004 }), nil, new(*vqs.UnsupportedFlagsError)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			_, err := codec.NewFileWriter(&buf, tt.h)
+			_, err := vqs.NewPacketWriter(&buf, tt.h)
 			if err == nil || (tt.is != nil && !errors.Is(err, tt.is)) || (tt.as != nil && !errors.As(err, tt.as)) {
 				t.Fatalf("error %v", err)
 			}
@@ -605,20 +605,20 @@ func TestFileWriterErrors(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	fw, err := codec.NewFileWriter(&buf, testFileHeader)
+	fw, err := vqs.NewPacketWriter(&buf, testFileHeader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []int{0, 256} {
-		if err := fw.WritePacket(make([]byte, n)); !errors.Is(err, codec.ErrFilePacketSize) {
+		if err := fw.WritePacket(make([]byte, n)); !errors.Is(err, vqs.ErrPacketSize) {
 			t.Errorf("WritePacket(%d bytes) = %v", n, err)
 		}
 	}
-	if _, err := codec.NewFileWriterSize(&buf, testFileHeader, 256); err == nil {
+	if _, err := vqs.NewPacketWriterSize(&buf, testFileHeader, 256); err == nil {
 		t.Error("256 packets per block accepted")
 	}
 	fw.Close()
-	if err := fw.WritePacket([]byte{1}); !errors.Is(err, codec.ErrFileWriterClosed) {
+	if err := fw.WritePacket([]byte{1}); !errors.Is(err, vqs.ErrPacketWriterClosed) {
 		t.Errorf("write after close: %v", err)
 	}
 	if err := fw.Close(); err != nil {
@@ -626,7 +626,7 @@ func TestFileWriterErrors(t *testing.T) {
 	}
 
 	// A failing writer: the error sticks and wraps the cause.
-	fw, err = codec.NewFileWriterSize(&failWriter{n: 1}, testFileHeader, 2)
+	fw, err = vqs.NewPacketWriterSize(&failWriter{n: 1}, testFileHeader, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -640,7 +640,7 @@ func TestFileWriterErrors(t *testing.T) {
 
 func TestFileZeroAllocs(t *testing.T) {
 	pkts := testPackets(200, 8, 6)
-	fw, err := codec.NewFileWriter(io.Discard, testFileHeader)
+	fw, err := vqs.NewPacketWriter(io.Discard, testFileHeader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -653,11 +653,11 @@ func TestFileZeroAllocs(t *testing.T) {
 	}
 
 	f := encodeFile(t, pkts, 50)
-	fr, err := codec.NewFileReader(bytes.NewReader(f.data))
+	fr, err := vqs.NewPacketReader(bytes.NewReader(f.data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := make([]byte, 0, codec.MaxFilePacketLen)
+	dst := make([]byte, 0, vqs.MaxPacketLen)
 	if a := testing.AllocsPerRun(150, func() {
 		if _, err := fr.ReadPacket(dst); err != nil {
 			t.Fatal(err)
@@ -670,7 +670,7 @@ func TestFileZeroAllocs(t *testing.T) {
 func TestFileReaderReset(t *testing.T) {
 	a, b := testPackets(60, 8), testPackets(10, 2)
 	fa, fb := encodeFile(t, a, 50), encodeFile(t, b, 50)
-	fr, err := codec.NewFileReader(bytes.NewReader(fa.data[:fa.blocks[1]+7]))
+	fr, err := vqs.NewPacketReader(bytes.NewReader(fa.data[:fa.blocks[1]+7]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,21 +701,21 @@ func TestFileReaderReset(t *testing.T) {
 
 func Example_vqsFile() {
 	var file bytes.Buffer
-	fw, _ := codec.NewFileWriter(&file, codec.FileHeader{SampleRate: 16000, PacketSamples: 320, Stages: 4})
+	fw, _ := vqs.NewPacketWriter(&file, vqs.Header{SampleRate: 16000, PacketSamples: 320, Stages: 4})
 	fw.WritePacket([]byte{1, 2, 3, 4, 5, 6, 7, 8}) // 4 stages
 	fw.WritePacket([]byte{1, 2, 3, 4})             // 2 stages
 	fw.Close()
 
-	fr, err := codec.NewFileReader(&file)
+	fr, err := vqs.NewPacketReader(&file)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println("packet duration:", fr.Header().PacketDuration())
-	pkt := make([]byte, 0, codec.MaxFilePacketLen)
+	pkt := make([]byte, 0, vqs.MaxPacketLen)
 	for {
 		pkt, err = fr.ReadPacket(pkt)
-		var lost *codec.CorruptBlockError
+		var lost *vqs.CorruptBlockError
 		switch {
 		case err == io.EOF:
 			fmt.Printf("done: %+v\n", fr.Stats())
@@ -738,7 +738,7 @@ func Example_vqsFile() {
 
 func BenchmarkFileWritePacket(b *testing.B) {
 	pkts := testPackets(500, 8)
-	fw, err := codec.NewFileWriter(io.Discard, testFileHeader)
+	fw, err := vqs.NewPacketWriter(io.Discard, testFileHeader)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -754,11 +754,11 @@ func BenchmarkFileWritePacket(b *testing.B) {
 func BenchmarkFileReadPacket(b *testing.B) {
 	f := encodeFile(b, testPackets(50*60, 8), 50) // one minute
 	r := bytes.NewReader(f.data)
-	fr, err := codec.NewFileReader(r)
+	fr, err := vqs.NewPacketReader(r)
 	if err != nil {
 		b.Fatal(err)
 	}
-	dst := make([]byte, 0, codec.MaxFilePacketLen)
+	dst := make([]byte, 0, vqs.MaxPacketLen)
 	b.SetBytes(8)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -783,13 +783,13 @@ func TestFileCorruptThenTruncated(t *testing.T) {
 	data[f.blocks[1]+30] ^= 0x55
 	res := readFile(t, data)
 	equalPackets(t, res.pkts, concat(pkts[:50], pkts[100:120]))
-	var ce *codec.CorruptBlockError
-	var te *codec.TruncatedBlockError
+	var ce *vqs.CorruptBlockError
+	var te *vqs.TruncatedBlockError
 	if len(res.errs) != 2 || !errors.As(res.errs[0], &ce) || !errors.As(res.errs[1], &te) || res.after[0] != 50 || res.after[1] != 70 {
 		t.Fatalf("damage %v after %v", res.errs, res.after)
 	}
-	wantC := codec.CorruptBlockError{Offset: int64(f.blocks[1]), Bytes: int64(f.blocks[2] - f.blocks[1]), Packets: 50, FirstPacket: 50}
-	wantT := codec.TruncatedBlockError{Offset: int64(f.blocks[2]), Unverified: 20, Lost: 30, MissingBytes: int64(len(f.data) - len(data))}
+	wantC := vqs.CorruptBlockError{Offset: int64(f.blocks[1]), Bytes: int64(f.blocks[2] - f.blocks[1]), Packets: 50, FirstPacket: 50}
+	wantT := vqs.TruncatedBlockError{Offset: int64(f.blocks[2]), Unverified: 20, Lost: 30, MissingBytes: int64(len(f.data) - len(data))}
 	if *ce != wantC || *te != wantT {
 		t.Fatalf("got %+v, %+v\nwant %+v, %+v", *ce, *te, wantC, wantT)
 	}
@@ -816,7 +816,7 @@ func TestFileReadError(t *testing.T) {
 	pkts := testPackets(100, 8)
 	f := encodeFile(t, pkts, 50)
 	cause := errors.New("network unreachable")
-	fr, err := codec.NewFileReader(&errAfterReader{data: f.data[:f.blocks[1]+40], err: cause})
+	fr, err := vqs.NewPacketReader(&errAfterReader{data: f.data[:f.blocks[1]+40], err: cause})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -849,11 +849,11 @@ func TestFileGapCapped(t *testing.T) {
 	binary.BigEndian.PutUint32(blk[len(blk)-4:], crc32.Checksum(blk[:len(blk)-4], crc32.MakeTable(crc32.Castagnoli)))
 	res := readFile(t, data)
 	equalPackets(t, res.pkts, pkts)
-	var ce *codec.CorruptBlockError
+	var ce *vqs.CorruptBlockError
 	if len(res.errs) != 1 || !errors.As(res.errs[0], &ce) {
 		t.Fatalf("damage %v", res.errs)
 	}
-	want := codec.CorruptBlockError{Offset: int64(f.blocks[1]), Packets: codec.MaxFileBlockPackets, FirstPacket: 50}
+	want := vqs.CorruptBlockError{Offset: int64(f.blocks[1]), Packets: vqs.MaxBlockPackets, FirstPacket: 50}
 	if *ce != want {
 		t.Fatalf("%+v, want %+v", *ce, want)
 	}

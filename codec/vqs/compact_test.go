@@ -1,4 +1,4 @@
-package codec_test
+package vqs_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 // speechPackets encodes seconds of a synthetic voiced/unvoiced signal with a
@@ -57,19 +58,19 @@ func speechPackets(t testing.TB, seconds float64, stageEvery int) [][]byte {
 
 // writeCompact writes pkts as a compact file and returns it with the offsets
 // where each block starts (the last being the end).
-func writeCompact(t testing.TB, pkts [][]byte, indexBits int) (vqsFile, codec.FileStats) {
+func writeCompact(t testing.TB, pkts [][]byte, indexBits int) (testFile, vqs.Stats) {
 	t.Helper()
 	var buf bytes.Buffer
-	fw, err := codec.NewCompactFileWriter(&buf, testFileHeader, indexBits)
+	fw, err := vqs.NewCompactPacketWriter(&buf, testFileHeader, indexBits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := vqsFile{blocks: []int{buf.Len()}}
+	f := testFile{blocks: []int{buf.Len()}}
 	for i, p := range pkts {
 		if err := fw.WritePacket(p); err != nil {
 			t.Fatal(err)
 		}
-		if (i+1)%codec.DefaultFileBlockPackets == 0 {
+		if (i+1)%vqs.DefaultBlockPackets == 0 {
 			f.blocks = append(f.blocks, buf.Len())
 		}
 	}
@@ -100,7 +101,7 @@ func TestCompactRoundTrip(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f, ws := writeCompact(t, tc.pkts, bits)
-			plain := encodeFile(t, tc.pkts, codec.DefaultFileBlockPackets)
+			plain := encodeFile(t, tc.pkts, vqs.DefaultBlockPackets)
 			r := readFile(t, f.data)
 			if r.final != io.EOF || len(r.errs) != 0 || r.stats.Damaged() {
 				t.Fatalf("final %v errs %v stats %+v", r.final, r.errs, r.stats)
@@ -115,9 +116,9 @@ func TestCompactRoundTrip(t *testing.T) {
 			if ratio := float64(len(f.data)) / float64(len(plain.data)); ratio > tc.maxRatio {
 				t.Errorf("compact/plain = %d/%d = %.3f, want <= %.2f", len(f.data), len(plain.data), ratio, tc.maxRatio)
 			}
-			h, _, _, _ := codec.ReadAllPackets(bytes.NewReader(f.data))
-			if h.Flags&codec.FileFlagCompactBlocks == 0 {
-				t.Error("header lacks FileFlagCompactBlocks")
+			h, _, _, _ := vqs.ReadAllPackets(bytes.NewReader(f.data))
+			if h.Flags&vqs.FlagCompactBlocks == 0 {
+				t.Error("header lacks FlagCompactBlocks")
 			}
 		})
 	}
@@ -133,7 +134,7 @@ func TestCompactDamage(t *testing.T) {
 		d[f.blocks[1]+20] ^= 0x10
 		r := readFile(t, d)
 		equalPackets(t, r.pkts, concat(pkts[:50], pkts[100:]))
-		var ce *codec.CorruptBlockError
+		var ce *vqs.CorruptBlockError
 		if len(r.errs) != 1 || !errors.As(r.errs[0], &ce) || ce.Packets != 50 || !ce.Exact || ce.FirstPacket != 50 || r.after[0] != 50 {
 			t.Fatalf("errors %v after %v", r.errs, r.after)
 		}
@@ -142,7 +143,7 @@ func TestCompactDamage(t *testing.T) {
 		d := f.data[:f.blocks[4]+30]
 		r := readFile(t, d)
 		equalPackets(t, r.pkts, pkts[:200])
-		var te *codec.TruncatedBlockError
+		var te *vqs.TruncatedBlockError
 		if len(r.errs) != 1 || !errors.As(r.errs[0], &te) || te.Lost != 50 || te.Unverified != 0 || r.stats.LostPackets != 50 {
 			t.Fatalf("errors %v stats %+v", r.errs, r.stats)
 		}
@@ -168,7 +169,7 @@ func TestCompactDamage(t *testing.T) {
 		fixCRC(b)
 		r := readFile(t, d)
 		equalPackets(t, r.pkts, concat(pkts[:100], pkts[150:]))
-		var ce *codec.CorruptBlockError
+		var ce *vqs.CorruptBlockError
 		if len(r.errs) != 1 || !errors.As(r.errs[0], &ce) || ce.Packets != 50 || !ce.Exact {
 			t.Fatalf("errors %v", r.errs)
 		}
@@ -192,9 +193,9 @@ func TestCompactFileEncoderDecodesLikePlain(t *testing.T) {
 	}
 	decode := func(compact bool) ([]float32, int64) {
 		var buf bytes.Buffer
-		newEnc := codec.NewFileEncoder
+		newEnc := vqs.NewEncoder
 		if compact {
-			newEnc = codec.NewCompactFileEncoder
+			newEnc = vqs.NewCompactEncoder
 		}
 		fe, err := newEnc(&buf, cb, 3)
 		if err != nil {
@@ -207,7 +208,7 @@ func TestCompactFileEncoderDecodesLikePlain(t *testing.T) {
 			t.Fatal(err)
 		}
 		size := int64(buf.Len())
-		fd, err := codec.NewFileDecoder(&buf, cb)
+		fd, err := vqs.NewDecoder(&buf, cb)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +248,7 @@ func BenchmarkCompactRead(b *testing.B) {
 	b.ReportAllocs()
 	var dst []byte
 	for b.Loop() {
-		fr, err := codec.NewFileReader(bytes.NewReader(f.data))
+		fr, err := vqs.NewPacketReader(bytes.NewReader(f.data))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -261,7 +262,7 @@ func BenchmarkCompactRead(b *testing.B) {
 
 func BenchmarkCompactWrite(b *testing.B) {
 	pkts := speechPackets(b, 10, 0)
-	fw, err := codec.NewCompactFileWriter(io.Discard, testFileHeader, 10)
+	fw, err := vqs.NewCompactPacketWriter(io.Discard, testFileHeader, 10)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,17 +1,18 @@
-package codec
+package vqs
 
 import (
 	"fmt"
 	"math"
 
 	"github.com/klauspost/compress/huff0"
+	"github.com/vqspeak/vqspeak/codec"
 )
 
 // CompactStats runs the compact block coder over packets without writing a
 // file and counts what it sees: the symbols of every field, before and
 // after the coder's differencing, and the bytes each field's streams cost.
 // It is how the compact format is measured (vqspeak bench -compact) and how
-// its static tables are trained (codec/internal/gencompact). It is not safe
+// its static tables are trained (codec/vqs/internal/gencompact). It is not safe
 // for concurrent use.
 type CompactStats struct {
 	c       *compactCoder
@@ -20,9 +21,9 @@ type CompactStats struct {
 	out     []byte
 	blocks  int64
 	compact int64
-	pk      Packet
+	pk      codec.Packet
 	streams []compactCount // by logical stream: stages, fields, stage indices
-	hi      [MaxStages][]byte
+	hi      [codec.MaxStages][]byte
 	kinds   [compactNumStreamKinds][256]uint32 // symbols of the streams that have static tables
 }
 
@@ -71,8 +72,8 @@ func NewCompactStats(indexBits int) (*CompactStats, error) {
 	}
 	s := &CompactStats{
 		c:    c,
-		recs: make([]byte, 0, MaxFileBlockPackets*(1+MaxFilePacketLen)),
-		out:  make([]byte, 0, vqsMaxBlockLen),
+		recs: make([]byte, 0, MaxBlockPackets*(1+MaxPacketLen)),
+		out:  make([]byte, 0, maxBlockLen),
 	}
 	c.obs = s
 	add := func(name string, bits int, delta bool) {
@@ -83,7 +84,7 @@ func NewCompactStats(indexBits int) (*CompactStats, error) {
 	for _, f := range compactFields {
 		add(f.String(), f.Bits(), f.delta)
 	}
-	for st := range MaxStages {
+	for st := range codec.MaxStages {
 		add(fmt.Sprintf("stage %d index", st+1), indexBits, st == 0)
 	}
 	return s, nil
@@ -91,17 +92,17 @@ func NewCompactStats(indexBits int) (*CompactStats, error) {
 
 // SetTableSet codes with static table set n instead of
 // DefaultCompactTableSet,
-// as FileWriter.SetCompactTableSet does.
+// as PacketWriter.SetCompactTableSet does.
 func (s *CompactStats) SetTableSet(n int) error { return s.c.setTableSet(n) }
 
-// WritePacket counts one packet. Every DefaultFileBlockPackets packets make
+// WritePacket counts one packet. Every DefaultBlockPackets packets make
 // a block, as in a compact file; Flush ends a block early (at the end of a
 // file).
 func (s *CompactStats) WritePacket(p []byte) error {
-	if len(p) == 0 || len(p) > MaxFilePacketLen {
-		return fmt.Errorf("%w: got %d bytes", ErrFilePacketSize, len(p))
+	if len(p) == 0 || len(p) > MaxPacketLen {
+		return fmt.Errorf("%w: got %d bytes", ErrPacketSize, len(p))
 	}
-	if err := ParsePacket(&s.pk, p, s.c.indexBits, MaxStages); err != nil {
+	if err := codec.ParsePacket(&s.pk, p, s.c.indexBits, codec.MaxStages); err != nil {
 		return err
 	}
 	st := s.streams
@@ -113,7 +114,7 @@ func (s *CompactStats) WritePacket(p []byte) error {
 		st[compactIDIndex+i].raw[s.pk.Index[i]]++
 	}
 	s.recs = append(append(s.recs, byte(len(p))), p...)
-	if s.count++; s.count == DefaultFileBlockPackets {
+	if s.count++; s.count == DefaultBlockPackets {
 		s.Flush()
 	}
 	return nil

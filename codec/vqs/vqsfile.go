@@ -1,4 +1,4 @@
-package codec
+package vqs
 
 // The .vqs file container: a small header followed by CRC-protected blocks
 // of packets. It is written and read strictly sequentially, so pipes work,
@@ -47,9 +47,9 @@ import (
 // Flags bits 0-7 are required (a reader that does not know a set bit must
 // refuse the file), bits 8-15 are hints that may be ignored.
 const (
-	vqsMagic          = "VQSP"
-	vqsHeaderLenV1    = 32
-	vqsHeaderCRCStart = vqsHeaderLenV1 - 4
+	magic          = "VQSP"
+	headerLenV1    = 32
+	headerCRCStart = headerLenV1 - 4
 )
 
 // Block, repeated until the end of the file. All integers are big-endian.
@@ -71,55 +71,55 @@ const (
 // Kind 0 carries packets: count is 1..255 and the payload is exactly count
 // records, each a length byte (1..255) and that many packet bytes. Kind 1
 // carries count packets entropy-coded (see compact.go); it is valid only in
-// files whose header has FileFlagCompactBlocks. Kinds 0x80-0xFF are
+// files whose header has FlagCompactBlocks. Kinds 0x80-0xFF are
 // ancillary blocks (count 0, any payload) that a reader skips after checking
 // their CRC; kinds 2-0x7F are reserved. The first-packet index
 // lets a reader count exactly how many packets a damaged region held, from
 // the next good block, without trusting any damaged byte.
 const (
-	vqsSync0          = 0xB7
-	vqsSync1          = 0x5C
-	vqsKindPackets    = 0x00
-	vqsKindAncillary  = 0x80 // kinds >= this are skippable
-	vqsBlockHeaderLen = 10
-	vqsBlockCRCLen    = 4
-	vqsMaxBlockLen    = vqsBlockHeaderLen + 0xFFFF + vqsBlockCRCLen
-	vqsReaderBufSize  = vqsMaxBlockLen + 4096 // holds a whole block plus look-ahead
+	sync0          = 0xB7
+	sync1          = 0x5C
+	kindPackets    = 0x00
+	kindAncillary  = 0x80 // kinds >= this are skippable
+	blockHeaderLen = 10
+	blockCRCLen    = 4
+	maxBlockLen    = blockHeaderLen + 0xFFFF + blockCRCLen
+	readerBufSize  = maxBlockLen + 4096 // holds a whole block plus look-ahead
 )
 
 const (
-	// FileVersion is the .vqs format version this package writes and reads.
-	FileVersion = 1
+	// Version is the .vqs format version this package writes and reads.
+	Version = 1
 
-	// DefaultFileBlockPackets is the number of packets per block that
-	// NewFileWriter uses: 50 packets of 20 ms, one second of speech, is what
+	// DefaultBlockPackets is the number of packets per block that
+	// NewPacketWriter uses: 50 packets of 20 ms, one second of speech, is what
 	// a single damaged byte can cost.
-	DefaultFileBlockPackets = 50
+	DefaultBlockPackets = 50
 
-	// MaxFileBlockPackets is the largest number of packets a block holds.
-	MaxFileBlockPackets = 255
+	// MaxBlockPackets is the largest number of packets a block holds.
+	MaxBlockPackets = 255
 
-	// MaxFilePacketLen is the longest packet a .vqs file can carry.
-	MaxFilePacketLen = 255
+	// MaxPacketLen is the longest packet a .vqs file can carry.
+	MaxPacketLen = 255
 )
 
 // Header flags.
 const (
-	// FileFlagCompactBlocks marks a file that may hold compact,
-	// entropy-coded packet blocks (NewCompactFileWriter). Readers that
+	// FlagCompactBlocks marks a file that may hold compact,
+	// entropy-coded packet blocks (NewCompactPacketWriter). Readers that
 	// predate it refuse such files instead of misreading them.
-	FileFlagCompactBlocks uint16 = 1 << 0
+	FlagCompactBlocks uint16 = 1 << 0
 
-	// FileFlagsRequired is the mask of flags a reader must understand; a
+	// FlagsRequired is the mask of flags a reader must understand; a
 	// file with an unknown flag inside it is refused with
 	// *UnsupportedFlagsError. Flags outside it are hints and may be ignored.
-	FileFlagsRequired uint16 = 0x00FF
+	FlagsRequired uint16 = 0x00FF
 
-	// vqsKnownRequiredFlags are the required flags this reader implements.
-	vqsKnownRequiredFlags uint16 = FileFlagCompactBlocks
+	// knownRequiredFlags are the required flags this reader implements.
+	knownRequiredFlags uint16 = FlagCompactBlocks
 )
 
-var vqsCRCTable = crc32.MakeTable(crc32.Castagnoli)
+var cRCTable = crc32.MakeTable(crc32.Castagnoli)
 
 // Errors of the .vqs container. They are returned wrapped with detail, so
 // match them with errors.Is.
@@ -133,12 +133,12 @@ var (
 	// ErrHeaderChecksum means the header CRC does not match: the header is
 	// damaged, so the sample rate or codebook it names cannot be trusted.
 	ErrHeaderChecksum = errors.New("vqs: header checksum mismatch")
-	// ErrInvalidFileHeader means a header field holds an impossible value.
-	ErrInvalidFileHeader = errors.New("vqs: invalid header")
-	// ErrFilePacketSize means a packet is empty or longer than MaxFilePacketLen.
-	ErrFilePacketSize = errors.New("vqs: packet length out of range 1..255")
-	// ErrFileWriterClosed means WritePacket or Flush was called after Close.
-	ErrFileWriterClosed = errors.New("vqs: write to closed FileWriter")
+	// ErrInvalidHeader means a header field holds an impossible value.
+	ErrInvalidHeader = errors.New("vqs: invalid header")
+	// ErrPacketSize means a packet is empty or longer than MaxPacketLen.
+	ErrPacketSize = errors.New("vqs: packet length out of range 1..255")
+	// ErrPacketWriterClosed means WritePacket or Flush was called after Close.
+	ErrPacketWriterClosed = errors.New("vqs: write to closed PacketWriter")
 )
 
 // UnsupportedVersionError reports a file written in a format version this
@@ -148,7 +148,7 @@ type UnsupportedVersionError struct {
 }
 
 func (e *UnsupportedVersionError) Error() string {
-	return fmt.Sprintf("vqs: unsupported file version %d (this build reads and writes version %d)", e.Version, FileVersion)
+	return fmt.Sprintf("vqs: unsupported file version %d (this build reads and writes version %d)", e.Version, Version)
 }
 
 // UnsupportedFlagsError reports required header flags this package does not
@@ -159,7 +159,7 @@ type UnsupportedFlagsError struct {
 
 func (e *UnsupportedFlagsError) Error() string {
 	s := fmt.Sprintf("vqs: file needs unsupported features (required flags %#04x", e.Flags)
-	if e.Flags&FileFlagCompactBlocks != 0 {
+	if e.Flags&FlagCompactBlocks != 0 {
 		s += ": compact entropy-coded blocks"
 	}
 	return s + "); a newer vqspeak can read it"
@@ -167,7 +167,7 @@ func (e *UnsupportedFlagsError) Error() string {
 
 // CorruptBlockError reports a damaged or missing region between two good
 // blocks, or undecodable bytes at the end of the file. It is not terminal:
-// the FileReader has already resynchronised and the next ReadPacket returns
+// the PacketReader has already resynchronised and the next ReadPacket returns
 // the next good packet. Decoders that keep time should conceal Packets
 // packets at this point.
 type CorruptBlockError struct {
@@ -180,7 +180,7 @@ type CorruptBlockError struct {
 	// damaged block's own count, or 0 when even that was unreadable, or when
 	// the next block is a cut final block whose index is unverified, or
 	// when the gap was capped: Packets never exceeds Bytes/2 plus
-	// MaxFileBlockPackets, so a crafted file cannot make a decoder that
+	// MaxBlockPackets, so a crafted file cannot make a decoder that
 	// conceals lost packets run away.
 	Exact bool
 }
@@ -199,7 +199,7 @@ func (e *CorruptBlockError) Error() string {
 
 // TruncatedBlockError reports that the file ends inside its last block. The
 // complete packet records before the cut have already been returned, without
-// a checksum to verify them (FileReader.Verified is false for them). It
+// a checksum to verify them (PacketReader.Verified is false for them). It
 // unwraps to io.ErrUnexpectedEOF; the next ReadPacket returns io.EOF.
 type TruncatedBlockError struct {
 	Offset       int64 // file offset of the cut block
@@ -215,20 +215,20 @@ func (e *TruncatedBlockError) Error() string {
 
 func (e *TruncatedBlockError) Unwrap() error { return io.ErrUnexpectedEOF }
 
-// FileHeader describes the packets in a .vqs file. A decoder must check
+// Header describes the packets in a .vqs file. A decoder must check
 // SampleRate, PacketSamples and CodebookFingerprint against its own before
 // decoding, so a file is never decoded with the wrong codebook.
-type FileHeader struct {
-	Version             uint16  // format version; 0 in NewFileWriter means FileVersion
+type Header struct {
+	Version             uint16  // format version; 0 in NewPacketWriter means Version
 	SampleRate          uint32  // Hz of the decoded audio, e.g. 16000
 	PacketSamples       uint16  // samples per packet, e.g. 320 for 20 ms at 16 kHz
 	Stages              uint8   // RVQ stages the encoder was set to (packets may carry fewer)
 	CodebookFingerprint [8]byte // identifies the codebook that made the packets
-	Flags               uint16  // FileFlag* bits
+	Flags               uint16  // Flag* bits
 }
 
 // PacketDuration is the audio duration of one packet.
-func (h FileHeader) PacketDuration() time.Duration {
+func (h Header) PacketDuration() time.Duration {
 	if h.SampleRate == 0 {
 		return 0
 	}
@@ -236,28 +236,28 @@ func (h FileHeader) PacketDuration() time.Duration {
 }
 
 // check validates the fields both the writer and the reader rely on.
-func (h *FileHeader) check() error {
-	if h.Version != FileVersion {
+func (h *Header) check() error {
+	if h.Version != Version {
 		return &UnsupportedVersionError{Version: h.Version}
 	}
-	if u := h.Flags & FileFlagsRequired &^ vqsKnownRequiredFlags; u != 0 {
+	if u := h.Flags & FlagsRequired &^ knownRequiredFlags; u != 0 {
 		return &UnsupportedFlagsError{Flags: u}
 	}
 	switch {
 	case h.SampleRate == 0:
-		return fmt.Errorf("%w: sample rate is 0", ErrInvalidFileHeader)
+		return fmt.Errorf("%w: sample rate is 0", ErrInvalidHeader)
 	case h.PacketSamples == 0:
-		return fmt.Errorf("%w: packet samples is 0", ErrInvalidFileHeader)
+		return fmt.Errorf("%w: packet samples is 0", ErrInvalidHeader)
 	case h.Stages == 0:
-		return fmt.Errorf("%w: stage count is 0", ErrInvalidFileHeader)
+		return fmt.Errorf("%w: stage count is 0", ErrInvalidHeader)
 	}
 	return nil
 }
 
-func (h *FileHeader) marshal(b *[vqsHeaderLenV1]byte) {
-	copy(b[0:4], vqsMagic)
+func (h *Header) marshal(b *[headerLenV1]byte) {
+	copy(b[0:4], magic)
 	binary.BigEndian.PutUint16(b[4:], h.Version)
-	binary.BigEndian.PutUint16(b[6:], vqsHeaderLenV1)
+	binary.BigEndian.PutUint16(b[6:], headerLenV1)
 	binary.BigEndian.PutUint32(b[8:], h.SampleRate)
 	binary.BigEndian.PutUint16(b[12:], h.PacketSamples)
 	b[14] = h.Stages
@@ -265,14 +265,14 @@ func (h *FileHeader) marshal(b *[vqsHeaderLenV1]byte) {
 	copy(b[16:24], h.CodebookFingerprint[:])
 	binary.BigEndian.PutUint16(b[24:], h.Flags)
 	b[26], b[27] = 0, 0
-	binary.BigEndian.PutUint32(b[vqsHeaderCRCStart:], crc32.Checksum(b[:vqsHeaderCRCStart], vqsCRCTable))
+	binary.BigEndian.PutUint32(b[headerCRCStart:], crc32.Checksum(b[:headerCRCStart], cRCTable))
 }
 
-// FileWriter writes packets to a .vqs stream. It buffers at most one block
-// and allocates nothing after NewFileWriter. It is not safe for concurrent use.
-type FileWriter struct {
+// PacketWriter writes packets to a .vqs stream. It buffers at most one block
+// and allocates nothing after NewPacketWriter. It is not safe for concurrent use.
+type PacketWriter struct {
 	w         io.Writer
-	h         FileHeader
+	h         Header
 	blk       []byte // block under construction: header, records, room for CRC
 	n         int    // bytes used in blk
 	count     int    // packets in blk
@@ -283,26 +283,26 @@ type FileWriter struct {
 
 	compact *compactCoder // nil for a plain file
 	cblk    []byte        // compact block under construction
-	stats   FileStats     // blocks written (Blocks, CompactBlocks)
+	stats   Stats         // blocks written (Blocks, CompactBlocks)
 }
 
-// NewFileWriter writes the header of a .vqs file to w and returns a writer
-// for its packets, with DefaultFileBlockPackets packets per block. Close
+// NewPacketWriter writes the header of a .vqs file to w and returns a writer
+// for its packets, with DefaultBlockPackets packets per block. Close
 // flushes the last block; it does not close w.
-func NewFileWriter(w io.Writer, h FileHeader) (*FileWriter, error) {
-	return NewFileWriterSize(w, h, DefaultFileBlockPackets)
+func NewPacketWriter(w io.Writer, h Header) (*PacketWriter, error) {
+	return NewPacketWriterSize(w, h, DefaultBlockPackets)
 }
 
-// NewFileWriterSize is NewFileWriter with blockPackets (1..255) packets per
+// NewPacketWriterSize is NewPacketWriter with blockPackets (1..255) packets per
 // block: fewer means less audio lost to one damaged byte, more means less
 // overhead (14 bytes per block).
-func NewFileWriterSize(w io.Writer, h FileHeader, blockPackets int) (*FileWriter, error) {
-	if blockPackets < 1 || blockPackets > MaxFileBlockPackets {
-		return nil, fmt.Errorf("vqs: packets per block %d out of range 1..%d", blockPackets, MaxFileBlockPackets)
+func NewPacketWriterSize(w io.Writer, h Header, blockPackets int) (*PacketWriter, error) {
+	if blockPackets < 1 || blockPackets > MaxBlockPackets {
+		return nil, fmt.Errorf("vqs: packets per block %d out of range 1..%d", blockPackets, MaxBlockPackets)
 	}
-	fw := &FileWriter{
+	fw := &PacketWriter{
 		perBlock: blockPackets,
-		blk:      make([]byte, vqsBlockHeaderLen+blockPackets*(1+MaxFilePacketLen)+vqsBlockCRCLen),
+		blk:      make([]byte, blockHeaderLen+blockPackets*(1+MaxPacketLen)+blockCRCLen),
 	}
 	if err := fw.Reset(w, h); err != nil {
 		return nil, err
@@ -312,19 +312,19 @@ func NewFileWriterSize(w io.Writer, h FileHeader, blockPackets int) (*FileWriter
 
 // Reset discards any unflushed packets and starts a new file on w with
 // header h, reusing the writer's buffer.
-func (fw *FileWriter) Reset(w io.Writer, h FileHeader) error {
+func (fw *PacketWriter) Reset(w io.Writer, h Header) error {
 	if h.Version == 0 {
-		h.Version = FileVersion
+		h.Version = Version
 	}
 	if err := h.check(); err != nil {
 		return err
 	}
 	if fw.compact != nil {
-		h.Flags |= FileFlagCompactBlocks
+		h.Flags |= FlagCompactBlocks
 	}
-	*fw = FileWriter{w: w, h: h, blk: fw.blk, perBlock: fw.perBlock, compact: fw.compact, cblk: fw.cblk}
+	*fw = PacketWriter{w: w, h: h, blk: fw.blk, perBlock: fw.perBlock, compact: fw.compact, cblk: fw.cblk}
 	fw.startBlock()
-	var hb [vqsHeaderLenV1]byte
+	var hb [headerLenV1]byte
 	h.marshal(&hb)
 	if _, err := w.Write(hb[:]); err != nil {
 		fw.err = fmt.Errorf("vqs: writing header: %w", err)
@@ -334,31 +334,31 @@ func (fw *FileWriter) Reset(w io.Writer, h FileHeader) error {
 }
 
 // Header returns the header written, with Version filled in.
-func (fw *FileWriter) Header() FileHeader { return fw.h }
+func (fw *PacketWriter) Header() Header { return fw.h }
 
 // Stats counts the blocks written so far: Blocks, and CompactBlocks of
 // them entropy-coded. The other fields are zero.
-func (fw *FileWriter) Stats() FileStats { return fw.stats }
+func (fw *PacketWriter) Stats() Stats { return fw.stats }
 
-func (fw *FileWriter) startBlock() {
+func (fw *PacketWriter) startBlock() {
 	b := fw.blk
-	b[0], b[1], b[2], b[3] = vqsSync0, vqsSync1, vqsKindPackets, 0
+	b[0], b[1], b[2], b[3] = sync0, sync1, kindPackets, 0
 	binary.BigEndian.PutUint32(b[4:], fw.nextIndex)
-	fw.n = vqsBlockHeaderLen
+	fw.n = blockHeaderLen
 	fw.count = 0
 }
 
 // WritePacket appends one packet (1..255 bytes). The packet is copied; a
 // full block is written to the underlying writer at once.
-func (fw *FileWriter) WritePacket(p []byte) error {
+func (fw *PacketWriter) WritePacket(p []byte) error {
 	if fw.closed {
-		return ErrFileWriterClosed
+		return ErrPacketWriterClosed
 	}
 	if fw.err != nil {
 		return fw.err
 	}
-	if len(p) == 0 || len(p) > MaxFilePacketLen {
-		return fmt.Errorf("%w: got %d bytes", ErrFilePacketSize, len(p))
+	if len(p) == 0 || len(p) > MaxPacketLen {
+		return fmt.Errorf("%w: got %d bytes", ErrPacketSize, len(p))
 	}
 	fw.blk[fw.n] = byte(len(p))
 	fw.n += 1 + copy(fw.blk[fw.n+1:], p)
@@ -370,26 +370,26 @@ func (fw *FileWriter) WritePacket(p []byte) error {
 	return nil
 }
 
-func (fw *FileWriter) writeBlock() error {
+func (fw *PacketWriter) writeBlock() error {
 	if fw.count == 0 {
 		return nil
 	}
 	b := fw.blk
 	b[3] = byte(fw.count)
-	binary.BigEndian.PutUint16(b[8:], uint16(fw.n-vqsBlockHeaderLen))
+	binary.BigEndian.PutUint16(b[8:], uint16(fw.n-blockHeaderLen))
 	out := b[:fw.n]
 	fw.stats.Blocks++
 	if fw.compact != nil {
 		// Code the block; keep it only if it is smaller than the plain one.
-		c := append(fw.cblk[:0], b[:vqsBlockHeaderLen]...)
-		c[2] = vqsKindCompact
-		if c, ok := fw.compact.encode(c, b[vqsBlockHeaderLen:fw.n], fw.count); ok && len(c) < fw.n && len(c)-vqsBlockHeaderLen <= 0xFFFF {
-			binary.BigEndian.PutUint16(c[8:], uint16(len(c)-vqsBlockHeaderLen))
+		c := append(fw.cblk[:0], b[:blockHeaderLen]...)
+		c[2] = kindCompact
+		if c, ok := fw.compact.encode(c, b[blockHeaderLen:fw.n], fw.count); ok && len(c) < fw.n && len(c)-blockHeaderLen <= 0xFFFF {
+			binary.BigEndian.PutUint16(c[8:], uint16(len(c)-blockHeaderLen))
 			fw.cblk, out = c, c
 			fw.stats.CompactBlocks++
 		}
 	}
-	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(out, vqsCRCTable))
+	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(out, cRCTable))
 	if _, err := fw.w.Write(out); err != nil {
 		fw.err = fmt.Errorf("vqs: writing block: %w", err)
 		return fw.err
@@ -402,9 +402,9 @@ func (fw *FileWriter) writeBlock() error {
 // w if it has a Flush method (as *bufio.Writer does). A live recorder calls
 // it so that a crash loses nothing already written; call Sync on an
 // *os.File afterwards for durability across power loss.
-func (fw *FileWriter) Flush() error {
+func (fw *PacketWriter) Flush() error {
 	if fw.closed {
-		return ErrFileWriterClosed
+		return ErrPacketWriterClosed
 	}
 	if fw.err != nil {
 		return fw.err
@@ -423,7 +423,7 @@ func (fw *FileWriter) Flush() error {
 
 // Close flushes the last block. It does not close the underlying writer.
 // Closing twice is harmless.
-func (fw *FileWriter) Close() error {
+func (fw *PacketWriter) Close() error {
 	if fw.closed {
 		return nil
 	}
@@ -432,8 +432,8 @@ func (fw *FileWriter) Close() error {
 	return err
 }
 
-// FileStats says what a FileReader has read so far, and what it could not.
-type FileStats struct {
+// Stats says what a PacketReader has read so far, and what it could not.
+type Stats struct {
 	Packets         int64 // packets returned, Unverified included
 	Unverified      int64 // packets returned from a cut final block, not CRC-checked
 	Blocks          int64 // packet blocks that passed their CRC
@@ -447,11 +447,11 @@ type FileStats struct {
 }
 
 // Damaged reports whether anything was lost, skipped or left unverified.
-func (s FileStats) Damaged() bool {
+func (s Stats) Damaged() bool {
 	return s.CorruptRegions != 0 || s.Truncated || s.LostPackets != 0 || s.SkippedBytes != 0
 }
 
-// FileReader reads packets from a .vqs stream. NewFileReader allocates its
+// PacketReader reads packets from a .vqs stream. NewPacketReader allocates its
 // buffers (about 70 KiB: a maximal block plus look-ahead); ReadPacket
 // allocates nothing when dst has room, once the first block is read.
 // It is not safe for concurrent use.
@@ -461,12 +461,12 @@ func (s FileStats) Damaged() bool {
 // on), then *TruncatedBlockError if the file is cut, and io.EOF at the end.
 // A caller that stops at the first error is strict; one that continues after
 // these two types recovers everything that can be recovered.
-type FileReader struct {
+type PacketReader struct {
 	br    *bufio.Reader
-	h     FileHeader
+	h     Header
 	off   int64  // file offset of the next unread byte of br
 	next  uint32 // index expected of the next packet
-	stats FileStats
+	stats Stats
 
 	compact  *compactCoder // decodes compact blocks (compact files only)
 	payload  []byte        // records of the current block (owned buffer)
@@ -484,10 +484,10 @@ type FileReader struct {
 	noneFrom  int64
 }
 
-// NewFileReader reads and validates the header of a .vqs stream.
-func NewFileReader(r io.Reader) (*FileReader, error) {
-	fr := &FileReader{
-		br:      bufio.NewReaderSize(r, vqsReaderBufSize),
+// NewPacketReader reads and validates the header of a .vqs stream.
+func NewPacketReader(r io.Reader) (*PacketReader, error) {
+	fr := &PacketReader{
+		br:      bufio.NewReaderSize(r, readerBufSize),
 		payload: make([]byte, 0, 4096), // grows once if the file has larger blocks
 	}
 	if err := fr.readHeader(); err != nil {
@@ -498,13 +498,13 @@ func NewFileReader(r io.Reader) (*FileReader, error) {
 
 // Reset makes fr read a new stream from r, reusing its buffers, and reads
 // that stream's header.
-func (fr *FileReader) Reset(r io.Reader) error {
+func (fr *PacketReader) Reset(r io.Reader) error {
 	fr.br.Reset(r)
-	*fr = FileReader{br: fr.br, payload: fr.payload[:0], compact: fr.compact}
+	*fr = PacketReader{br: fr.br, payload: fr.payload[:0], compact: fr.compact}
 	return fr.readHeader()
 }
 
-func (fr *FileReader) readHeader() error {
+func (fr *PacketReader) readHeader() error {
 	b, err := fr.br.Peek(8)
 	if err != nil && err != io.EOF {
 		return fmt.Errorf("vqs: reading header: %w", err)
@@ -512,19 +512,19 @@ func (fr *FileReader) readHeader() error {
 	if len(b) == 0 {
 		return ErrEmptyFile
 	}
-	if m := b[:min(4, len(b))]; string(m) != vqsMagic[:len(m)] {
+	if m := b[:min(4, len(b))]; string(m) != magic[:len(m)] {
 		return fmt.Errorf("%w: bad magic %q", ErrNotVQS, m)
 	}
 	if len(b) < 8 {
-		return fmt.Errorf("%w: %d of at least %d bytes", ErrTruncatedHeader, len(b), vqsHeaderLenV1)
+		return fmt.Errorf("%w: %d of at least %d bytes", ErrTruncatedHeader, len(b), headerLenV1)
 	}
-	h := FileHeader{Version: binary.BigEndian.Uint16(b[4:])}
-	if h.Version != FileVersion {
+	h := Header{Version: binary.BigEndian.Uint16(b[4:])}
+	if h.Version != Version {
 		return &UnsupportedVersionError{Version: h.Version}
 	}
 	hl := int(binary.BigEndian.Uint16(b[6:]))
-	if hl < vqsHeaderLenV1 {
-		return fmt.Errorf("%w: header length %d, version %d needs at least %d", ErrInvalidFileHeader, hl, FileVersion, vqsHeaderLenV1)
+	if hl < headerLenV1 {
+		return fmt.Errorf("%w: header length %d, version %d needs at least %d", ErrInvalidHeader, hl, Version, headerLenV1)
 	}
 	b, err = fr.br.Peek(hl) // hl <= 0xFFFF < buffer size
 	if err != nil && err != io.EOF {
@@ -534,7 +534,7 @@ func (fr *FileReader) readHeader() error {
 		return fmt.Errorf("%w: %d of %d bytes", ErrTruncatedHeader, len(b), hl)
 	}
 	want := binary.BigEndian.Uint32(b[hl-4:])
-	if got := crc32.Checksum(b[:hl-4], vqsCRCTable); got != want {
+	if got := crc32.Checksum(b[:hl-4], cRCTable); got != want {
 		return fmt.Errorf("%w: stored %#08x, computed %#08x", ErrHeaderChecksum, want, got)
 	}
 	h.SampleRate = binary.BigEndian.Uint32(b[8:])
@@ -545,7 +545,7 @@ func (fr *FileReader) readHeader() error {
 	if err := h.check(); err != nil {
 		return err
 	}
-	if h.Flags&FileFlagCompactBlocks != 0 && fr.compact == nil {
+	if h.Flags&FlagCompactBlocks != 0 && fr.compact == nil {
 		if fr.compact, err = newCompactCoder(10); err != nil {
 			return err
 		}
@@ -556,21 +556,21 @@ func (fr *FileReader) readHeader() error {
 }
 
 // Header returns the validated file header.
-func (fr *FileReader) Header() FileHeader { return fr.h }
+func (fr *PacketReader) Header() Header { return fr.h }
 
 // Stats returns what has been read and lost so far; after io.EOF it
 // describes the whole file.
-func (fr *FileReader) Stats() FileStats { return fr.stats }
+func (fr *PacketReader) Stats() Stats { return fr.stats }
 
 // Verified reports whether the packet most recently returned by ReadPacket
 // passed a block CRC. It is false only for packets recovered from a cut
 // final block.
-func (fr *FileReader) Verified() bool { return fr.lastOK }
+func (fr *PacketReader) Verified() bool { return fr.lastOK }
 
 // ReadPacket returns the next packet, copied into dst's storage (grown when
 // its capacity is below the packet length; nil dst allocates). At the end it
-// returns io.EOF. See FileReader for the non-terminal damage errors.
-func (fr *FileReader) ReadPacket(dst []byte) ([]byte, error) {
+// returns io.EOF. See PacketReader for the non-terminal damage errors.
+func (fr *PacketReader) ReadPacket(dst []byte) ([]byte, error) {
 	for {
 		if fr.pending != nil {
 			err := fr.pending
@@ -601,52 +601,52 @@ func (fr *FileReader) ReadPacket(dst []byte) ([]byte, error) {
 	}
 }
 
-// vqsBlockStatus classifies the bytes at one position of the stream.
-type vqsBlockStatus int
+// blockStatus classifies the bytes at one position of the stream.
+type blockStatus int
 
 const (
-	vqsBlockBad     vqsBlockStatus = iota // not a valid block
-	vqsBlockOK                            // a complete block whose CRC and records check
-	vqsBlockPartial                       // a plausible header, but the data ends before the block does
+	blockBad     blockStatus = iota // not a valid block
+	blockOK                         // a complete block whose CRC and records check
+	blockPartial                    // a plausible header, but the data ends before the block does
 )
 
-type vqsBlockHeader struct {
+type blockHeader struct {
 	kind    byte
 	count   int
 	first   uint32
 	payload int // payload length
 }
 
-func (h vqsBlockHeader) total() int { return vqsBlockHeaderLen + h.payload + vqsBlockCRCLen }
+func (h blockHeader) total() int { return blockHeaderLen + h.payload + blockCRCLen }
 
-// vqsParseBlockHeader reports whether b starts with a plausible block
+// parseBlockHeader reports whether b starts with a plausible block
 // header; compact blocks are valid only in a compact file.
-func vqsParseBlockHeader(b []byte, compact bool) (vqsBlockHeader, bool) {
-	if len(b) < vqsBlockHeaderLen || b[0] != vqsSync0 || b[1] != vqsSync1 {
-		return vqsBlockHeader{}, false
+func parseBlockHeader(b []byte, compact bool) (blockHeader, bool) {
+	if len(b) < blockHeaderLen || b[0] != sync0 || b[1] != sync1 {
+		return blockHeader{}, false
 	}
-	h := vqsBlockHeader{
+	h := blockHeader{
 		kind:    b[2],
 		count:   int(b[3]),
 		first:   binary.BigEndian.Uint32(b[4:]),
 		payload: int(binary.BigEndian.Uint16(b[8:])),
 	}
 	switch {
-	case h.kind == vqsKindPackets:
+	case h.kind == kindPackets:
 		// Each record is 2..256 bytes.
 		return h, h.count > 0 && h.payload >= 2*h.count && h.payload <= 256*h.count
-	case h.kind == vqsKindCompact && compact:
+	case h.kind == kindCompact && compact:
 		// Index bits, table set and the stage-count stream's method at least.
 		return h, h.count > 0 && h.payload >= 3
-	case h.kind >= vqsKindAncillary:
+	case h.kind >= kindAncillary:
 		return h, h.count == 0
 	}
 	return h, false
 }
 
-// vqsCompleteRecords counts the complete records at the start of p, up to
+// completeRecords counts the complete records at the start of p, up to
 // max, and returns the bytes they use. A zero length byte ends the count.
-func vqsCompleteRecords(p []byte, max int) (n, used int) {
+func completeRecords(p []byte, max int) (n, used int) {
 	for n < max && used < len(p) {
 		l := int(p[used])
 		if l == 0 || used+1+l > len(p) {
@@ -658,53 +658,53 @@ func vqsCompleteRecords(p []byte, max int) (n, used int) {
 	return n, used
 }
 
-// vqsCheckBlock classifies the block that b starts with (b holds everything
+// checkBlock classifies the block that b starts with (b holds everything
 // available from that position up to at least one whole block, or the rest
 // of the file).
-func vqsCheckBlock(b []byte, compact bool) (vqsBlockHeader, vqsBlockStatus) {
-	h, ok := vqsParseBlockHeader(b, compact)
+func checkBlock(b []byte, compact bool) (blockHeader, blockStatus) {
+	h, ok := parseBlockHeader(b, compact)
 	if !ok {
-		return h, vqsBlockBad
+		return h, blockBad
 	}
 	t := h.total()
 	if len(b) < t {
-		return h, vqsBlockPartial
+		return h, blockPartial
 	}
-	if h.kind == vqsKindPackets {
+	if h.kind == kindPackets {
 		// Cheap structural check first: it rejects almost every false sync
 		// before the CRC has to run over up to 64 KiB.
-		p := b[vqsBlockHeaderLen : vqsBlockHeaderLen+h.payload]
-		if n, used := vqsCompleteRecords(p, h.count); n != h.count || used != len(p) {
-			return h, vqsBlockBad
+		p := b[blockHeaderLen : blockHeaderLen+h.payload]
+		if n, used := completeRecords(p, h.count); n != h.count || used != len(p) {
+			return h, blockBad
 		}
 	}
-	if h.kind == vqsKindCompact {
-		if ib, set := b[vqsBlockHeaderLen], b[vqsBlockHeaderLen+1]; ib < 1 || ib > compactMaxIndexBits || set > CompactTableSets {
-			return h, vqsBlockBad
+	if h.kind == kindCompact {
+		if ib, set := b[blockHeaderLen], b[blockHeaderLen+1]; ib < 1 || ib > compactMaxIndexBits || set > CompactTableSets {
+			return h, blockBad
 		}
 	}
-	if crc32.Checksum(b[:t-vqsBlockCRCLen], vqsCRCTable) != binary.BigEndian.Uint32(b[t-vqsBlockCRCLen:]) {
-		return h, vqsBlockBad
+	if crc32.Checksum(b[:t-blockCRCLen], cRCTable) != binary.BigEndian.Uint32(b[t-blockCRCLen:]) {
+		return h, blockBad
 	}
-	return h, vqsBlockOK
+	return h, blockOK
 }
 
-// vqsFindBlock returns the offset of the first complete valid block in b, or -1.
-func vqsFindBlock(b []byte, compact bool) int {
-	for i := 0; i+vqsBlockHeaderLen <= len(b); i++ {
-		j := bytes.IndexByte(b[i:], vqsSync0)
+// findBlock returns the offset of the first complete valid block in b, or -1.
+func findBlock(b []byte, compact bool) int {
+	for i := 0; i+blockHeaderLen <= len(b); i++ {
+		j := bytes.IndexByte(b[i:], sync0)
 		if j < 0 {
 			return -1
 		}
 		i += j
-		if _, st := vqsCheckBlock(b[i:], compact); st == vqsBlockOK {
+		if _, st := checkBlock(b[i:], compact); st == blockOK {
 			return i
 		}
 	}
 	return -1
 }
 
-func (fr *FileReader) discard(n int) {
+func (fr *PacketReader) discard(n int) {
 	d, _ := fr.br.Discard(n)
 	fr.off += int64(d)
 }
@@ -712,10 +712,10 @@ func (fr *FileReader) discard(n int) {
 // peekBlock returns the bytes available at the current position: a whole
 // maximal block when the stream has it, otherwise everything up to EOF.
 // A non-nil error is a real I/O error.
-func (fr *FileReader) peekBlock() ([]byte, error) {
-	b, err := fr.br.Peek(vqsBlockHeaderLen)
+func (fr *PacketReader) peekBlock() ([]byte, error) {
+	b, err := fr.br.Peek(blockHeaderLen)
 	if err == nil {
-		if h, ok := vqsParseBlockHeader(b, fr.isCompact()); ok {
+		if h, ok := parseBlockHeader(b, fr.isCompact()); ok {
 			b, err = fr.br.Peek(h.total())
 		}
 	}
@@ -727,7 +727,7 @@ func (fr *FileReader) peekBlock() ([]byte, error) {
 
 // nextBlock loads the next block's records, or queues damage reports, or
 // sets fr.err at the end.
-func (fr *FileReader) nextBlock() {
+func (fr *PacketReader) nextBlock() {
 	start := fr.off
 	b, err := fr.peekBlock()
 	if err != nil {
@@ -738,21 +738,21 @@ func (fr *FileReader) nextBlock() {
 		fr.err = io.EOF
 		return
 	}
-	if len(b) < vqsBlockHeaderLen && vqsSyncPrefix(b) {
+	if len(b) < blockHeaderLen && syncPrefix(b) {
 		// Cut inside the last block's header: nothing to recover.
 		fr.stats.Truncated = true
-		fr.stats.TruncatedBytes = int64(vqsBlockHeaderLen + 2 + vqsBlockCRCLen - len(b))
+		fr.stats.TruncatedBytes = int64(blockHeaderLen + 2 + blockCRCLen - len(b))
 		fr.truncated = &TruncatedBlockError{Offset: start, MissingBytes: fr.stats.TruncatedBytes}
 		fr.err = io.EOF
 		fr.discard(len(b))
 		return
 	}
-	h, st := vqsCheckBlock(b, fr.isCompact())
+	h, st := checkBlock(b, fr.isCompact())
 	switch st {
-	case vqsBlockOK:
+	case blockOK:
 		fr.accept(b, h, start, 0)
 		return
-	case vqsBlockPartial:
+	case blockPartial:
 		// All that is left is in b. A good block further on means this header
 		// is itself damaged (its length, say); otherwise the file was cut.
 		if !fr.blockAfter(b, start) && fr.plausibleFirst(h, 0) {
@@ -763,29 +763,29 @@ func (fr *FileReader) nextBlock() {
 	// Damaged. If no good block follows, the count of a plausible header
 	// that continues the sequence is the best guess at what was lost.
 	hint := 0
-	if _, ok := vqsParseBlockHeader(b, fr.isCompact()); ok && h.kind < vqsKindAncillary && h.first == fr.next {
+	if _, ok := parseBlockHeader(b, fr.isCompact()); ok && h.kind < kindAncillary && h.first == fr.next {
 		hint = h.count
 	}
 	fr.resync(start, hint)
 }
 
-// vqsSyncPrefix reports whether b (shorter than a block header) could be
+// syncPrefix reports whether b (shorter than a block header) could be
 // the start of one.
-func vqsSyncPrefix(b []byte) bool {
-	return b[0] == vqsSync0 && (len(b) == 1 || b[1] == vqsSync1)
+func syncPrefix(b []byte) bool {
+	return b[0] == sync0 && (len(b) == 1 || b[1] == sync1)
 }
 
 // blockAfter reports whether a valid block starts after pos in b, the
 // rest of the stream from pos. Results are cached: resynchronising through
 // a long damaged tail must not rescan it from every candidate position.
-func (fr *FileReader) blockAfter(b []byte, pos int64) bool {
+func (fr *PacketReader) blockAfter(b []byte, pos int64) bool {
 	if fr.validAt > pos {
 		return true
 	}
 	if fr.noneKnown && pos+1 >= fr.noneFrom {
 		return false
 	}
-	i := vqsFindBlock(b[1:], fr.isCompact())
+	i := findBlock(b[1:], fr.isCompact())
 	if i < 0 {
 		fr.noneKnown, fr.noneFrom = true, pos+1
 		return false
@@ -798,14 +798,14 @@ func (fr *FileReader) blockAfter(b []byte, pos int64) bool {
 // final block) continues the packet sequence: over skipped damaged bytes at
 // most skipped/2 packets (records take 2 bytes at least) plus a block's
 // worth can have gone missing.
-func (fr *FileReader) plausibleFirst(h vqsBlockHeader, skipped int64) bool {
+func (fr *PacketReader) plausibleFirst(h blockHeader, skipped int64) bool {
 	gap := h.first - fr.next
-	return gap < 1<<31 && int64(gap) <= skipped/2+MaxFileBlockPackets
+	return gap < 1<<31 && int64(gap) <= skipped/2+MaxBlockPackets
 }
 
 // resync skips forward from the damaged position start to the next good
 // block, a believable cut final block, or EOF, and queues the damage report.
-func (fr *FileReader) resync(start int64, hint int) {
+func (fr *PacketReader) resync(start int64, hint int) {
 	fr.discard(1)
 	for {
 		b, err := fr.br.Peek(1)
@@ -821,7 +821,7 @@ func (fr *FileReader) resync(start int64, hint int) {
 			return
 		}
 		b, _ = fr.br.Peek(fr.br.Buffered())
-		i := bytes.IndexByte(b, vqsSync0)
+		i := bytes.IndexByte(b, sync0)
 		if i < 0 {
 			fr.discard(len(b))
 			continue
@@ -832,12 +832,12 @@ func (fr *FileReader) resync(start int64, hint int) {
 			fr.fail(err)
 			return
 		}
-		h, st := vqsCheckBlock(b, fr.isCompact())
+		h, st := checkBlock(b, fr.isCompact())
 		switch st {
-		case vqsBlockOK:
+		case blockOK:
 			fr.accept(b, h, start, pos-start)
 			return
-		case vqsBlockPartial:
+		case blockPartial:
 			if !fr.blockAfter(b, pos) && fr.plausibleFirst(h, pos-start) {
 				fr.acceptPartial(b, h, start, pos-start)
 				return
@@ -848,7 +848,7 @@ func (fr *FileReader) resync(start int64, hint int) {
 }
 
 // report queues a *CorruptBlockError for the damaged region at start.
-func (fr *FileReader) report(start, skipped int64, lost int, exact bool) {
+func (fr *PacketReader) report(start, skipped int64, lost int, exact bool) {
 	fr.pending = &CorruptBlockError{
 		Offset:      start,
 		Bytes:       skipped,
@@ -864,7 +864,7 @@ func (fr *FileReader) report(start, skipped int64, lost int, exact bool) {
 // gapBefore reports damage before a block with header h: skipped bytes
 // starting at start, and packets missing by the block's first index (exact
 // when that index passed a CRC).
-func (fr *FileReader) gapBefore(h vqsBlockHeader, start, skipped int64, exact bool) {
+func (fr *PacketReader) gapBefore(h blockHeader, start, skipped int64, exact bool) {
 	lost := 0
 	if gap := h.first - fr.next; gap < 1<<31 {
 		lost = int(gap)
@@ -872,7 +872,7 @@ func (fr *FileReader) gapBefore(h vqsBlockHeader, start, skipped int64, exact bo
 	// Every lost packet took 2 bytes at least; beyond that only whole
 	// missing blocks can explain a gap. Capping at one maximal block keeps
 	// a crafted index from making a decoder conceal days of audio.
-	if limit := skipped/2 + MaxFileBlockPackets; int64(lost) > limit {
+	if limit := skipped/2 + MaxBlockPackets; int64(lost) > limit {
 		lost, exact = int(limit), false
 	}
 	// A backward index (say, two files concatenated) restarts the count.
@@ -884,14 +884,14 @@ func (fr *FileReader) gapBefore(h vqsBlockHeader, start, skipped int64, exact bo
 
 // accept takes the complete, verified block at the current position, which
 // follows skipped damaged bytes starting at start.
-func (fr *FileReader) accept(b []byte, h vqsBlockHeader, start, skipped int64) {
-	if h.kind == vqsKindCompact {
+func (fr *PacketReader) accept(b []byte, h blockHeader, start, skipped int64) {
+	if h.kind == kindCompact {
 		var err error
-		fr.payload, err = fr.compact.decode(fr.payload[:0], b[vqsBlockHeaderLen:vqsBlockHeaderLen+h.payload], h.count)
+		fr.payload, err = fr.compact.decode(fr.payload[:0], b[blockHeaderLen:blockHeaderLen+h.payload], h.count)
 		if err != nil {
 			// Checksummed but undecodable: the block is lost, together
 			// with any gap before it, in one exact report.
-			fr.gapBefore(vqsBlockHeader{first: h.first + uint32(h.count)}, start, skipped+int64(h.total()), true)
+			fr.gapBefore(blockHeader{first: h.first + uint32(h.count)}, start, skipped+int64(h.total()), true)
 			fr.discard(h.total())
 			return
 		}
@@ -904,8 +904,8 @@ func (fr *FileReader) accept(b []byte, h vqsBlockHeader, start, skipped int64) {
 		return
 	}
 	fr.gapBefore(h, start, skipped, true)
-	if h.kind == vqsKindPackets {
-		fr.payload = append(fr.payload[:0], b[vqsBlockHeaderLen:vqsBlockHeaderLen+h.payload]...)
+	if h.kind == kindPackets {
+		fr.payload = append(fr.payload[:0], b[blockHeaderLen:blockHeaderLen+h.payload]...)
 		fr.pos, fr.left, fr.verified = 0, h.count, true
 		fr.next += uint32(h.count)
 		fr.stats.Blocks++
@@ -917,18 +917,18 @@ func (fr *FileReader) accept(b []byte, h vqsBlockHeader, start, skipped int64) {
 
 // acceptPartial takes the cut final block b: its complete records are
 // returned unverified, then a *TruncatedBlockError, then io.EOF.
-func (fr *FileReader) acceptPartial(b []byte, h vqsBlockHeader, start, skipped int64) {
+func (fr *PacketReader) acceptPartial(b []byte, h blockHeader, start, skipped int64) {
 	fr.gapBefore(h, start, skipped, false)
 	te := &TruncatedBlockError{Offset: fr.off, MissingBytes: int64(h.total() - len(b))}
-	if h.kind == vqsKindPackets {
-		p := b[vqsBlockHeaderLen:min(len(b), vqsBlockHeaderLen+h.payload)]
-		n, used := vqsCompleteRecords(p, h.count)
+	if h.kind == kindPackets {
+		p := b[blockHeaderLen:min(len(b), blockHeaderLen+h.payload)]
+		n, used := completeRecords(p, h.count)
 		fr.payload = append(fr.payload[:0], p[:used]...)
 		fr.pos, fr.left, fr.verified = 0, n, false
 		te.Unverified, te.Lost = n, h.count-n
 		fr.next += uint32(h.count)
 		fr.stats.LostPackets += int64(te.Lost)
-	} else if h.kind == vqsKindCompact {
+	} else if h.kind == kindCompact {
 		// A cut compact block cannot be decoded in part.
 		fr.payload, fr.pos, fr.left = fr.payload[:0], 0, 0
 		te.Lost = h.count
@@ -942,20 +942,20 @@ func (fr *FileReader) acceptPartial(b []byte, h vqsBlockHeader, start, skipped i
 	fr.discard(len(b))
 }
 
-func (fr *FileReader) isCompact() bool { return fr.h.Flags&FileFlagCompactBlocks != 0 }
+func (fr *PacketReader) isCompact() bool { return fr.h.Flags&FlagCompactBlocks != 0 }
 
-func (fr *FileReader) fail(err error) {
+func (fr *PacketReader) fail(err error) {
 	fr.err = fmt.Errorf("vqs: reading at offset %d: %w", fr.off, err)
 }
 
 // ReadAllPackets reads a whole .vqs stream. It returns every packet it could
-// recover, in order (lost packets leave no placeholder: use a FileReader to
+// recover, in order (lost packets leave no placeholder: use a PacketReader to
 // keep time across losses), the statistics, and the first damage error, if
 // any (*CorruptBlockError or *TruncatedBlockError), or an I/O or header error.
-func ReadAllPackets(r io.Reader) (FileHeader, [][]byte, FileStats, error) {
-	fr, err := NewFileReader(r)
+func ReadAllPackets(r io.Reader) (Header, [][]byte, Stats, error) {
+	fr, err := NewPacketReader(r)
 	if err != nil {
-		return FileHeader{}, nil, FileStats{}, err
+		return Header{}, nil, Stats{}, err
 	}
 	var (
 		pkts  [][]byte
@@ -963,7 +963,7 @@ func ReadAllPackets(r io.Reader) (FileHeader, [][]byte, FileStats, error) {
 		first error
 	)
 	for {
-		if cap(arena)-len(arena) < MaxFilePacketLen {
+		if cap(arena)-len(arena) < MaxPacketLen {
 			arena = make([]byte, 0, 1<<16)
 		}
 		p, err := fr.ReadPacket(arena[len(arena):])

@@ -1,10 +1,12 @@
-package codec
+package vqs
 
 import (
 	"errors"
 	"fmt"
 	"io"
 
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -12,7 +14,7 @@ import (
 // stream and a Reader turns a .vqs stream back into raw PCM bytes, so that
 // files, pipes and sockets are one io.Copy away:
 //
-//	w, _ := codec.NewWriter(vqsFile, codec.DefaultCodebook(), codec.DefaultStages)
+//	w, _ := vqs.NewWriter(file, codec.DefaultCodebook(), codec.DefaultStages)
 //	io.Copy(w, pcmSource) // s16le, mono, 16 kHz
 //	w.Close()
 //
@@ -21,19 +23,19 @@ import (
 
 // ErrPartialSample means a PCM byte stream ended in the middle of a 16-bit
 // sample: the stream was cut or is not 16-bit PCM.
-var ErrPartialSample = errors.New("codec: PCM stream ends with half a 16-bit sample")
+var ErrPartialSample = errors.New("vqs: PCM stream ends with half a 16-bit sample")
 
 // ErrClosed is returned by a Writer used after Close.
-var ErrClosed = errors.New("codec: write to a closed Writer")
+var ErrClosed = errors.New("vqs: write to a closed Writer")
 
 // ioChunk is how many samples a Writer or Reader converts at a time.
-const ioChunk = 4 * PacketSamples
+const ioChunk = 4 * codec.PacketSamples
 
 // Writer encodes 16-bit little-endian mono PCM at SampleRate, written in
 // chunks of any size (odd byte counts included), into a .vqs stream. It
 // allocates only in NewWriter and is not safe for concurrent use.
 type Writer struct {
-	fe      *FileEncoder
+	fe      *Encoder
 	buf     []float32
 	half    byte // the low byte of a sample split across two writes
 	hasHalf bool
@@ -44,7 +46,7 @@ type Writer struct {
 // NewWriter writes the .vqs header to w and returns a Writer that encodes
 // with the first stages stages of cb.
 func NewWriter(w io.Writer, cb *rvq.Codebook, stages int) (*Writer, error) {
-	fe, err := NewFileEncoder(w, cb, stages)
+	fe, err := NewEncoder(w, cb, stages)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +141,7 @@ func (w *Writer) Packets() int64 { return w.fe.Packets() }
 // damaged region conceals more packets at once than it has room for. It is
 // not safe for concurrent use.
 type Reader struct {
-	fd  *FileDecoder
+	fd  *Decoder
 	pcm []float32
 	out []byte // converted PCM not yet read
 	off int
@@ -148,7 +150,7 @@ type Reader struct {
 
 // NewReader reads the .vqs header from r and checks that it was made with cb.
 func NewReader(r io.Reader, cb *rvq.Codebook) (*Reader, error) {
-	fd, err := NewFileDecoder(r, cb)
+	fd, err := NewDecoder(r, cb)
 	if err != nil {
 		return nil, err
 	}
@@ -191,12 +193,12 @@ func (r *Reader) fill() {
 	if err != nil {
 		r.err = err
 		if err != io.EOF {
-			r.err = fmt.Errorf("codec: reading the .vqs stream: %w", err)
+			r.err = fmt.Errorf("vqs: reading the stream: %w", err)
 		}
 	}
 	r.out = grow8(r.out[:0], 2*len(r.pcm))
 	for i, x := range r.pcm {
-		u := uint16(toInt16(x))
+		u := uint16(pcm.ToInt16(x))
 		r.out[2*i] = byte(u)
 		r.out[2*i+1] = byte(u >> 8)
 	}
@@ -211,10 +213,10 @@ func grow8(b []byte, n int) []byte {
 }
 
 // Header is the stream's header.
-func (r *Reader) Header() FileHeader { return r.fd.Header() }
+func (r *Reader) Header() Header { return r.fd.Header() }
 
 // Stats says what has been read and lost so far.
-func (r *Reader) Stats() FileStats { return r.fd.Stats() }
+func (r *Reader) Stats() Stats { return r.fd.Stats() }
 
 // Damage lists every damage report met so far, in stream order.
 func (r *Reader) Damage() []error { return r.fd.Damage() }

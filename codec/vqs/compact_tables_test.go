@@ -1,4 +1,4 @@
-package codec
+package vqs
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/huff0"
+	"github.com/vqspeak/vqspeak/codec"
 )
 
 // checkTable checks that a static table codes every symbol below 2^bits and
@@ -69,16 +70,16 @@ func skewedPackets(n int) [][]byte {
 	rng := rand.New(rand.NewPCG(3, 4))
 	skew := func(bits int) uint8 { return uint8(min(rng.ExpFloat64()*2, float64(int(1)<<bits-1))) }
 	var out [][]byte
-	p := Packet{Stages: 4}
+	p := codec.Packet{Stages: 4}
 	for range n {
 		p.F0 = (p.F0 + skew(3)) & 127
-		p.Voicing, p.Energy = skew(voicingBits), skew(energyBits)
-		p.MidF0, p.MidVoice, p.MidEnergy = skew(midF0Bits), skew(midVoiceBits), skew(midEnergyBits)
+		p.Voicing, p.Energy = skew(codec.FieldVoicing.Bits()), skew(codec.FieldEnergy.Bits())
+		p.MidF0, p.MidVoice, p.MidEnergy = skew(codec.FieldMidF0.Bits()), skew(codec.FieldMidVoicing.Bits()), skew(codec.FieldMidEnergy.Bits())
 		for s := range p.Stages {
 			p.Index[s] = int(rng.Uint32N(1024))
 		}
 		p.Index[0] = (p.Index[0]&15 + int(skew(4))) & 1023
-		out = append(out, AppendPacket(nil, &p, 10))
+		out = append(out, codec.AppendPacket(nil, &p, 10))
 	}
 	return out
 }
@@ -128,12 +129,12 @@ func TestCompactStatsTables(t *testing.T) {
 // name, by default and when told.
 func TestCompactWriterTableSet(t *testing.T) {
 	pkts := skewedPackets(100)
-	h := FileHeader{SampleRate: 16000, PacketSamples: 320, Stages: 4}
+	h := Header{SampleRate: 16000, PacketSamples: 320, Stages: 4}
 	for _, tc := range []struct {
 		set, want int
 	}{{-1, DefaultCompactTableSet}, {0, 0}, {1, 1}, {2, 2}} {
 		var buf bytes.Buffer
-		fw, err := NewCompactFileWriter(&buf, h, 10)
+		fw, err := NewCompactPacketWriter(&buf, h, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,9 +151,9 @@ func TestCompactWriterTableSet(t *testing.T) {
 		if err := fw.Close(); err != nil {
 			t.Fatal(err)
 		}
-		b := buf.Bytes()[vqsHeaderLenV1:]
-		if b[2] != vqsKindCompact || int(b[vqsBlockHeaderLen+1]) != tc.want {
-			t.Errorf("SetCompactTableSet(%d): block kind %d set %d, want compact with set %d", tc.set, b[2], b[vqsBlockHeaderLen+1], tc.want)
+		b := buf.Bytes()[headerLenV1:]
+		if b[2] != kindCompact || int(b[blockHeaderLen+1]) != tc.want {
+			t.Errorf("SetCompactTableSet(%d): block kind %d set %d, want compact with set %d", tc.set, b[2], b[blockHeaderLen+1], tc.want)
 		}
 		_, got, st, err := ReadAllPackets(&buf)
 		if err != nil || st.CompactBlocks != 2 || len(got) != len(pkts) {
@@ -164,9 +165,9 @@ func TestCompactWriterTableSet(t *testing.T) {
 			}
 		}
 	}
-	plain, _ := NewFileWriter(&bytes.Buffer{}, h)
-	c8, _ := NewCompactFileWriter(&bytes.Buffer{}, h, 8)
-	c10, _ := NewCompactFileWriter(&bytes.Buffer{}, h, 10)
+	plain, _ := NewPacketWriter(&bytes.Buffer{}, h)
+	c8, _ := NewCompactPacketWriter(&bytes.Buffer{}, h, 8)
+	c10, _ := NewCompactPacketWriter(&bytes.Buffer{}, h, 10)
 	for name, err := range map[string]error{
 		"plain writer":    plain.SetCompactTableSet(1),
 		"8-bit indices":   c8.SetCompactTableSet(1),

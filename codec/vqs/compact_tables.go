@@ -1,4 +1,4 @@
-package codec
+package vqs
 
 // With VQSPEAK_TRAIN naming the training corpus (corpus/train, 917 files),
 // go generate rewrites compact_tables_v2.go byte for byte as long as the
@@ -17,7 +17,7 @@ package codec
 // coded. Never change a table of a published set: add a new set instead.
 //
 // That codebook predates envelope prediction, and no code in the repository
-// regenerates set 1; codec/internal/gencompact trains set 2 and later ones
+// regenerates set 1; codec/vqs/internal/gencompact trains set 2 and later ones
 // (see the go:generate line above).
 var compactTablesV1 = [compactNumStreamKinds]string{
 	// F0 delta (7-bit symbols)

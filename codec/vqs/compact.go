@@ -1,4 +1,4 @@
-package codec
+package vqs
 
 // Compact (entropy-coded) packet blocks of the .vqs container.
 //
@@ -35,12 +35,13 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/huff0"
+	"github.com/vqspeak/vqspeak/codec"
 	bitio "github.com/vqspeak/vqspeak/internal/bits"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
 const (
-	vqsKindCompact = 0x01
+	kindCompact = 0x01
 
 	compactMethodRaw     = 0
 	compactMethodRepeat  = 1
@@ -73,7 +74,7 @@ const (
 // Readers decode every set up to CompactTableSets; a reader that does not
 // know a block's set treats the block as damaged. Writers use
 // DefaultCompactTableSet unless told otherwise by SetCompactTableSet. Set 2,
-// trained with the current codebook (codec/internal/gencompact), makes the
+// trained with the current codebook (codec/vqs/internal/gencompact), makes the
 // test set's compact files only 0.07 % (4 stages) to 0.13 % (1 stage)
 // smaller than set 1 does (vqspeak bench -compact): too little to write
 // files that readers without set 2 cannot decode.
@@ -88,18 +89,18 @@ var ErrCompactBlock = errors.New("vqs: undecodable compact block")
 
 // compactField is how compact blocks store one side-information field.
 type compactField struct {
-	Field
+	codec.Field
 	delta bool // stored as the difference from the previous packet's
 	kind  int  // static table
 }
 
 var compactFields = [...]compactField{
-	{FieldF0, true, compactStreamF0},
-	{FieldVoicing, true, compactStreamVoicing},
-	{FieldEnergy, true, compactStreamEnergy},
-	{FieldMidF0, false, compactStreamMidF0},
-	{FieldMidVoicing, true, compactStreamMidVoice},
-	{FieldMidEnergy, false, compactStreamMidEnergy},
+	{codec.FieldF0, true, compactStreamF0},
+	{codec.FieldVoicing, true, compactStreamVoicing},
+	{codec.FieldEnergy, true, compactStreamEnergy},
+	{codec.FieldMidF0, false, compactStreamMidF0},
+	{codec.FieldMidVoicing, true, compactStreamMidVoice},
+	{codec.FieldMidEnergy, false, compactStreamMidEnergy},
 }
 
 // compactCoder encodes and decodes compact block payloads. It owns all its
@@ -113,7 +114,7 @@ type compactCoder struct {
 	staticDec [CompactTableSets][compactNumStreamKinds]*huff0.Decoder
 	obs       *CompactStats // told about every stream the writer codes
 	adaptive  huff0.Scratch // method 3, encoder and decoder tables
-	pk        [MaxFileBlockPackets]Packet
+	pk        [MaxBlockPackets]codec.Packet
 	sym       []byte // one stream's symbols
 	sym2      []byte
 	packet    []byte
@@ -122,9 +123,9 @@ type compactCoder struct {
 func newCompactCoder(indexBits int) (*compactCoder, error) {
 	c := &compactCoder{
 		indexBits: indexBits,
-		sym:       make([]byte, 0, MaxFileBlockPackets),
-		sym2:      make([]byte, 0, MaxFileBlockPackets),
-		packet:    make([]byte, 0, MaxFilePacketLen),
+		sym:       make([]byte, 0, MaxBlockPackets),
+		sym2:      make([]byte, 0, MaxBlockPackets),
+		packet:    make([]byte, 0, MaxPacketLen),
 	}
 	for i, set := range [CompactTableSets]*[compactNumStreamKinds]string{&compactTablesV1, &compactTablesV2} {
 		for k, t := range set {
@@ -174,10 +175,10 @@ func (c *compactCoder) encode(dst, recs []byte, count int) (out []byte, ok bool)
 		l := int(recs[pos])
 		p := recs[pos+1 : pos+1+l]
 		pos += 1 + l
-		if ParsePacket(&c.pk[i], p, b, MaxStages) != nil {
+		if codec.ParsePacket(&c.pk[i], p, b, codec.MaxStages) != nil {
 			return dst, false
 		}
-		if c.packet = AppendPacket(c.packet[:0], &c.pk[i], b); !bytes.Equal(c.packet, p) {
+		if c.packet = codec.AppendPacket(c.packet[:0], &c.pk[i], b); !bytes.Equal(c.packet, p) {
 			return dst, false
 		}
 		maxS = max(maxS, c.pk[i].Stages)
@@ -379,7 +380,7 @@ func (r *compactReader) stream(dst []byte, n, bits, kind int) ([]byte, error) {
 
 // decode appends the count plain records of the compact payload p to dst.
 // It allocates nothing once dst has room for the records (at most
-// MaxFileBlockPackets × 16 bytes).
+// MaxBlockPackets × 16 bytes).
 func (c *compactCoder) decode(dst, p []byte, count int) (out []byte, err error) {
 	defer func() {
 		// huff0 is fuzzed upstream; this keeps a hostile block from taking
@@ -388,7 +389,7 @@ func (c *compactCoder) decode(dst, p []byte, count int) (out []byte, err error) 
 			out, err = dst, compactErr("decoder fault: %v", e)
 		}
 	}()
-	if count < 1 || count > MaxFileBlockPackets {
+	if count < 1 || count > MaxBlockPackets {
 		return dst, compactErr("%d packets", count)
 	}
 	if len(p) < 2 {
@@ -406,10 +407,10 @@ func (c *compactCoder) decode(dst, p []byte, count int) (out []byte, err error) 
 	}
 	maxS := 0
 	for i, v := range c.sym {
-		if v < 1 || v > MaxStages {
+		if v < 1 || v > codec.MaxStages {
 			return dst, compactErr("packet %d has %d stages", i, v)
 		}
-		pk[i] = Packet{Stages: int(v)}
+		pk[i] = codec.Packet{Stages: int(v)}
 		maxS = max(maxS, int(v))
 	}
 	for _, f := range compactFields {
@@ -470,20 +471,20 @@ func (c *compactCoder) decode(dst, p []byte, count int) (out []byte, err error) 
 	for i := range pk {
 		n := len(dst)
 		dst = append(dst, 0)
-		dst = AppendPacket(dst, &pk[i], b)
+		dst = codec.AppendPacket(dst, &pk[i], b)
 		dst[n] = byte(len(dst) - n - 1)
 	}
 	return dst, nil
 }
 
-// NewCompactFileWriter is NewFileWriter for a file of compact,
-// entropy-coded blocks (header flag FileFlagCompactBlocks), for packets
+// NewCompactPacketWriter is NewPacketWriter for a file of compact,
+// entropy-coded blocks (header flag FlagCompactBlocks), for packets
 // made with a codebook of 2^indexBits entries (IndexBits(cb)). Blocks whose
 // packets do not parse with that width, or that coding would not shrink,
 // are stored plain. Compact files are 17 % (4 stages) to 39 % (1 stage)
 // smaller (see the README); they cost a block of delay, so keep plain files
 // for live use.
-func NewCompactFileWriter(w io.Writer, h FileHeader, indexBits int) (*FileWriter, error) {
+func NewCompactPacketWriter(w io.Writer, h Header, indexBits int) (*PacketWriter, error) {
 	if indexBits < 1 || indexBits > compactMaxIndexBits {
 		return nil, fmt.Errorf("vqs: index bits %d out of range 1..%d", indexBits, compactMaxIndexBits)
 	}
@@ -491,12 +492,12 @@ func NewCompactFileWriter(w io.Writer, h FileHeader, indexBits int) (*FileWriter
 	if err != nil {
 		return nil, err
 	}
-	h.Flags |= FileFlagCompactBlocks
-	fw := &FileWriter{
-		perBlock: DefaultFileBlockPackets,
-		blk:      make([]byte, vqsBlockHeaderLen+DefaultFileBlockPackets*(1+MaxFilePacketLen)+vqsBlockCRCLen),
+	h.Flags |= FlagCompactBlocks
+	fw := &PacketWriter{
+		perBlock: DefaultBlockPackets,
+		blk:      make([]byte, blockHeaderLen+DefaultBlockPackets*(1+MaxPacketLen)+blockCRCLen),
 		compact:  c,
-		cblk:     make([]byte, 0, vqsMaxBlockLen),
+		cblk:     make([]byte, 0, maxBlockLen),
 	}
 	if err := fw.Reset(w, h); err != nil {
 		return nil, err
@@ -509,16 +510,16 @@ func NewCompactFileWriter(w io.Writer, h FileHeader, indexBits int) (*FileWriter
 // DefaultCompactTableSet, for measurements. Releases of vqspeak before set
 // 2 existed read sets 0 and 1 only. It fails on a plain writer and for a
 // set that does not exist.
-func (fw *FileWriter) SetCompactTableSet(n int) error {
+func (fw *PacketWriter) SetCompactTableSet(n int) error {
 	if fw.compact == nil {
 		return errors.New("vqs: SetCompactTableSet on a plain file writer")
 	}
 	return fw.compact.setTableSet(n)
 }
 
-// NewCompactFileEncoder is NewFileEncoder writing compact blocks.
-func NewCompactFileEncoder(w io.Writer, cb *rvq.Codebook, stages int) (*FileEncoder, error) {
-	return newFileEncoder(cb, stages, func(h FileHeader) (*FileWriter, error) {
-		return NewCompactFileWriter(w, h, IndexBits(cb))
+// NewCompactEncoder is NewEncoder writing compact blocks.
+func NewCompactEncoder(w io.Writer, cb *rvq.Codebook, stages int) (*Encoder, error) {
+	return newFileEncoder(cb, stages, func(h Header) (*PacketWriter, error) {
+		return NewCompactPacketWriter(w, h, codec.IndexBits(cb))
 	})
 }

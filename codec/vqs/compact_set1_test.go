@@ -1,11 +1,11 @@
-package codec_test
+package vqs_test
 
 import (
 	"bytes"
 	"os"
 	"testing"
 
-	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 // TestCompactSet1Compat reads testdata/compact-set1.vqs, written by
@@ -22,21 +22,21 @@ func TestCompactSet1Compat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, got, st, err := codec.ReadAllPackets(bytes.NewReader(old))
+	h, got, st, err := vqs.ReadAllPackets(bytes.NewReader(old))
 	if err != nil || st.Blocks != 5 || st.CompactBlocks != 5 {
 		t.Fatalf("set-1 file: %v, %d blocks, %d compact", err, st.Blocks, st.CompactBlocks)
 	}
-	ph, want, _, err := codec.ReadAllPackets(bytes.NewReader(plain))
+	ph, want, _, err := vqs.ReadAllPackets(bytes.NewReader(plain))
 	if err != nil {
 		t.Fatal(err)
 	}
 	equalPackets(t, got, want)
-	if h.Flags&^codec.FileFlagCompactBlocks != ph.Flags {
+	if h.Flags&^vqs.FlagCompactBlocks != ph.Flags {
 		t.Errorf("headers: flags %#x and %#x", h.Flags, ph.Flags)
 	}
 
 	var buf bytes.Buffer
-	fw, err := codec.NewCompactFileWriter(&buf, ph, 10)
+	fw, err := vqs.NewCompactPacketWriter(&buf, ph, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +57,11 @@ func TestCompactSet1Compat(t *testing.T) {
 
 	// The newest set codes the same packets too.
 	buf.Reset()
-	fw, err = codec.NewCompactFileWriter(&buf, ph, 10)
+	fw, err = vqs.NewCompactPacketWriter(&buf, ph, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fw.SetCompactTableSet(codec.CompactTableSets); err != nil {
+	if err := fw.SetCompactTableSet(vqs.CompactTableSets); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range want {
@@ -72,10 +72,10 @@ func TestCompactSet1Compat(t *testing.T) {
 	if err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, again, _, err := codec.ReadAllPackets(bytes.NewReader(buf.Bytes()))
+	_, again, _, err := vqs.ReadAllPackets(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	equalPackets(t, again, want)
-	t.Logf("set 1: %d bytes, set %d: %d bytes, plain: %d bytes", len(old), codec.CompactTableSets, buf.Len(), len(plain))
+	t.Logf("set 1: %d bytes, set %d: %d bytes, plain: %d bytes", len(old), vqs.CompactTableSets, buf.Len(), len(plain))
 }

@@ -1,4 +1,4 @@
-package codec_test
+package vqs_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing/iotest"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 // pcmBytes is x as s16le.
@@ -74,8 +75,8 @@ func TestWriterReaderMatchPerPacket(t *testing.T) {
 		{"one write", []int{len(pcm)}, 1 << 16},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var vqs bytes.Buffer
-			w, err := codec.NewWriter(&vqs, cb, 3)
+			var file bytes.Buffer
+			w, err := vqs.NewWriter(&file, cb, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +93,7 @@ func TestWriterReaderMatchPerPacket(t *testing.T) {
 			if got := w.Packets(); got != int64(len(want)/2+codec.Delay)/codec.PacketSamples {
 				t.Errorf("%d packets written", got)
 			}
-			r, err := codec.NewReader(&vqs, cb)
+			r, err := vqs.NewReader(&file, cb)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,12 +133,12 @@ func TestWriterReaderMatchPerPacket(t *testing.T) {
 func TestReaderIOTest(t *testing.T) {
 	cb := codec.DefaultCodebook()
 	x := speech16(t, "librispeech-367-f.wav")[:10*codec.PacketSamples]
-	var vqs bytes.Buffer
-	w, _ := codec.NewWriter(&vqs, cb, 4)
+	var file bytes.Buffer
+	w, _ := vqs.NewWriter(&file, cb, 4)
 	w.Write(pcmBytes(x))
 	w.Close()
 	want := perPacket(t, x, 4)
-	r, err := codec.NewReader(bytes.NewReader(vqs.Bytes()), cb)
+	r, err := vqs.NewReader(bytes.NewReader(file.Bytes()), cb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestReaderIOTest(t *testing.T) {
 		t.Error(err)
 	}
 	// A stream that arrives a byte at a time, as from a slow pipe.
-	r, err = codec.NewReader(iotest.OneByteReader(bytes.NewReader(vqs.Bytes())), cb)
+	r, err = vqs.NewReader(iotest.OneByteReader(bytes.NewReader(file.Bytes())), cb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,19 +159,19 @@ func TestReaderIOTest(t *testing.T) {
 func TestWriterErrors(t *testing.T) {
 	cb := codec.DefaultCodebook()
 	// A dangling half sample is reported, but the stream is still complete.
-	var vqs bytes.Buffer
-	w, _ := codec.NewWriter(&vqs, cb, 4)
+	var file bytes.Buffer
+	w, _ := vqs.NewWriter(&file, cb, 4)
 	w.Write(make([]byte, 2*codec.PacketSamples+1))
-	if err := w.Close(); !errors.Is(err, codec.ErrPartialSample) {
+	if err := w.Close(); !errors.Is(err, vqs.ErrPartialSample) {
 		t.Errorf("Close after an odd byte count: %v, want ErrPartialSample", err)
 	}
 	if err := w.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if _, err := w.Write([]byte{1, 2}); !errors.Is(err, codec.ErrClosed) {
+	if _, err := w.Write([]byte{1, 2}); !errors.Is(err, vqs.ErrClosed) {
 		t.Errorf("Write after Close: %v, want ErrClosed", err)
 	}
-	r, err := codec.NewReader(&vqs, cb)
+	r, err := vqs.NewReader(&file, cb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestWriterErrors(t *testing.T) {
 
 	// The underlying writer's failure sticks.
 	boom := errors.New("disk full")
-	w, err = codec.NewWriter(&failAfter{n: 64, err: boom}, cb, 4)
+	w, err = vqs.NewWriter(&failAfter{n: 64, err: boom}, cb, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,10 +203,10 @@ func TestWriterErrors(t *testing.T) {
 		t.Errorf("Close after the failure: %v", err)
 	}
 
-	if _, err := codec.NewWriter(io.Discard, cb, 99); !errors.Is(err, codec.ErrStages) {
+	if _, err := vqs.NewWriter(io.Discard, cb, 99); !errors.Is(err, codec.ErrStages) {
 		t.Errorf("NewWriter with 99 stages: %v", err)
 	}
-	if _, err := codec.NewReader(bytes.NewReader([]byte("RIFF....WAVE")), cb); err == nil {
+	if _, err := vqs.NewReader(bytes.NewReader([]byte("RIFF....WAVE")), cb); err == nil {
 		t.Error("NewReader accepted a WAV file")
 	}
 }
@@ -229,13 +230,13 @@ func (f *failAfter) Write(p []byte) (int, error) {
 func TestReaderConcealsDamage(t *testing.T) {
 	cb := codec.DefaultCodebook()
 	x := speech16(t, "librispeech-367-f.wav")[:200*codec.PacketSamples]
-	var vqs bytes.Buffer
-	w, _ := codec.NewWriter(&vqs, cb, 4)
+	var file bytes.Buffer
+	w, _ := vqs.NewWriter(&file, cb, 4)
 	w.Write(pcmBytes(x))
 	w.Close()
-	b := slices.Clone(vqs.Bytes())
+	b := slices.Clone(file.Bytes())
 	b[len(b)/2] ^= 0x40 // corrupt one block in the middle
-	r, err := codec.NewReader(bytes.NewReader(b), cb)
+	r, err := vqs.NewReader(bytes.NewReader(b), cb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,9 +255,9 @@ func TestReaderConcealsDamage(t *testing.T) {
 func TestWriterReaderNoAllocations(t *testing.T) {
 	cb := codec.DefaultCodebook()
 	pcm := pcmBytes(speech16(t, "fleurs-es-006.wav"))
-	var vqs bytes.Buffer
-	vqs.Grow(1 << 20)
-	w, _ := codec.NewWriter(&vqs, cb, 4)
+	var file bytes.Buffer
+	file.Grow(1 << 20)
+	w, _ := vqs.NewWriter(&file, cb, 4)
 	pos := 0
 	// Several packets per call, so that one allocation per packet shows as
 	// at least 3 per call (AllocsPerRun divides with truncation).
@@ -272,7 +273,7 @@ func TestWriterReaderNoAllocations(t *testing.T) {
 		t.Errorf("Writer.Write: %v allocations per call, want 0", allocs)
 	}
 	w.Close()
-	r, _ := codec.NewReader(&vqs, cb)
+	r, _ := vqs.NewReader(&file, cb)
 	buf := make([]byte, 8*codec.PacketSamples-3)
 	allocs = leastAllocs(func() { r.Read(buf) })
 	if allocs != 0 {

@@ -1,4 +1,4 @@
-package codec_test
+package vqs_test
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 // FuzzFileReader feeds arbitrary bytes to the .vqs reader: it must never
@@ -39,12 +39,12 @@ func FuzzFileReader(f *testing.F) {
 	f.Add(damaged)
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fr, err := codec.NewFileReader(bytes.NewReader(data))
+		fr, err := vqs.NewPacketReader(bytes.NewReader(data))
 		if err != nil {
 			if !knownOpenError(err) {
 				t.Fatalf("unexpected open error %T: %v", err, err)
 			}
-			if _, _, _, err2 := codec.ReadAllPackets(bytes.NewReader(data)); err2 == nil {
+			if _, _, _, err2 := vqs.ReadAllPackets(bytes.NewReader(data)); err2 == nil {
 				t.Fatal("ReadAllPackets opened what NewFileReader refused")
 			}
 			return
@@ -60,20 +60,20 @@ func FuzzFileReader(f *testing.F) {
 			}
 			p, err := fr.ReadPacket(nil)
 			if err == nil {
-				if len(p) < 1 || len(p) > codec.MaxFilePacketLen {
+				if len(p) < 1 || len(p) > vqs.MaxPacketLen {
 					t.Fatalf("packet of %d bytes", len(p))
 				}
 				pkts = append(pkts, p)
 				recordBytes += 1 + len(p)
 				continue
 			}
-			var ce *codec.CorruptBlockError
-			var te *codec.TruncatedBlockError
+			var ce *vqs.CorruptBlockError
+			var te *vqs.TruncatedBlockError
 			switch {
 			case errors.As(err, &ce):
 				corrupt++
 				if ce.Offset < 0 || ce.Bytes < 0 || ce.Offset+ce.Bytes > int64(len(data)) ||
-					ce.Packets < 0 || int64(ce.Packets) > ce.Bytes/2+codec.MaxFileBlockPackets {
+					ce.Packets < 0 || int64(ce.Packets) > ce.Bytes/2+vqs.MaxBlockPackets {
 					t.Fatalf("bad report %+v for %d bytes", *ce, len(data))
 				}
 				if ce.Error() == "" {
@@ -92,11 +92,11 @@ func FuzzFileReader(f *testing.F) {
 			}
 			break
 		}
-		if fr.Header().Flags&codec.FileFlagCompactBlocks == 0 {
+		if fr.Header().Flags&vqs.FlagCompactBlocks == 0 {
 			if recordBytes > len(data) {
 				t.Fatalf("%d record bytes from %d input bytes", recordBytes, len(data))
 			}
-		} else if maxPkts := (len(data)/17 + 1) * codec.MaxFileBlockPackets; len(pkts) > maxPkts {
+		} else if maxPkts := (len(data)/17 + 1) * vqs.MaxBlockPackets; len(pkts) > maxPkts {
 			// A compact block takes 17 bytes at least and holds 255 packets at most.
 			t.Fatalf("%d packets from %d input bytes", len(pkts), len(data))
 		}
@@ -109,7 +109,7 @@ func FuzzFileReader(f *testing.F) {
 			t.Fatalf("after the end: %v", err)
 		}
 
-		_, all, s2, _ := codec.ReadAllPackets(bytes.NewReader(data))
+		_, all, s2, _ := vqs.ReadAllPackets(bytes.NewReader(data))
 		if s2 != s || len(all) != len(pkts) {
 			t.Fatalf("ReadAllPackets: %d packets, stats %+v; reader: %d, %+v", len(all), s2, len(pkts), s)
 		}
@@ -122,9 +122,9 @@ func FuzzFileReader(f *testing.F) {
 }
 
 func knownOpenError(err error) bool {
-	var ve *codec.UnsupportedVersionError
-	var fe *codec.UnsupportedFlagsError
-	for _, e := range []error{codec.ErrNotVQS, codec.ErrEmptyFile, codec.ErrTruncatedHeader, codec.ErrHeaderChecksum, codec.ErrInvalidFileHeader} {
+	var ve *vqs.UnsupportedVersionError
+	var fe *vqs.UnsupportedFlagsError
+	for _, e := range []error{vqs.ErrNotVQS, vqs.ErrEmptyFile, vqs.ErrTruncatedHeader, vqs.ErrHeaderChecksum, vqs.ErrInvalidHeader} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -149,7 +149,7 @@ func FuzzFileRoundTrip(f *testing.F) {
 			data = data[1+n:]
 		}
 		var buf bytes.Buffer
-		fw, err := codec.NewFileWriterSize(&buf, testFileHeader, max(1, int(perBlock)))
+		fw, err := vqs.NewPacketWriterSize(&buf, testFileHeader, max(1, int(perBlock)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func FuzzFileRoundTrip(f *testing.F) {
 		if err := fw.Close(); err != nil {
 			t.Fatal(err)
 		}
-		_, got, st, err := codec.ReadAllPackets(&buf)
+		_, got, st, err := vqs.ReadAllPackets(&buf)
 		if err != nil || st.Damaged() || st.Unverified != 0 {
 			t.Fatalf("err %v stats %+v", err, st)
 		}
