@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
 // A Peer is another speech codec, run through its command-line tools, that
@@ -171,7 +171,7 @@ func codec2Runner(mode string) func(context.Context, string, []float32) ([]float
 		}
 		y := make([]float32, len(raw)/2)
 		for i := range y {
-			y[i] = float32(int16(binary.LittleEndian.Uint16(raw[2*i:]))) / 32768
+			y[i] = pcm.FromInt16(int16(binary.LittleEndian.Uint16(raw[2*i:])))
 		}
 		return resample.All(y, 8000, codec.SampleRate), fi.Size(), nil
 	}
@@ -261,9 +261,7 @@ func writeWAV(path string, x []float32, rate int) error {
 func pcm16(x []float32) []byte {
 	b := make([]byte, 2*len(x))
 	for i, v := range x {
-		s := math.Round(float64(v) * 32767)
-		s = max(-32768, min(32767, s))
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(int16(s)))
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(pcm.ToInt16(v)))
 	}
 	return b
 }

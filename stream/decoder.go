@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -327,7 +328,7 @@ func (d *Decoder) PullInt16(dst []int16) {
 		k := min(len(dst), len(buf))
 		d.Pull(buf[:k])
 		for i, v := range buf[:k] {
-			dst[i] = int16(math.Round(float64(max(-1, min(v, 32767.0/32768))) * 32768))
+			dst[i] = pcm.ToInt16(v)
 		}
 		dst = dst[k:]
 	}

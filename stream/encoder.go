@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -156,15 +157,15 @@ func (e *Encoder) Push(pcm []float32, emit func(Packet) error) error {
 }
 
 // PushInt16 is Push for 16-bit samples.
-func (e *Encoder) PushInt16(pcm []int16, emit func(Packet) error) error {
-	for len(pcm) > 0 {
-		k := min(len(pcm), codec.PacketSamples-e.n)
-		for i, v := range pcm[:k] {
-			e.pcm[e.n+i] = float32(v) * (1.0 / 32768)
+func (e *Encoder) PushInt16(x []int16, emit func(Packet) error) error {
+	for len(x) > 0 {
+		k := min(len(x), codec.PacketSamples-e.n)
+		for i, v := range x[:k] {
+			e.pcm[e.n+i] = pcm.FromInt16(v)
 		}
 		e.n += k
 		e.pushed += int64(k)
-		pcm = pcm[k:]
+		x = x[k:]
 		if e.n == codec.PacketSamples {
 			e.n = 0
 			if err := e.encode(emit); err != nil {

@@ -65,14 +65,14 @@ func (w *Writer) Write(p []byte) (int, error) {
 	n := len(p)
 	buf := w.buf[:0]
 	if w.hasHalf && len(p) > 0 {
-		buf = append(buf, float32(int16(uint16(w.half)|uint16(p[0])<<8))*(1.0/32768))
+		buf = append(buf, pcm.FromInt16(int16(uint16(w.half)|uint16(p[0])<<8)))
 		w.hasHalf = false
 		p = p[1:]
 	}
 	for len(p) >= 2 {
 		m := min(len(p)/2, cap(buf)-len(buf))
 		for i := range m {
-			buf = append(buf, float32(int16(uint16(p[2*i])|uint16(p[2*i+1])<<8))*(1.0/32768))
+			buf = append(buf, pcm.FromInt16(int16(uint16(p[2*i])|uint16(p[2*i+1])<<8)))
 		}
 		p = p[2*m:]
 		if len(buf) == cap(buf) {

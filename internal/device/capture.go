@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/features/resample"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
 // Capture carries audio from a backend's I/O goroutine, at the device's rate
@@ -64,7 +65,7 @@ func (c *Capture) PutInt16(frames []int16, channels int) error {
 	m := c.mono[:n]
 	if channels == 1 {
 		for i, v := range frames[:n] {
-			m[i] = float32(v) * (1.0 / 32768)
+			m[i] = pcm.FromInt16(v)
 		}
 	} else {
 		g := 1 / (32768 * float32(channels))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/features/resample"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
 // Playback carries 16 kHz mono audio from a writer to a backend's I/O
@@ -143,28 +144,12 @@ func (p *Playback) TakeInt16(dst []int16, channels int) (last bool, err error) {
 		return false, err
 	}
 	for i, x := range mono {
-		v := toInt16(x)
+		v := pcm.ToInt16(x)
 		for c := range channels {
 			dst[i*channels+c] = v
 		}
 	}
 	return last, nil
-}
-
-// toInt16 rounds and clips a sample in [-1, 1] to 16 bits.
-func toInt16(x float32) int16 {
-	v := x * 32768
-	switch {
-	case v >= 32767:
-		return 32767
-	case v <= -32768:
-		return -32768
-	case v >= 0:
-		return int16(v + 0.5)
-	case v < 0:
-		return int16(v - 0.5)
-	}
-	return 0 // NaN
 }
 
 // SetDrained tells Drain that the last buffer has been played.
