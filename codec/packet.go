@@ -77,10 +77,11 @@ func (f Field) String() string { return fields[f].label }
 // MaxStages is the most RVQ stages a packet may carry.
 const MaxStages = 6
 
-// Errors from ParsePacket.
+// Errors from ParsePacket and Decoder.DecodePacket.
 var (
 	ErrPacketLength = errors.New("codec: packet length matches no stage count")
 	ErrPacketIndex  = errors.New("codec: packet index out of codebook range")
+	ErrPacketField  = errors.New("codec: packet field out of range")
 )
 
 // Packet is the content of one packet, before bit packing.

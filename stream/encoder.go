@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
@@ -199,11 +198,7 @@ func (e *Encoder) encode(emit func(Packet) error) error {
 	ts := e.ts
 	e.ts += codec.PacketSamples
 	e.slots++
-	if e.cfg.FEC || e.cfg.DTX {
-		if err := codec.ParsePacket(&e.pk, p, e.fr.bits, e.fr.stages); err != nil {
-			return fmt.Errorf("stream: own packet: %w", err) // cannot happen
-		}
-	}
+	e.pk = e.enc.Packet()
 	if speech {
 		e.silentRun = 0
 		e.cnCount = 0
