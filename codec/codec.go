@@ -18,6 +18,11 @@
 // Latency: a packet can leave once its 20 ms plus 10 ms of lookahead have
 // been captured; the decoder adds none, so the algorithmic latency is 30 ms
 // (AlgorithmicLatency). Decoded audio lags the input by Delay samples.
+//
+// Packet is the packet before bit packing; Field lists its side information
+// in wire order, the one description the packer, the token format, compact
+// files and stream's FEC share. Files are package codec/vqs, text tokens
+// package codec/tokens, real-time links package stream.
 package codec
 
 import (

@@ -229,10 +229,7 @@ func (r *callReceiver) listen(pc net.PacketConn) {
 			if len(f.Data) == 0 {
 				continue // a DTX slot: nothing sent, nothing lost
 			}
-			// The jitter buffer counts losses by sequence number per frame:
-			// number the frames of a packet consecutively (this wraps
-			// consistently with the packet's own number).
-			seq := pkt.SequenceNumber*uint16(len(frames)) + uint16(i)
+			seq := vqrtp.FrameSeq(pkt.SequenceNumber, i, len(frames))                    // the buffer counts losses per frame
 			r.dec.Push(stream.Packet{Seq: seq, Timestamp: f.Timestamp, Payload: f.Data}) // bad payloads are counted in Stats
 		}
 		r.last.Store(now)

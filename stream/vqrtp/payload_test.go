@@ -382,3 +382,18 @@ func TestAppendFrameAt(t *testing.T) {
 		t.Errorf("next timestamp %d, want 2560", p.Timestamp)
 	}
 }
+
+func TestFrameSeq(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 5} {
+		prev := vqrtp.FrameSeq(65530, 0, n) - 1
+		for seq := uint16(65530); seq != 6; seq++ { // across the wrap
+			for i := range n {
+				got := vqrtp.FrameSeq(seq, i, n)
+				if got != prev+1 {
+					t.Fatalf("%d frames per packet: packet %d frame %d numbered %d after %d", n, seq, i, got, prev)
+				}
+				prev = got
+			}
+		}
+	}
+}

@@ -62,3 +62,11 @@ func (Depacketizer) IsPartitionTail(bool, []byte) bool { return true }
 func Unpack(dst []Frame, pkt *rtp.Packet) ([]Frame, error) {
 	return SplitPayload(dst, pkt.Payload, pkt.Timestamp)
 }
+
+// FrameSeq numbers frame i of the n frames of an RTP packet with sequence
+// number seq, for a jitter buffer that counts losses by sequence number per
+// frame (stream.Decoder): the frames of a packet get consecutive numbers,
+// the next packet's continue from them, and the numbering wraps with the
+// packet's own at 2^16. It assumes every packet carries n frames, as a
+// Packetizer sends them.
+func FrameSeq(seq uint16, i, n int) uint16 { return seq*uint16(n) + uint16(i) }

@@ -1,5 +1,5 @@
 // Command gencompact trains the static Huffman tables of a compact table
-// set (codec/compact_tables*.go) on a speech corpus and writes them as Go.
+// set (codec/vqs/compact_tables*.go) on a speech corpus and writes them as Go.
 //
 //	go run ./codec/vqs/internal/gencompact -set 2 -o codec/vqs/compact_tables_v2.go CORPUS/train
 //
