@@ -120,14 +120,13 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	info.Packets = st.Packets
 	info.LostPackets = st.LostPackets
 	info.UnverifiedPacket = st.Unverified
-	// issue 8: compact storage. The plain size is what "vqspeak encode"
-	// would have written: the header, 14 bytes a block, a length byte a packet.
+	// issue 8: compact storage against what "vqspeak encode" would have written.
 	info.Mode = "plain"
 	if h.Flags&vqs.FlagCompactBlocks != 0 {
 		info.Mode = "compact"
 	}
 	info.Blocks, info.CompactBlocks, info.FileBytes = st.Blocks, st.CompactBlocks, counted.n
-	info.PlainBytes = 32 + 14*st.Blocks + st.Packets + info.PayloadBytes
+	info.PlainBytes = vqs.PlainFileSize(st.Blocks, st.Packets, info.PayloadBytes)
 	if info.PlainBytes > 0 {
 		info.SavingPercent = 100 * (1 - float64(info.FileBytes)/float64(info.PlainBytes))
 	}

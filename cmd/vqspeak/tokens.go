@@ -72,7 +72,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	defer in.Close()
 	br := bufio.NewReader(in)
 	var file io.Reader = br
-	if magic, _ := br.Peek(4); string(magic) != "VQSP" {
+	if magic, _ := br.Peek(len(vqs.Magic)); string(magic) != vqs.Magic {
 		// Audio: encode it exactly as "vqspeak encode" does.
 		stages := intFlag(fs, "stages")
 		if stages < 1 || stages > cb.NumStages() {

@@ -47,7 +47,7 @@ import (
 // Flags bits 0-7 are required (a reader that does not know a set bit must
 // refuse the file), bits 8-15 are hints that may be ignored.
 const (
-	magic          = "VQSP"
+	Magic          = "VQSP" // the first four bytes of every .vqs file
 	headerLenV1    = 32
 	headerCRCStart = headerLenV1 - 4
 )
@@ -255,7 +255,7 @@ func (h *Header) check() error {
 }
 
 func (h *Header) marshal(b *[headerLenV1]byte) {
-	copy(b[0:4], magic)
+	copy(b[0:4], Magic)
 	binary.BigEndian.PutUint16(b[4:], h.Version)
 	binary.BigEndian.PutUint16(b[6:], headerLenV1)
 	binary.BigEndian.PutUint32(b[8:], h.SampleRate)
@@ -446,6 +446,13 @@ type Stats struct {
 	TruncatedBytes  int64 // bytes missing from that block, as its header declared (a minimum if the header is cut)
 }
 
+// PlainFileSize is the size of a plain (not compact) .vqs file that holds
+// packets packets of payloadBytes bytes in all, in blocks blocks: the
+// header, the framing of each block and a length byte a packet.
+func PlainFileSize(blocks, packets, payloadBytes int64) int64 {
+	return headerLenV1 + (blockHeaderLen+blockCRCLen)*blocks + packets + payloadBytes
+}
+
 // Damaged reports whether anything was lost, skipped or left unverified.
 func (s Stats) Damaged() bool {
 	return s.CorruptRegions != 0 || s.Truncated || s.LostPackets != 0 || s.SkippedBytes != 0
@@ -512,7 +519,7 @@ func (fr *PacketReader) readHeader() error {
 	if len(b) == 0 {
 		return ErrEmptyFile
 	}
-	if m := b[:min(4, len(b))]; string(m) != magic[:len(m)] {
+	if m := b[:min(4, len(b))]; string(m) != Magic[:len(m)] {
 		return fmt.Errorf("%w: bad magic %q", ErrNotVQS, m)
 	}
 	if len(b) < 8 {

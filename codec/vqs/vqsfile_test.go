@@ -858,3 +858,16 @@ func TestFileGapCapped(t *testing.T) {
 		t.Fatalf("%+v, want %+v", *ce, want)
 	}
 }
+
+func TestPlainFileSize(t *testing.T) {
+	pkts := testPackets(120, 8, 5, 7)
+	f := encodeFile(t, pkts, 50)
+	var payload int64
+	for _, p := range pkts {
+		payload += int64(len(p))
+	}
+	blocks := int64(len(f.blocks) - 1) // f.blocks holds each block's offset and the end
+	if got := vqs.PlainFileSize(blocks, int64(len(pkts)), payload); got != int64(len(f.data)) {
+		t.Errorf("PlainFileSize %d, the file has %d bytes", got, len(f.data))
+	}
+}
