@@ -14,8 +14,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features/resample"
-	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -27,13 +26,9 @@ type Clip struct {
 
 // LoadClip reads a WAV or FLAC file and resamples it to 16 kHz.
 func LoadClip(path string) (Clip, error) {
-	a, err := audiofile.ReadFile(path)
+	x, err := corpus.Load(path)
 	if err != nil {
-		return Clip{}, fmt.Errorf("%s: %w", path, err)
-	}
-	x := a.Samples
-	if a.Rate != codec.SampleRate {
-		x = resample.All(x, a.Rate, codec.SampleRate)
+		return Clip{}, err
 	}
 	return Clip{Name: path, Samples: x}, nil
 }

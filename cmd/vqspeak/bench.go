@@ -13,6 +13,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 )
 
 func init() {
@@ -44,7 +45,7 @@ func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
 	if len(args) == 0 {
 		args = []string{"testdata/audio"}
 	}
-	files, err := speechFiles(args)
+	files, err := corpus.Files(args)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -229,7 +230,7 @@ func runCodebookStats(e *env, args []string) error {
 	if len(speech) == 0 {
 		speech = []string{"testdata/audio"}
 	}
-	files, err := speechFiles(speech)
+	files, err := corpus.Files(speech)
 	if err != nil {
 		return err
 	}

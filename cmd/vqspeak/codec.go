@@ -8,8 +8,8 @@ import (
 
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/codec/vqs"
-	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -94,17 +94,13 @@ func readSpeech(e *env, path string) (*audiofile.Audio, []float32, error) {
 		return nil, nil, err
 	}
 	defer in.Close()
-	a, err := audiofile.Read(in)
+	a, x, err := corpus.Read(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if a.Truncated {
 		fmt.Fprintf(e.stderr, "%s: warning: the input is truncated (it ends before its header says it does); using the %.2f s present\n",
 			path, a.Duration())
-	}
-	x := a.Samples
-	if a.Rate != codec.SampleRate {
-		x = resample.All(x, a.Rate, codec.SampleRate) // audiofile checked the rate
 	}
 	return a, x, nil
 }
@@ -131,7 +127,7 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	src, err := newSpeechInput(in)
+	src, err := corpus.Open(in)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -149,7 +145,7 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		encoded, interrupted, err = src.encodeInto(e.ctx, fe)
+		encoded, interrupted, err = src.EncodeInto(e.ctx, fe)
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}

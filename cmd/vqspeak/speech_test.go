@@ -10,6 +10,7 @@ import (
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 )
 
 // TestSpeechInputMatchesWholeFile: the block-by-block 16 kHz conversion
@@ -35,7 +36,7 @@ func TestSpeechInputMatchesWholeFile(t *testing.T) {
 		}
 		want := resample.All(a.Samples, a.Rate, codec.SampleRate)
 
-		in, err := newSpeechInput(bytes.NewReader(b))
+		in, err := corpus.Open(bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/vqspeak/vqspeak/codec/tokens"
 	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -78,7 +79,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		if stages < 1 || stages > cb.NumStages() {
 			return usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
 		}
-		src, err := newSpeechInput(br)
+		src, err := corpus.Open(br)
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
@@ -87,7 +88,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		if _, interrupted, err := src.encodeInto(e.ctx, fe); err != nil || interrupted {
+		if _, interrupted, err := src.EncodeInto(e.ctx, fe); err != nil || interrupted {
 			return fmt.Errorf("%s: %w", args[0], cmp.Or(err, e.ctx.Err()))
 		}
 		if err := fe.Close(); err != nil {

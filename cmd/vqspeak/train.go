@@ -4,18 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features/resample"
-	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -46,41 +42,7 @@ func init() {
 	})
 }
 
-// speechFiles lists the WAV and FLAC files under the arguments, sorted.
-func speechFiles(args []string) ([]string, error) {
-	var files []string
-	for _, a := range args {
-		fi, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			files = append(files, a)
-			continue
-		}
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			ext := strings.ToLower(filepath.Ext(p))
-			if !d.IsDir() && (ext == ".wav" || ext == ".flac") {
-				files = append(files, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	slices.Sort(files)
-	return slices.Compact(files), nil
-}
-
-// extractVectors computes the envelope vectors of every file on workers
-// goroutines and returns them concatenated in file order (so the result does
-// not depend on the number of cores). Each file's audio is dropped as soon
-// as its vectors are computed and each file's vectors as soon as they are
-// appended, so memory follows the vectors, not the audio.
+// extractVectors is corpus.Vectors with a progress line on e.stderr.
 func extractVectors(e *env, files []string, label string, workers int) ([]float32, float64, error) {
 	var out []float32
 	secs, err := streamVectors(e, files, label, workers, func(v []float32) error {
@@ -90,97 +52,16 @@ func extractVectors(e *env, files []string, label string, workers int) ([]float3
 	return out, secs, err
 }
 
-// streamVectors computes the envelope vectors of every file on workers
-// goroutines and hands each file's vectors to sink in file order, so that
-// neither the result nor the order depends on the number of cores. It
-// returns the seconds of audio analysed.
+// streamVectors is corpus.StreamVectors with a progress line on e.stderr.
 func streamVectors(e *env, files []string, label string, workers int, sink func([]float32) error) (float64, error) {
-	type result struct {
-		i    int
-		vecs []float32
-		secs float64
-		err  error
-	}
-	next := make(chan int)
-	results := make(chan result, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				a, err := audiofile.ReadFile(files[i])
-				if err != nil {
-					results <- result{i: i, err: fmt.Errorf("%s: %w", files[i], err)}
-					continue
-				}
-				if a.Rate != codec.SampleRate {
-					a.Samples = resample.All(a.Samples, a.Rate, codec.SampleRate)
-				}
-				results <- result{i: i, vecs: codec.EnvelopeVectors(nil, a.Samples), secs: float64(len(a.Samples)) / codec.SampleRate}
-			}
-		}()
-	}
-	stop := make(chan struct{}) // closed on the first error: analyse no more files
-	go func() {
-		defer close(next)
-		for i := range files {
-			select {
-			case next <- i:
-			case <-e.ctx.Done():
-				return
-			case <-stop:
-				return
-			}
-		}
-	}()
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-
-	var total float64
-	var firstErr error
-	pending := make(map[int]result) // finished out of order
-	want, done := 0, 0
 	start := time.Now()
-	for r := range results {
-		done++
-		if r.err != nil {
-			if firstErr == nil {
-				firstErr = r.err
-				close(stop)
-			}
-			continue
-		}
-		progress(e.stderr, label, done, len(files), start)
-		pending[r.i] = r
-		for {
-			p, ok := pending[want]
-			if !ok {
-				break
-			}
-			delete(pending, want)
-			if firstErr == nil {
-				if err := sink(p.vecs); err != nil {
-					firstErr = err
-					close(stop)
-				}
-			}
-			total += p.secs
-			want++
-		}
-	}
+	secs, err := corpus.StreamVectors(e.ctx, files, workers, func(done, total int) {
+		progress(e.stderr, label, done, total, start)
+	}, sink)
 	if isTerminal(e.stderr) {
 		fmt.Fprintln(e.stderr)
 	}
-	if firstErr != nil {
-		return 0, firstErr
-	}
-	if err := e.ctx.Err(); err != nil {
-		return 0, fmt.Errorf("interrupted: %w", err)
-	}
-	return total, nil
+	return secs, err
 }
 
 // progress draws a one-line progress report with an ETA on a terminal, and
@@ -329,7 +210,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		return usagef("-minibatch and -max-vectors: choose one (mini-batch training uses every vector)")
 	}
 	dim := codec.EnvelopeDim
-	files, err := speechFiles(args)
+	files, err := corpus.Files(args)
 	if err != nil {
 		return err
 	}
@@ -376,7 +257,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		spill   = stringFlag(fs, "spill")
 	)
 	if batch > 0 {
-		vf, err := newVectorFile(spill, dim)
+		vf, err := corpus.NewVectorFile(spill, dim)
 		if err != nil {
 			return err
 		}
@@ -474,7 +355,7 @@ func heldOutVectors(e *env, files []string, workers int, bounded bool, spill str
 		held, _, err := extractVectors(e, files, "held-out", workers)
 		return held, len(held) / codec.EnvelopeDim, err
 	}
-	hf, err := newVectorFile(spill, codec.EnvelopeDim)
+	hf, err := corpus.NewVectorFile(spill, codec.EnvelopeDim)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -485,7 +366,7 @@ func heldOutVectors(e *env, files []string, workers int, bounded bool, spill str
 	if err := hf.Finish(); err != nil {
 		return nil, 0, err
 	}
-	held, err := hf.evenlySpaced(maxHeldOut)
+	held, err := hf.EvenlySpaced(maxHeldOut)
 	return held, hf.Len(), err
 }
 

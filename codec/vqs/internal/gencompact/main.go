@@ -22,15 +22,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/codec/vqs"
-	"github.com/vqspeak/vqspeak/features/resample"
-	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 )
 
 func main() {
@@ -60,7 +57,7 @@ func run(args []string, stderr io.Writer) error {
 	if *out == "" {
 		*out = fmt.Sprintf("compact_tables_v%d.go", *set)
 	}
-	files, err := speechFiles(fl.Args())
+	files, err := corpus.Files(fl.Args())
 	if err != nil {
 		return err
 	}
@@ -83,29 +80,6 @@ func run(args []string, stderr io.Writer) error {
 		return err
 	}
 	return os.WriteFile(*out, src, 0o644)
-}
-
-// speechFiles lists the .wav and .flac files named or under the named
-// directories, sorted.
-func speechFiles(args []string) ([]string, error) {
-	var files []string
-	for _, a := range args {
-		err := filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			ext := strings.ToLower(filepath.Ext(p))
-			if !d.IsDir() && (ext == ".wav" || ext == ".flac") {
-				files = append(files, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	slices.Sort(files)
-	return slices.Compact(files), nil
 }
 
 // encoded is one file's packets as a plain .vqs file holds them.
@@ -141,7 +115,7 @@ func generate(files []string, set, stages, workers int) ([]byte, error) {
 	var seconds float64
 	for i, r := range res {
 		if r.err != nil {
-			return nil, fmt.Errorf("%s: %w", files[i], r.err)
+			return nil, r.err
 		}
 		for _, p := range r.packets {
 			if err := st.WritePacket(p); err != nil {
@@ -180,13 +154,9 @@ func generate(files []string, set, stages, workers int) ([]byte, error) {
 // encodeFile encodes one file as vqspeak encode would and reads its packets
 // back.
 func encodeFile(path string, stages int) encoded {
-	a, err := audiofile.ReadFile(path)
+	x, err := corpus.Load(path) // the error names the file
 	if err != nil {
 		return encoded{err: err}
-	}
-	x := a.Samples
-	if a.Rate != codec.SampleRate {
-		x = resample.All(x, a.Rate, codec.SampleRate)
 	}
 	var buf bytes.Buffer
 	fe, err := vqs.NewEncoder(&buf, codec.DefaultCodebook(), stages)

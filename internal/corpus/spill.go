@@ -1,4 +1,4 @@
-package main
+package corpus
 
 import (
 	"bufio"
@@ -10,11 +10,11 @@ import (
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
-// vectorFile is a temporary file of float32 vectors (little-endian), the
+// VectorFile is a temporary file of float32 vectors (little-endian), the
 // training set of `train -minibatch`: the corpus's vectors go to disk
 // instead of memory, and rvq.TrainMiniBatch reads them back a batch at a
 // time. It implements rvq.VectorSource.
-type vectorFile struct {
+type VectorFile struct {
 	f   *os.File
 	w   *bufio.Writer
 	dim int
@@ -22,16 +22,18 @@ type vectorFile struct {
 	buf []byte
 }
 
-func newVectorFile(dir string, dim int) (*vectorFile, error) {
+// NewVectorFile creates an empty vector file of dim-dimensional vectors
+// in dir (the system temporary directory when dir is empty).
+func NewVectorFile(dir string, dim int) (*VectorFile, error) {
 	f, err := os.CreateTemp(dir, "vqspeak-train-*.f32")
 	if err != nil {
 		return nil, fmt.Errorf("spill file for -minibatch: %w", err)
 	}
-	return &vectorFile{f: f, w: bufio.NewWriterSize(f, 1<<20), dim: dim}, nil
+	return &VectorFile{f: f, w: bufio.NewWriterSize(f, 1<<20), dim: dim}, nil
 }
 
 // Append writes whole vectors at the end of the file.
-func (v *vectorFile) Append(x []float32) error {
+func (v *VectorFile) Append(x []float32) error {
 	var b [4]byte
 	for _, s := range x {
 		binary.LittleEndian.PutUint32(b[:], math.Float32bits(s))
@@ -44,7 +46,7 @@ func (v *vectorFile) Append(x []float32) error {
 }
 
 // Finish flushes what Append buffered; the file is then read-only.
-func (v *vectorFile) Finish() error {
+func (v *VectorFile) Finish() error {
 	if err := v.w.Flush(); err != nil {
 		return fmt.Errorf("spill file %s: %w", v.f.Name(), err)
 	}
@@ -52,10 +54,10 @@ func (v *vectorFile) Finish() error {
 }
 
 // Len returns the number of vectors.
-func (v *vectorFile) Len() int { return v.n }
+func (v *VectorFile) Len() int { return v.n }
 
 // ReadVectors fills dst with vectors from index first on.
-func (v *vectorFile) ReadVectors(dst []float32, first int) error {
+func (v *VectorFile) ReadVectors(dst []float32, first int) error {
 	if cap(v.buf) < 4*len(dst) {
 		v.buf = make([]byte, 4*len(dst))
 	}
@@ -69,9 +71,9 @@ func (v *vectorFile) ReadVectors(dst []float32, first int) error {
 	return nil
 }
 
-// evenlySpaced reads at most n vectors evenly spaced through the file (all
+// EvenlySpaced reads at most n vectors evenly spaced through the file (all
 // if it holds fewer), for measuring on a bounded sample.
-func (v *vectorFile) evenlySpaced(n int) ([]float32, error) {
+func (v *VectorFile) EvenlySpaced(n int) ([]float32, error) {
 	n = min(n, v.n)
 	out := make([]float32, n*v.dim)
 	for i := range n {
@@ -84,9 +86,9 @@ func (v *vectorFile) evenlySpaced(n int) ([]float32, error) {
 }
 
 // Remove closes and deletes the file.
-func (v *vectorFile) Remove() {
+func (v *VectorFile) Remove() {
 	v.f.Close()
 	os.Remove(v.f.Name())
 }
 
-var _ rvq.VectorSource = (*vectorFile)(nil)
+var _ rvq.VectorSource = (*VectorFile)(nil)

@@ -1,4 +1,10 @@
-package main
+// Package corpus is how vqspeak's tools get speech: it lists the WAV and
+// FLAC files under paths (Files), converts any input to 16 kHz mono, a
+// block at a time (Open) or whole (Read, Load), extracts the codec's
+// envelope vectors of many files in parallel, deterministically
+// (StreamVectors, Vectors), and spills vectors to a temporary file for
+// corpora larger than memory (VectorFile).
+package corpus
 
 import (
 	"context"
@@ -11,10 +17,10 @@ import (
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
-// speechInput is a WAV or FLAC input converted to 16 kHz mono block by
+// Input is a WAV or FLAC input converted to 16 kHz mono block by
 // block, so that encoding holds a few blocks in memory, not the input:
 // a small FLAC file can hold hours of audio.
-type speechInput struct {
+type Input struct {
 	src  *audiofile.Stream
 	rs   *resample.Resampler // nil when the source is at 16 kHz
 	raw  []float32           // one block at the source rate
@@ -22,12 +28,13 @@ type speechInput struct {
 	done bool
 }
 
-func newSpeechInput(r io.Reader) (*speechInput, error) {
+// Open reads the header of a WAV or FLAC stream.
+func Open(r io.Reader) (*Input, error) {
 	src, err := audiofile.Open(r)
 	if err != nil {
 		return nil, err
 	}
-	s := &speechInput{src: src}
+	s := &Input{src: src}
 	if src.Rate != codec.SampleRate {
 		if s.rs, err = resample.New(src.Rate, codec.SampleRate); err != nil {
 			return nil, fmt.Errorf("%s: %w", src.Format, err)
@@ -39,7 +46,7 @@ func newSpeechInput(r io.Reader) (*speechInput, error) {
 // ReadSamples appends the next block of 16 kHz samples to dst and returns
 // io.EOF after the last. In total it delivers exactly what
 // resample.All would make of the whole input.
-func (s *speechInput) ReadSamples(dst []float32) ([]float32, error) {
+func (s *Input) ReadSamples(dst []float32) ([]float32, error) {
 	if s.done {
 		return dst, io.EOF
 	}
@@ -72,22 +79,22 @@ func (s *speechInput) ReadSamples(dst []float32) ([]float32, error) {
 }
 
 // Format describes the source encoding, e.g. "WAV PCM 24-bit".
-func (s *speechInput) Format() string { return s.src.Format }
+func (s *Input) Format() string { return s.src.Format }
 
 // Duration is the length of the source read so far, in seconds.
-func (s *speechInput) Duration() float64 {
+func (s *Input) Duration() float64 {
 	return float64(s.src.Samples()) / float64(s.src.Rate)
 }
 
 // Truncated reports, at the end, that the source ended before its header
 // said it would.
-func (s *speechInput) Truncated() bool { return s.src.Truncated() }
+func (s *Input) Truncated() bool { return s.src.Truncated() }
 
-// encodeInto reads the whole input into fe, a second at a time so that a
+// EncodeInto reads the whole input into fe, a second at a time so that a
 // cancelled ctx (Ctrl-C) stops it between seconds with everything before
 // encoded. It returns the samples given to fe and whether ctx stopped it;
 // it does not close fe.
-func (s *speechInput) encodeInto(ctx context.Context, fe *vqs.Encoder) (encoded int64, interrupted bool, err error) {
+func (s *Input) EncodeInto(ctx context.Context, fe *vqs.Encoder) (encoded int64, interrupted bool, err error) {
 	var x []float32
 	for {
 		x, err = s.ReadSamples(x[:0])
@@ -109,4 +116,32 @@ func (s *speechInput) encodeInto(ctx context.Context, fe *vqs.Encoder) (encoded 
 			encoded += int64(n)
 		}
 	}
+}
+
+// Read reads a whole WAV or FLAC stream and converts it to 16 kHz mono;
+// the Audio is the source as read (its rate, format, truncation).
+func Read(r io.Reader) (*audiofile.Audio, []float32, error) {
+	a, err := audiofile.Read(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	x := a.Samples
+	if a.Rate != codec.SampleRate {
+		x = resample.All(x, a.Rate, codec.SampleRate) // audiofile checked the rate
+	}
+	return a, x, nil
+}
+
+// Load reads a WAV or FLAC file and converts it to 16 kHz mono. Errors
+// name the file.
+func Load(path string) ([]float32, error) {
+	a, err := audiofile.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	x := a.Samples
+	if a.Rate != codec.SampleRate {
+		x = resample.All(x, a.Rate, codec.SampleRate)
+	}
+	return x, nil
 }
