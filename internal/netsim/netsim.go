@@ -1,4 +1,9 @@
-package main
+// Package netsim is a simulated network link for stream packets: random
+// loss and random delay (so reordering), counted in samples of the sender's
+// clock rather than wall time, so a run is repeatable for a seed. "vqspeak
+// loopback" puts it between the microphone's encoder and the speaker's
+// jitter buffer.
+package netsim
 
 import (
 	"math/rand/v2"
@@ -6,22 +11,22 @@ import (
 	"github.com/vqspeak/vqspeak/stream"
 )
 
-// netSim is the simulated network of "vqspeak loopback": each packet is lost
+// Link is a simulated network: each packet is lost
 // with probability loss, else delivered after a delay drawn uniformly from
 // [0, jitter] samples, so packets may arrive out of order. Time is counted in
 // 16 kHz samples of the capture clock, not wall time, which makes a run
 // repeatable: the same seed and the same input give the same arrivals.
-// It allocates only in newNetSim (payloads up to maxSimPayload bytes).
-type netSim struct {
+// It allocates only in New (payloads up to maxPayload bytes).
+type Link struct {
 	rng    *rand.Rand
 	loss   float64
 	jitter int64
 	flight []inFlight // packets in the air, unordered
-	stats  netStats
+	stats  Stats
 }
 
-// netStats counts a netSim's traffic.
-type netStats struct {
+// Stats counts a Link's traffic.
+type Stats struct {
 	Sent, Dropped, Delivered int64
 	DelaySum                 int64 // samples, over delivered packets
 }
@@ -33,14 +38,14 @@ type inFlight struct {
 	pkt   stream.Packet
 }
 
-// maxSimPayload is the payload size a netSim holds without allocating; a
+// maxPayload is the payload size a Link holds without allocating; a
 // stream payload (codec packet plus FEC) is a few tens of bytes at most.
-const maxSimPayload = 64
+const maxPayload = 64
 
-// newNetSim makes a link losing the fraction loss of packets (0..1) with up
+// New makes a link losing the fraction loss of packets (0..1) with up
 // to jitter samples of random delay, its random choices seeded by seed.
-func newNetSim(seed uint64, loss float64, jitter int64) *netSim {
-	n := &netSim{
+func New(seed uint64, loss float64, jitter int64) *Link {
+	n := &Link{
 		rng:    rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
 		loss:   loss,
 		jitter: jitter,
@@ -48,9 +53,9 @@ func newNetSim(seed uint64, loss float64, jitter int64) *netSim {
 	// At one packet per 320 samples, at most jitter/320+1 are ever in the air.
 	slots := int(jitter/320) + 4
 	n.flight = make([]inFlight, 0, slots)
-	backing := make([]byte, slots*maxSimPayload)
+	backing := make([]byte, slots*maxPayload)
 	for i := range slots {
-		n.flight = append(n.flight, inFlight{pkt: stream.Packet{Payload: backing[i*maxSimPayload : i*maxSimPayload : (i+1)*maxSimPayload]}})
+		n.flight = append(n.flight, inFlight{pkt: stream.Packet{Payload: backing[i*maxPayload : i*maxPayload : (i+1)*maxPayload]}})
 	}
 	n.flight = n.flight[:0]
 	return n
@@ -59,7 +64,7 @@ func newNetSim(seed uint64, loss float64, jitter int64) *netSim {
 // Send puts a packet on the link at time now (samples). The payload is
 // copied. Both random draws are made for every packet, so that the loss
 // pattern does not depend on the jitter setting and vice versa.
-func (n *netSim) Send(p stream.Packet, now int64) {
+func (n *Link) Send(p stream.Packet, now int64) {
 	lost := n.rng.Float64() < n.loss
 	delay := n.rng.Int64N(n.jitter + 1)
 	n.stats.Sent++
@@ -68,7 +73,7 @@ func (n *netSim) Send(p stream.Packet, now int64) {
 		return
 	}
 	if len(n.flight) == cap(n.flight) { // not with the sizing above; stay correct anyway
-		n.flight = append(n.flight, inFlight{pkt: stream.Packet{Payload: make([]byte, 0, maxSimPayload)}})
+		n.flight = append(n.flight, inFlight{pkt: stream.Packet{Payload: make([]byte, 0, maxPayload)}})
 	} else {
 		n.flight = n.flight[:len(n.flight)+1] // reuses the slot's payload buffer
 	}
@@ -83,7 +88,7 @@ func (n *netSim) Send(p stream.Packet, now int64) {
 // Deliver hands every packet due by time now to recv, earliest first, and
 // returns recv's first error (delivery goes on regardless). The payload is
 // only valid during the call.
-func (n *netSim) Deliver(now int64, recv func(stream.Packet) error) error {
+func (n *Link) Deliver(now int64, recv func(stream.Packet) error) error {
 	var first error
 	for {
 		best := -1
@@ -110,4 +115,4 @@ func (n *netSim) Deliver(now int64, recv func(stream.Packet) error) error {
 }
 
 // Stats returns the counts so far.
-func (n *netSim) Stats() netStats { return n.stats }
+func (n *Link) Stats() Stats { return n.stats }

@@ -1,4 +1,4 @@
-package main
+package netsim
 
 import (
 	"fmt"
@@ -9,10 +9,10 @@ import (
 	"github.com/vqspeak/vqspeak/stream"
 )
 
-// simRun sends n packets, one per 320 samples, through a netSim and returns
+// simRun sends n packets, one per 320 samples, through a Link and returns
 // the log of arrivals ("seq@time").
-func simRun(seed uint64, loss float64, jitter int64, n int) ([]string, *netSim) {
-	s := newNetSim(seed, loss, jitter)
+func simRun(seed uint64, loss float64, jitter int64, n int) ([]string, *Link) {
+	s := New(seed, loss, jitter)
 	var log []string
 	payload := make([]byte, 8)
 	for i := range n {
@@ -88,7 +88,7 @@ func TestNetSim(t *testing.T) {
 }
 
 func TestNetSimNoAllocs(t *testing.T) {
-	s := newNetSim(1, 0.1, 1600)
+	s := New(1, 0.1, 1600)
 	p := stream.Packet{Payload: make([]byte, 12)}
 	var now int64
 	recv := func(stream.Packet) error { return nil }
