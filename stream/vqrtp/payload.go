@@ -2,7 +2,8 @@
 // or more 20 ms frames into an RTP payload and splits them out again with
 // their timestamps. It works with github.com/pion/rtp (Payloader,
 // Depacketizer) and also offers a Packetizer that writes whole RTP packets
-// into caller-owned buffers without allocating.
+// into caller-owned buffers without allocating; Receiver feeds the frames
+// of arriving datagrams to a stream.Decoder.
 //
 // A frame is whatever a transport carries for one 20 ms slot: a codec packet
 // (codec.Encoder), or a payload of package stream (a codec packet with an
