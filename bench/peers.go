@@ -14,6 +14,7 @@ import (
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
@@ -188,13 +189,9 @@ func oggResult(oggPath, wavPath string) ([]float32, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", oggPath, err)
 	}
-	a, err := audiofile.ReadFile(wavPath)
+	y, err := corpus.Load(wavPath)
 	if err != nil {
 		return nil, 0, err
-	}
-	y := a.Samples
-	if a.Rate != codec.SampleRate {
-		y = resample.All(y, a.Rate, codec.SampleRate)
 	}
 	return y, payload, nil
 }
