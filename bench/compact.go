@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -34,7 +35,7 @@ type CompactResult struct {
 	Files        []string     `json:"files"`
 	AudioSeconds float64      `json:"audio_s"`
 	Codebook     string       `json:"codebook_fingerprint"`
-	TableSet     int          `json:"table_set"` // what compact writers use (codec.DefaultCompactTableSet)
+	TableSet     int          `json:"table_set"` // what compact writers use (vqs.DefaultCompactTableSet)
 	GoVersion    string       `json:"go_version"`
 	GOARCH       string       `json:"goarch"`
 	Rows         []CompactRow `json:"rows"`
@@ -53,11 +54,11 @@ type CompactRow struct {
 	Blocks        int64   `json:"blocks"`
 	CompactBlocks int64   `json:"compact_blocks"` // of Blocks, those coding made smaller
 	// SetBPS is the compact bit rate with each static table set
-	// (codec.CompactTableSets+1 of them, 0 meaning adaptive codes only),
+	// (vqs.CompactTableSets+1 of them, 0 meaning adaptive codes only),
 	// for comparison; 0 where a set does not apply.
 	SetBPS []float64 `json:"table_set_bps"`
 	// Streams are the entropy and cost of each field with the default set.
-	Streams []codec.CompactStream `json:"streams"`
+	Streams []vqs.CompactStream `json:"streams"`
 	// CPU time on one core per second of audio to write the packets into a
 	// file and to read them back (container only: speech encoding and
 	// decoding cost about 18 and 9 ms per second of audio on top).
@@ -91,7 +92,7 @@ func RunCompact(ctx context.Context, clips []Clip, cfg CompactConfig) (*CompactR
 		progress = func(string, int, int) {}
 	}
 	fp := cb.Fingerprint()
-	res := &CompactResult{Codebook: fmt.Sprintf("%x", fp[:]), TableSet: codec.DefaultCompactTableSet,
+	res := &CompactResult{Codebook: fmt.Sprintf("%x", fp[:]), TableSet: vqs.DefaultCompactTableSet,
 		GoVersion: runtime.Version(), GOARCH: runtime.GOARCH}
 	for _, c := range clips {
 		res.Files = append(res.Files, c.Name)
@@ -103,15 +104,15 @@ func RunCompact(ctx context.Context, clips []Clip, cfg CompactConfig) (*CompactR
 		if err != nil {
 			return nil, err
 		}
-		row := CompactRow{Stages: s, SetBPS: make([]float64, codec.CompactTableSets+1)}
-		st, err := codec.NewCompactStats(bits)
+		row := CompactRow{Stages: s, SetBPS: make([]float64, vqs.CompactTableSets+1)}
+		st, err := vqs.NewCompactStats(bits)
 		if err != nil {
 			return nil, err
 		}
 		pkts := make([][][]byte, len(plain))
 		compact := make([][]byte, len(plain))
 		for i, p := range plain {
-			_, pk, _, err := codec.ReadAllPackets(bytes.NewReader(p))
+			_, pk, _, err := vqs.ReadAllPackets(bytes.NewReader(p))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", clips[i].Name, err)
 			}
@@ -126,7 +127,7 @@ func RunCompact(ctx context.Context, clips []Clip, cfg CompactConfig) (*CompactR
 			st.Flush()
 		}
 		row.Streams = st.Streams()
-		for set := range codec.CompactTableSets + 1 {
+		for set := range vqs.CompactTableSets + 1 {
 			if set != 0 && bits != 10 {
 				continue // static tables are for 10-bit indices
 			}
@@ -138,7 +139,7 @@ func RunCompact(ctx context.Context, clips []Clip, cfg CompactConfig) (*CompactR
 					return nil, err
 				}
 				n += int64(buf.Len())
-				if set == codec.DefaultCompactTableSet || bits != 10 && set == 0 {
+				if set == vqs.DefaultCompactTableSet || bits != 10 && set == 0 {
 					compact[i] = buf.Bytes()
 					row.Blocks += fs.Blocks
 					row.CompactBlocks += fs.CompactBlocks
@@ -171,7 +172,7 @@ func encodePlain(ctx context.Context, clips []Clip, cb *rvq.Codebook, stages, wo
 		wg.Go(func() {
 			for i := range next {
 				var buf bytes.Buffer
-				fe, err := codec.NewFileEncoder(&buf, cb, stages)
+				fe, err := vqs.NewEncoder(&buf, cb, stages)
 				if err == nil {
 					err = fe.WriteSamples(clips[i].Samples)
 				}
@@ -203,23 +204,23 @@ func encodePlain(ctx context.Context, clips []Clip, cb *rvq.Codebook, stages, wo
 }
 
 // compactHeader is the header vqspeak encode writes.
-func compactHeader(cb *rvq.Codebook, stages int) codec.FileHeader {
-	return codec.FileHeader{SampleRate: codec.SampleRate, PacketSamples: codec.PacketSamples,
+func compactHeader(cb *rvq.Codebook, stages int) vqs.Header {
+	return vqs.Header{SampleRate: codec.SampleRate, PacketSamples: codec.PacketSamples,
 		Stages: uint8(stages), CodebookFingerprint: cb.Fingerprint()}
 }
 
 // writeCompact writes pk as a compact file with table set `set`.
-func writeCompact(w io.Writer, cb *rvq.Codebook, stages, set int, pk [][]byte) (codec.FileStats, error) {
-	fw, err := codec.NewCompactFileWriter(w, compactHeader(cb, stages), codec.IndexBits(cb))
+func writeCompact(w io.Writer, cb *rvq.Codebook, stages, set int, pk [][]byte) (vqs.Stats, error) {
+	fw, err := vqs.NewCompactPacketWriter(w, compactHeader(cb, stages), codec.IndexBits(cb))
 	if err != nil {
-		return codec.FileStats{}, err
+		return vqs.Stats{}, err
 	}
 	if err := fw.SetCompactTableSet(set); err != nil {
-		return codec.FileStats{}, err
+		return vqs.Stats{}, err
 	}
 	for _, p := range pk {
 		if err := fw.WritePacket(p); err != nil {
-			return codec.FileStats{}, err
+			return vqs.Stats{}, err
 		}
 	}
 	err = fw.Close()
@@ -230,15 +231,15 @@ func writeCompact(w io.Writer, cb *rvq.Codebook, stages, set int, pk [][]byte) (
 // reading both back, on this goroutine, keeping the fastest of runs.
 func timeFiles(row *CompactRow, cb *rvq.Codebook, stages int, pkts [][][]byte, compact, plain [][]byte, runs int, seconds float64) error {
 	h := compactHeader(cb, stages)
-	cw, err := codec.NewCompactFileWriter(io.Discard, h, codec.IndexBits(cb))
+	cw, err := vqs.NewCompactPacketWriter(io.Discard, h, codec.IndexBits(cb))
 	if err != nil {
 		return err
 	}
-	pw, err := codec.NewFileWriter(io.Discard, h)
+	pw, err := vqs.NewPacketWriter(io.Discard, h)
 	if err != nil {
 		return err
 	}
-	write := func(fw *codec.FileWriter) error {
+	write := func(fw *vqs.PacketWriter) error {
 		for _, pk := range pkts {
 			if err := fw.Reset(io.Discard, h); err != nil {
 				return err
@@ -254,13 +255,13 @@ func timeFiles(row *CompactRow, cb *rvq.Codebook, stages int, pkts [][][]byte, c
 		}
 		return nil
 	}
-	var fr *codec.FileReader
-	buf := make([]byte, 0, codec.MaxFilePacketLen)
+	var fr *vqs.PacketReader
+	buf := make([]byte, 0, vqs.MaxPacketLen)
 	read := func(files [][]byte) error {
 		for _, f := range files {
 			var err error
 			if fr == nil {
-				fr, err = codec.NewFileReader(bytes.NewReader(f))
+				fr, err = vqs.NewPacketReader(bytes.NewReader(f))
 			} else {
 				err = fr.Reset(bytes.NewReader(f))
 			}

@@ -12,9 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
-	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -26,13 +26,9 @@ type Clip struct {
 
 // LoadClip reads a WAV or FLAC file and resamples it to 16 kHz.
 func LoadClip(path string) (Clip, error) {
-	a, err := audiofile.ReadFile(path)
+	x, err := corpus.Load(path)
 	if err != nil {
-		return Clip{}, fmt.Errorf("%s: %w", path, err)
-	}
-	x := a.Samples
-	if a.Rate != codec.SampleRate {
-		x = features.Resample(x, a.Rate, codec.SampleRate)
+		return Clip{}, err
 	}
 	return Clip{Name: path, Samples: x}, nil
 }
@@ -410,7 +406,7 @@ feed:
 
 // score measures y against x with Measure and names the file.
 func score(name string, x, y []float32) (FileScore, error) {
-	rep, err := Measure(x, y, codec.SampleRate)
+	rep, err := metrics.Measure(x, y, codec.SampleRate)
 	if err != nil {
 		return FileScore{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 )
 
@@ -166,7 +167,7 @@ func TestRunErrors(t *testing.T) {
 		{"no clips", nil, Config{}, ErrNoClips},
 		{"stage 0", []Clip{clip}, Config{Stages: []int{0}}, codec.ErrStages},
 		{"too many stages", []Clip{clip}, Config{Stages: []int{codec.MaxStages + 1}}, codec.ErrStages},
-		{"silent clip", []Clip{clip}, Config{Stages: []int{1}, NoTiming: true}, ErrSilent},
+		{"silent clip", []Clip{clip}, Config{Stages: []int{1}, NoTiming: true}, metrics.ErrSilent},
 	} {
 		if _, err := Run(context.Background(), tc.clips, tc.cfg); !errors.Is(err, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)

@@ -6,15 +6,16 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
 // A Peer is another speech codec, run through its command-line tools, that
@@ -134,7 +135,7 @@ func speexRunner(quality int, wideband bool) func(context.Context, string, []flo
 		band, rate := "-w", codec.SampleRate
 		if !wideband {
 			band, rate = "-n", 8000
-			x = features.Resample(x, codec.SampleRate, rate)
+			x = resample.All(x, codec.SampleRate, rate)
 		}
 		if err := writeWAV(in, x, rate); err != nil {
 			return nil, 0, err
@@ -152,7 +153,7 @@ func speexRunner(quality int, wideband bool) func(context.Context, string, []flo
 func codec2Runner(mode string) func(context.Context, string, []float32) ([]float32, int64, error) {
 	return func(ctx context.Context, dir string, x []float32) ([]float32, int64, error) {
 		in, enc, out := filepath.Join(dir, "in.raw"), filepath.Join(dir, "x.bit"), filepath.Join(dir, "out.raw")
-		if err := os.WriteFile(in, pcm16(features.Resample(x, codec.SampleRate, 8000)), 0o600); err != nil {
+		if err := os.WriteFile(in, pcm16(resample.All(x, codec.SampleRate, 8000)), 0o600); err != nil {
 			return nil, 0, err
 		}
 		if err := tool(ctx, "c2enc", mode, in, enc); err != nil {
@@ -171,9 +172,9 @@ func codec2Runner(mode string) func(context.Context, string, []float32) ([]float
 		}
 		y := make([]float32, len(raw)/2)
 		for i := range y {
-			y[i] = float32(int16(binary.LittleEndian.Uint16(raw[2*i:]))) / 32768
+			y[i] = pcm.FromInt16(int16(binary.LittleEndian.Uint16(raw[2*i:])))
 		}
-		return features.Resample(y, 8000, codec.SampleRate), fi.Size(), nil
+		return resample.All(y, 8000, codec.SampleRate), fi.Size(), nil
 	}
 }
 
@@ -188,13 +189,9 @@ func oggResult(oggPath, wavPath string) ([]float32, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", oggPath, err)
 	}
-	a, err := audiofile.ReadFile(wavPath)
+	y, err := corpus.Load(wavPath)
 	if err != nil {
 		return nil, 0, err
-	}
-	y := a.Samples
-	if a.Rate != codec.SampleRate {
-		y = features.Resample(y, a.Rate, codec.SampleRate)
 	}
 	return y, payload, nil
 }
@@ -261,9 +258,7 @@ func writeWAV(path string, x []float32, rate int) error {
 func pcm16(x []float32) []byte {
 	b := make([]byte, 2*len(x))
 	for i, v := range x {
-		s := math.Round(float64(v) * 32767)
-		s = max(-32768, min(32767, s))
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(int16(s)))
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(pcm.ToInt16(v)))
 	}
 	return b
 }

@@ -18,6 +18,11 @@
 // Latency: a packet can leave once its 20 ms plus 10 ms of lookahead have
 // been captured; the decoder adds none, so the algorithmic latency is 30 ms
 // (AlgorithmicLatency). Decoded audio lags the input by Delay samples.
+//
+// Packet is the packet before bit packing; Field lists its side information
+// in wire order, the one description the packer, the token format, compact
+// files and stream's FEC share. Files are package codec/vqs, text tokens
+// package codec/tokens, real-time links package stream.
 package codec
 
 import (
@@ -224,6 +229,15 @@ func (e *Encoder) Stages() int { return e.stages }
 // as the decoder will see it. It is valid until the next Encode.
 func (e *Encoder) Envelope() []float32 { return e.decoded }
 
+// Packet is the packet Encode coded last, before bit packing: what
+// ParsePacket returns for its bytes. A caller that needs its fields (FEC,
+// DTX) takes them from here instead of parsing the bytes again.
+func (e *Encoder) Packet() Packet {
+	p := e.pk
+	clear(p.Index[p.Stages:])
+	return p
+}
+
 // Reset starts a new stream.
 func (e *Encoder) Reset() {
 	e.analyzer.Reset()
@@ -344,21 +358,37 @@ func (d *Decoder) Reset() {
 // Decode decodes one packet and appends PacketSamples samples to dst. A
 // packet that cannot be parsed leaves the decoder's state untouched.
 func (d *Decoder) Decode(dst []float32, packet []byte) ([]float32, error) {
-	if err := d.readPacket(packet); err != nil {
+	if err := ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages()); err != nil {
 		return dst, err
 	}
-	d.pred.frames(&d.mid, &d.end, &d.pk, d.envelope)
+	return d.DecodePacket(dst, &d.pk)
+}
+
+// DecodePacket is Decode for a packet already parsed (ParsePacket) or built
+// field by field, so that a caller who has looked inside a packet need not
+// parse it again. A packet with a stage count, field or index out of range
+// is refused and leaves the decoder's state untouched.
+func (d *Decoder) DecodePacket(dst []float32, p *Packet) ([]float32, error) {
+	if err := d.readPacket(p); err != nil {
+		return dst, err
+	}
+	d.pred.frames(&d.mid, &d.end, p, d.envelope)
 	d.lost = 0
 	return d.render(dst), nil
 }
 
-// readPacket parses packet into d.pk and decodes its envelope, prediction
-// included, into d.envelope. The predictor does not advance.
-func (d *Decoder) readPacket(packet []byte) error {
-	if err := ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages()); err != nil {
-		return err
+// readPacket checks p and decodes its envelope, prediction included, into
+// d.envelope. The predictor does not advance.
+func (d *Decoder) readPacket(p *Packet) error {
+	if p.Stages < 1 || p.Stages > min(d.cb.NumStages(), MaxStages) {
+		return fmt.Errorf("%w: packet has %d stages, the codebook %d", ErrStages, p.Stages, d.cb.NumStages())
 	}
-	env, err := d.cb.Decode(d.envelope, d.pk.Index[:d.pk.Stages])
+	for f := range NumFields {
+		if v := p.Field(f); int(v) >= 1<<f.Bits() {
+			return fmt.Errorf("%w: %v is %d, at most %d", ErrPacketField, f, v, 1<<f.Bits()-1)
+		}
+	}
+	env, err := d.cb.Decode(d.envelope, p.Index[:p.Stages])
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPacketIndex, err)
 	}

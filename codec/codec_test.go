@@ -68,3 +68,90 @@ func TestLatency(t *testing.T) {
 		t.Errorf("algorithmic latency %v, want at most 30 ms", AlgorithmicLatency)
 	}
 }
+
+// TestFields checks the side-information table against the wire diagram in
+// packet.go: six fields, 24 bits, each reachable through Field and SetField.
+func TestFields(t *testing.T) {
+	widths := []int{7, 3, 6, 3, 2, 3}
+	names := []string{"f0", "voicing", "energy", "mid_f0", "mid_voicing", "mid_energy"}
+	if NumFields != Field(len(widths)) {
+		t.Fatalf("%d fields, want %d", NumFields, len(widths))
+	}
+	var p Packet
+	for f := range NumFields {
+		if f.Bits() != widths[f] || f.Name() != names[f] {
+			t.Errorf("field %d: %s, %d bits; want %s, %d bits", f, f.Name(), f.Bits(), names[f], widths[f])
+		}
+		p.SetField(f, uint8(f)+1)
+	}
+	want := Packet{F0: 1, Voicing: 2, Energy: 3, MidF0: 4, MidVoice: 5, MidEnergy: 6}
+	if p != want {
+		t.Errorf("SetField gave %+v, want %+v", p, want)
+	}
+	for f := range NumFields {
+		if p.Field(f) != uint8(f)+1 {
+			t.Errorf("Field(%v) = %d, want %d", f, p.Field(f), f+1)
+		}
+	}
+}
+
+// TestParsedPacketAPI checks that Encoder.Packet is what ParsePacket makes
+// of the bytes, that DecodePacket and SkipPacket decode it exactly as Decode
+// and Skip decode the bytes, and that DecodePacket refuses an out-of-range
+// field or stage count without touching the decoder.
+func TestParsedPacketAPI(t *testing.T) {
+	cb := DefaultCodebook()
+	enc, err := NewEncoder(cb, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byBytes, _ := NewDecoder(cb)
+	byPacket, _ := NewDecoder(cb)
+	rng := rand.New(rand.NewPCG(5, 6))
+	pcm := make([]float32, PacketSamples)
+	var b []byte
+	var yb, yp []float32
+	for n := range 30 {
+		for i := range pcm {
+			pcm[i] = float32(rng.NormFloat64() * 0.1)
+		}
+		if b, err = enc.Encode(b[:0], pcm); err != nil {
+			t.Fatal(err)
+		}
+		p := enc.Packet()
+		var want Packet
+		if err := ParsePacket(&want, b, IndexBits(cb), cb.NumStages()); err != nil || p != want {
+			t.Fatalf("packet %d: Encoder.Packet %+v, ParsePacket %+v (%v)", n, p, want, err)
+		}
+		if n%7 == 3 {
+			if err := byBytes.Skip(b); err != nil {
+				t.Fatal(err)
+			}
+			if err := byPacket.SkipPacket(&p); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if yb, err = byBytes.Decode(yb[:0], b); err != nil {
+			t.Fatal(err)
+		}
+		bad := p
+		bad.MidF0 = 8
+		if _, err := byPacket.DecodePacket(nil, &bad); !errors.Is(err, ErrPacketField) {
+			t.Fatalf("MidF0 8: %v, want ErrPacketField", err)
+		}
+		bad = p
+		bad.Stages = cb.NumStages() + 1
+		if _, err := byPacket.DecodePacket(nil, &bad); !errors.Is(err, ErrStages) {
+			t.Fatalf("%d stages: %v, want ErrStages", bad.Stages, err)
+		}
+		if yp, err = byPacket.DecodePacket(yp[:0], &p); err != nil {
+			t.Fatal(err)
+		}
+		for i := range yb {
+			if yb[i] != yp[i] {
+				t.Fatalf("packet %d sample %d: %v by bytes, %v parsed", n, i, yb[i], yp[i])
+			}
+		}
+	}
+}

@@ -122,11 +122,19 @@ func (d *Decoder) ComfortNoise(dst []float32, energy uint8, tilt float32) []floa
 // packet's audio follows on from the one before the skipped one, 20 ms of
 // parameters shorter. A jitter buffer uses it to shed delay without a click.
 func (d *Decoder) Skip(packet []byte) error {
-	if err := d.readPacket(packet); err != nil {
+	if err := ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages()); err != nil {
+		return err
+	}
+	return d.SkipPacket(&d.pk)
+}
+
+// SkipPacket is Skip for a parsed packet (see DecodePacket).
+func (d *Decoder) SkipPacket(p *Packet) error {
+	if err := d.readPacket(p); err != nil {
 		return err
 	}
 	var mid features.Frame
-	d.pred.frames(&mid, &d.end, &d.pk, d.envelope)
+	d.pred.frames(&mid, &d.end, p, d.envelope)
 	d.lost = 0
 	return nil
 }

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -32,7 +33,7 @@ func robustClips(t testing.TB) [][]float32 {
 		}
 		x := a.Samples
 		if a.Rate != codec.SampleRate {
-			x = features.Resample(x, a.Rate, codec.SampleRate)
+			x = resample.All(x, a.Rate, codec.SampleRate)
 		}
 		clips = append(clips, x)
 	}
@@ -152,7 +153,7 @@ func TestConcurrentFileCodecs(t *testing.T) {
 		x := clips[i%len(clips)]
 		x = x[:min(len(x), n)]
 		var buf bytes.Buffer
-		fe, err := codec.NewFileEncoder(&buf, cb, 1+i%cb.NumStages())
+		fe, err := vqs.NewEncoder(&buf, cb, 1+i%cb.NumStages())
 		if err != nil {
 			return nil, nil, err
 		}
@@ -163,7 +164,7 @@ func TestConcurrentFileCodecs(t *testing.T) {
 			return nil, nil, err
 		}
 		file := bytes.Clone(buf.Bytes())
-		fd, err := codec.NewFileDecoder(&buf, cb)
+		fd, err := vqs.NewDecoder(&buf, cb)
 		if err != nil {
 			return nil, nil, err
 		}

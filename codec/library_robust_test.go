@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 // The library half of the bad-input suite: what NewFileDecoder, ReadSamples
@@ -21,7 +22,7 @@ import (
 func robustFile(t *testing.T, n int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	fe, err := codec.NewFileEncoder(&buf, fuzzCB(), codec.DefaultStages)
+	fe, err := vqs.NewEncoder(&buf, fuzzCB(), codec.DefaultStages)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +42,10 @@ func robustFile(t *testing.T, n int) []byte {
 	return buf.Bytes()
 }
 
-// decodeAll runs a FileDecoder over b and returns the samples and damage.
+// decodeAll runs a vqs.Decoder over b and returns the samples and damage.
 func decodeAll(t *testing.T, b []byte) ([]float32, []error, error) {
 	t.Helper()
-	fd, err := codec.NewFileDecoder(bytes.NewReader(b), fuzzCB())
+	fd, err := vqs.NewDecoder(bytes.NewReader(b), fuzzCB())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -78,27 +79,27 @@ func TestFileDecoderBadInputs(t *testing.T) {
 		as   any    // a pointer to the error type it must be
 		msg  string // fragment of the message
 	}{
-		{"empty", nil, codec.ErrEmptyFile, nil, "vqs: empty file"},
-		{"one byte", []byte("V"), codec.ErrTruncatedHeader, nil, "file ends inside the header: 1 of at least 32 bytes"},
-		{"cut header", good[:20], codec.ErrTruncatedHeader, nil, "20 of 32 bytes"},
-		{"wrong magic", append([]byte("RIFF"), good[4:]...), codec.ErrNotVQS, nil, `not a .vqs file: bad magic "RIFF"`},
-		{"wrong magic short", []byte("ID"), codec.ErrNotVQS, nil, `bad magic "ID"`},
-		{"future version", mut(func(b []byte) []byte { b[5] = 2; return b }), nil, new(*codec.UnsupportedVersionError), "unsupported file version 2"},
-		{"version 0", mut(func(b []byte) []byte { b[5] = 0; return b }), nil, new(*codec.UnsupportedVersionError), "unsupported file version 0"},
-		{"header flipped", mut(func(b []byte) []byte { b[9] ^= 1; return b }), codec.ErrHeaderChecksum, nil, "header checksum mismatch"},
-		{"short header length", mut(func(b []byte) []byte { b[7] = 16; return b }), codec.ErrInvalidFileHeader, nil, "header length 16"},
-		{"unknown required flag", mut(func(b []byte) []byte { b[25] = 0x02; return reCRC(b) }), nil, new(*codec.UnsupportedFlagsError), "required flags 0x0002"},
+		{"empty", nil, vqs.ErrEmptyFile, nil, "vqs: empty file"},
+		{"one byte", []byte("V"), vqs.ErrTruncatedHeader, nil, "file ends inside the header: 1 of at least 32 bytes"},
+		{"cut header", good[:20], vqs.ErrTruncatedHeader, nil, "20 of 32 bytes"},
+		{"wrong magic", append([]byte("RIFF"), good[4:]...), vqs.ErrNotVQS, nil, `not a .vqs file: bad magic "RIFF"`},
+		{"wrong magic short", []byte("ID"), vqs.ErrNotVQS, nil, `bad magic "ID"`},
+		{"future version", mut(func(b []byte) []byte { b[5] = 2; return b }), nil, new(*vqs.UnsupportedVersionError), "unsupported file version 2"},
+		{"version 0", mut(func(b []byte) []byte { b[5] = 0; return b }), nil, new(*vqs.UnsupportedVersionError), "unsupported file version 0"},
+		{"header flipped", mut(func(b []byte) []byte { b[9] ^= 1; return b }), vqs.ErrHeaderChecksum, nil, "header checksum mismatch"},
+		{"short header length", mut(func(b []byte) []byte { b[7] = 16; return b }), vqs.ErrInvalidHeader, nil, "header length 16"},
+		{"unknown required flag", mut(func(b []byte) []byte { b[25] = 0x02; return reCRC(b) }), nil, new(*vqs.UnsupportedFlagsError), "required flags 0x0002"},
 		{"8 kHz", mut(func(b []byte) []byte { binary.BigEndian.PutUint32(b[8:], 8000); return reCRC(b) }), nil, nil, "unsupported stream: 8000 Hz"},
-		{"rate 0", mut(func(b []byte) []byte { binary.BigEndian.PutUint32(b[8:], 0); return reCRC(b) }), codec.ErrInvalidFileHeader, nil, "sample rate is 0"},
-		{"stages 0", mut(func(b []byte) []byte { b[14] = 0; return reCRC(b) }), codec.ErrInvalidFileHeader, nil, "stage count is 0"},
-		{"other codebook", good, codec.ErrCodebookMismatch, nil, "the file was encoded with a different codebook: file needs codebook"},
+		{"rate 0", mut(func(b []byte) []byte { binary.BigEndian.PutUint32(b[8:], 0); return reCRC(b) }), vqs.ErrInvalidHeader, nil, "sample rate is 0"},
+		{"stages 0", mut(func(b []byte) []byte { b[14] = 0; return reCRC(b) }), vqs.ErrInvalidHeader, nil, "stage count is 0"},
+		{"other codebook", good, vqs.ErrCodebookMismatch, nil, "the file was encoded with a different codebook: file needs codebook"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cb := fuzzCB()
 			if tc.name == "other codebook" {
 				cb = other
 			}
-			fd, err := codec.NewFileDecoder(bytes.NewReader(tc.in), cb)
+			fd, err := vqs.NewDecoder(bytes.NewReader(tc.in), cb)
 			if err == nil || fd != nil {
 				t.Fatalf("NewFileDecoder: %v, %v; want an error", fd, err)
 			}
@@ -250,7 +251,7 @@ func TestFileReaderMemoryBounded(t *testing.T) {
 		pcm, damage, err := decodeAll(t, b)
 		runtime.ReadMemStats(&after)
 		alloc := after.TotalAlloc - before.TotalAlloc
-		// The FileReader's buffer (~70 KiB), the decoder (FFT plans, the
+		// The PacketReader's buffer (~70 KiB), the decoder (FFT plans, the
 		// codebook copy is not made) and the decoded samples.
 		limit := uint64(2<<20) + 8*uint64(len(pcm))
 		t.Logf("%s: %d bytes in, %d samples out, %d damage reports, %v, %.2f MB allocated", name, len(b), len(pcm), len(damage), err, float64(alloc)/1e6)
@@ -258,7 +259,7 @@ func TestFileReaderMemoryBounded(t *testing.T) {
 			t.Errorf("%s: %d bytes allocated for a %d-byte file", name, alloc, len(b))
 		}
 		// Concealment is capped too: no more audio than the bytes can justify.
-		if maxPackets := len(b)/2 + 2*codec.MaxFileBlockPackets; len(pcm) > maxPackets*codec.PacketSamples {
+		if maxPackets := len(b)/2 + 2*vqs.MaxBlockPackets; len(pcm) > maxPackets*codec.PacketSamples {
 			t.Errorf("%s: %d samples from %d bytes", name, len(pcm), len(b))
 		}
 	}

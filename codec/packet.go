@@ -3,6 +3,8 @@ package codec
 import (
 	"errors"
 	"fmt"
+
+	"github.com/vqspeak/vqspeak/internal/bits"
 )
 
 // A packet carries 20 ms of speech: the side information of its two 10 ms
@@ -25,22 +27,61 @@ import (
 // No mode byte is spent: the length of a packet tells how many stages it
 // carries, because ceil((24 + B·s)/8) is different for every s when B ≥ 8.
 const (
-	sideBits      = 24
 	f0Bits        = 7
 	voicingBits   = 3
 	energyBits    = 6
 	midF0Bits     = 3
 	midVoiceBits  = 2
 	midEnergyBits = 3
+	sideBits      = f0Bits + voicingBits + energyBits + midF0Bits + midVoiceBits + midEnergyBits
 )
+
+// Field is one side-information field of a packet. The fields in wire
+// order, with their widths and names, are the one description of the side
+// information: the packer, the token format, compact .vqs blocks and
+// stream's FEC sections all read them from here.
+type Field int
+
+// The side-information fields, in wire order.
+const (
+	FieldF0         Field = iota // end frame pitch
+	FieldVoicing                 // end frame voicing profile
+	FieldEnergy                  // end frame energy
+	FieldMidF0                   // middle frame pitch offset
+	FieldMidVoicing              // middle frame voicing profile
+	FieldMidEnergy               // middle frame energy offset
+	NumFields                    // how many fields a packet has
+)
+
+var fields = [NumFields]struct {
+	name, label string
+	bits        int
+}{
+	{"f0", "F0", f0Bits},
+	{"voicing", "voicing", voicingBits},
+	{"energy", "energy", energyBits},
+	{"mid_f0", "mid F0", midF0Bits},
+	{"mid_voicing", "mid voicing", midVoiceBits},
+	{"mid_energy", "mid energy", midEnergyBits},
+}
+
+// Bits is the field's width on the wire.
+func (f Field) Bits() int { return fields[f].bits }
+
+// Name is the field's key in token files, e.g. "mid_f0".
+func (f Field) Name() string { return fields[f].name }
+
+// String is the field's name for people, e.g. "mid F0".
+func (f Field) String() string { return fields[f].label }
 
 // MaxStages is the most RVQ stages a packet may carry.
 const MaxStages = 6
 
-// Errors from ParsePacket.
+// Errors from ParsePacket and Decoder.DecodePacket.
 var (
 	ErrPacketLength = errors.New("codec: packet length matches no stage count")
 	ErrPacketIndex  = errors.New("codec: packet index out of codebook range")
+	ErrPacketField  = errors.New("codec: packet field out of range")
 )
 
 // Packet is the content of one packet, before bit packing.
@@ -53,6 +94,30 @@ type Packet struct {
 	MidF0     uint8          // middle frame pitch offset, 3 bits
 	MidVoice  uint8          // middle frame voicing profile, 2 bits
 	MidEnergy uint8          // middle frame energy offset, 3 bits
+}
+
+// Field returns the value of side-information field f.
+func (p *Packet) Field(f Field) uint8 { return *p.field(f) }
+
+// SetField sets side-information field f to v.
+func (p *Packet) SetField(f Field, v uint8) { *p.field(f) = v }
+
+func (p *Packet) field(f Field) *uint8 {
+	switch f {
+	case FieldF0:
+		return &p.F0
+	case FieldVoicing:
+		return &p.Voicing
+	case FieldEnergy:
+		return &p.Energy
+	case FieldMidF0:
+		return &p.MidF0
+	case FieldMidVoicing:
+		return &p.MidVoice
+	case FieldMidEnergy:
+		return &p.MidEnergy
+	}
+	panic(fmt.Sprintf("codec: no packet field %d", f))
 }
 
 // PacketSize is the length in bytes of a packet with the given stage count
@@ -75,18 +140,14 @@ func StagesForSize(n, indexBits, maxStages int) (int, error) {
 
 // AppendPacket packs p after dst and returns the extended slice.
 func AppendPacket(dst []byte, p *Packet, indexBits int) []byte {
-	var w bitWriter
-	w.buf = dst
-	w.write(uint64(p.F0), f0Bits)
-	w.write(uint64(p.Voicing), voicingBits)
-	w.write(uint64(p.Energy), energyBits)
-	w.write(uint64(p.MidF0), midF0Bits)
-	w.write(uint64(p.MidVoice), midVoiceBits)
-	w.write(uint64(p.MidEnergy), midEnergyBits)
-	for s := 0; s < p.Stages; s++ {
-		w.write(uint64(p.Index[s]), indexBits)
+	w := bits.Writer{Buf: dst}
+	for f := range NumFields {
+		w.Write(uint64(p.Field(f)), f.Bits())
 	}
-	return w.flush()
+	for s := 0; s < p.Stages; s++ {
+		w.Write(uint64(p.Index[s]), indexBits)
+	}
+	return w.Flush()
 }
 
 // ParsePacket unpacks b, which must be a whole packet, into p. Every index
@@ -98,60 +159,13 @@ func ParsePacket(p *Packet, b []byte, indexBits, maxStages int) error {
 	if err != nil {
 		return err
 	}
-	r := bitReader{buf: b}
+	r := bits.Reader{Buf: b}
 	p.Stages = stages
-	p.F0 = uint8(r.read(f0Bits))
-	p.Voicing = uint8(r.read(voicingBits))
-	p.Energy = uint8(r.read(energyBits))
-	p.MidF0 = uint8(r.read(midF0Bits))
-	p.MidVoice = uint8(r.read(midVoiceBits))
-	p.MidEnergy = uint8(r.read(midEnergyBits))
+	for f := range NumFields {
+		p.SetField(f, uint8(r.Read(f.Bits())))
+	}
 	for s := 0; s < stages; s++ {
-		p.Index[s] = int(r.read(indexBits))
+		p.Index[s] = int(r.Read(indexBits))
 	}
 	return nil
-}
-
-// bitWriter packs fields MSB first.
-type bitWriter struct {
-	buf   []byte
-	acc   uint64
-	nbits int
-}
-
-func (w *bitWriter) write(v uint64, n int) {
-	w.acc = w.acc<<n | v&(1<<n-1)
-	w.nbits += n
-	for w.nbits >= 8 {
-		w.nbits -= 8
-		w.buf = append(w.buf, byte(w.acc>>w.nbits))
-	}
-}
-
-func (w *bitWriter) flush() []byte {
-	if w.nbits > 0 {
-		w.buf = append(w.buf, byte(w.acc<<(8-w.nbits)))
-		w.nbits = 0
-	}
-	return w.buf
-}
-
-// bitReader reads fields MSB first; past the end it reads zeros.
-type bitReader struct {
-	buf []byte
-	pos int // bit position
-}
-
-func (r *bitReader) read(n int) uint64 {
-	var v uint64
-	for i := 0; i < n; i++ {
-		byteIdx := r.pos >> 3
-		bit := uint64(0)
-		if byteIdx < len(r.buf) {
-			bit = uint64(r.buf[byteIdx]>>(7-r.pos&7)) & 1
-		}
-		v = v<<1 | bit
-		r.pos++
-	}
-	return v
 }

@@ -2,8 +2,9 @@ package codec
 
 import (
 	"fmt"
-	"math"
 	"time"
+
+	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
 // The 16-bit face of the per-packet API. Audio stacks (PortAudio, WebRTC,
@@ -11,9 +12,9 @@ import (
 // a buffer on the stack, so they allocate no more than the float32 calls:
 // nothing in steady state.
 //
-// Conversion is the one audiofile uses for WAV files: v/32768 in, x·32768
-// rounded to nearest-even and clipped out, so int16 → float32 → int16 is
-// exact.
+// Conversion is vqspeak's one rule (internal/pcm), the one WAV files use
+// too: v/32768 in, x·32768 rounded to nearest-even and clipped out, so
+// int16 → float32 → int16 is exact.
 
 // EncodeInt16 is Encode for 16-bit samples: it encodes exactly
 // PacketSamples samples and appends the packet to dst.
@@ -51,7 +52,7 @@ func Int16ToFloat32(dst []float32, src []int16) []float32 {
 	dst = grow(dst, len(src))
 	out := dst[n : n+len(src)]
 	for i, v := range src {
-		out[i] = float32(v) * (1.0 / 32768)
+		out[i] = pcm.FromInt16(v)
 	}
 	return dst
 }
@@ -68,17 +69,9 @@ func Float32ToInt16(dst []int16, src []float32) []int16 {
 	dst = dst[:n+len(src)]
 	out := dst[n:]
 	for i, x := range src {
-		out[i] = toInt16(x)
+		out[i] = pcm.ToInt16(x)
 	}
 	return dst
-}
-
-func toInt16(x float32) int16 {
-	v := math.RoundToEven(float64(x) * 32768)
-	if v != v { // NaN
-		return 0
-	}
-	return int16(max(-32768, min(32767, v)))
 }
 
 // Lookahead is how many samples past a packet's end the encoder must have

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/rvq"
 )
@@ -64,11 +65,11 @@ func TestQuality(t *testing.T) {
 	var prevMCD float64 = 100
 	for stages := 1; stages <= 4; stages++ {
 		y := roundTrip(t, cb, x, stages)
-		stoi, err := bench.STOI(x, y, codec.SampleRate)
+		stoi, err := metrics.STOI(x, y, codec.SampleRate)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mcd, err := bench.MCD(x, y, codec.SampleRate)
+		mcd, err := metrics.MCD(x, y, codec.SampleRate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +90,7 @@ func TestFileEncoderDecoder(t *testing.T) {
 	cb := codec.DefaultCodebook()
 	x := loadClip(t, "librispeech-7312-m.wav")[:codec.SampleRate] // one second
 	var file bytes.Buffer
-	fe, err := codec.NewFileEncoder(&file, cb, 3)
+	fe, err := vqs.NewEncoder(&file, cb, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestFileEncoderDecoder(t *testing.T) {
 	if fe.Packets() != int64(wantPackets) {
 		t.Errorf("%d packets, want %d", fe.Packets(), wantPackets)
 	}
-	fd, err := codec.NewFileDecoder(bytes.NewReader(file.Bytes()), cb)
+	fd, err := vqs.NewDecoder(bytes.NewReader(file.Bytes()), cb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,13 +138,13 @@ func TestFileEncoderDecoder(t *testing.T) {
 func TestCodebookMismatch(t *testing.T) {
 	cb := codec.DefaultCodebook()
 	var file bytes.Buffer
-	fe, _ := codec.NewFileEncoder(&file, cb, 4)
+	fe, _ := vqs.NewEncoder(&file, cb, 4)
 	fe.WriteSamples(make([]float32, 1000))
 	fe.Close()
 	other := cb.Clone()
 	other.Stages[0][0] += 1
-	_, err := codec.NewFileDecoder(bytes.NewReader(file.Bytes()), other)
-	if !errors.Is(err, codec.ErrCodebookMismatch) {
+	_, err := vqs.NewDecoder(bytes.NewReader(file.Bytes()), other)
+	if !errors.Is(err, vqs.ErrCodebookMismatch) {
 		t.Errorf("decoding with another codebook: err %v, want codec.ErrCodebookMismatch", err)
 	}
 }

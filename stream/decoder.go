@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -59,6 +60,12 @@ type slot struct {
 	kind  payloadKind
 	n     int
 	data  []byte
+	// The payload parsed once, in Push: the codec packet (ok false when it
+	// does not parse) or the comfort-noise level.
+	pk     codec.Packet
+	ok     bool
+	cnE    uint8
+	cnTilt float32
 }
 
 const (
@@ -109,8 +116,6 @@ type Decoder struct {
 	excessRun         int
 	peakEnergy        float64
 	fecPk             codec.Packet
-	fecBuf, parseBuf  []byte
-	parsePk           codec.Packet
 	stats             Stats
 }
 
@@ -133,13 +138,7 @@ func NewDecoder(cb *rvq.Codebook, cfg *DecoderConfig) (*Decoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Decoder{
-		cfg:      c,
-		dec:      dec,
-		fr:       fr,
-		fecBuf:   make([]byte, 0, fr.maxPayload),
-		parseBuf: make([]byte, 0, fr.maxPayload),
-	}
+	d := &Decoder{cfg: c, dec: dec, fr: fr}
 	for i := range d.ring {
 		d.ring[i].data = make([]byte, fr.maxPayload)
 	}
@@ -214,8 +213,10 @@ func (d *Decoder) playOffset() int64 {
 // that cannot be parsed; late and duplicate packets are counted, not errors.
 func (d *Decoder) Push(p Packet) error {
 	kind, err := d.fr.kind(len(p.Payload))
+	var cnE uint8
+	var cnTilt float32
 	if err == nil && kind == kindNoise {
-		_, _, err = parseNoise(p.Payload)
+		cnE, cnTilt, err = parseNoise(p.Payload)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -260,6 +261,14 @@ func (d *Decoder) Push(p Packet) error {
 	}
 	s.pos, s.state, s.kind = pos, slotWaiting, kind
 	s.n = copy(s.data, p.Payload)
+	switch kind {
+	case kindNoise:
+		s.cnE, s.cnTilt = cnE, cnTilt
+	case kindCodec:
+		s.ok = codec.ParsePacket(&s.pk, p.Payload, d.fr.bits, d.fr.stages) == nil
+	case kindCodecFEC:
+		s.ok = codec.ParsePacket(&s.pk, p.Payload[:len(p.Payload)-d.fr.fecSize], d.fr.bits, d.fr.stages) == nil
+	}
 	d.highest = max(d.highest, pos)
 	return nil
 }
@@ -327,7 +336,7 @@ func (d *Decoder) PullInt16(dst []int16) {
 		k := min(len(dst), len(buf))
 		d.Pull(buf[:k])
 		for i, v := range buf[:k] {
-			dst[i] = int16(math.Round(float64(max(-1, min(v, 32767.0/32768))) * 32768))
+			dst[i] = pcm.ToInt16(v)
 		}
 		dst = dst[k:]
 	}
@@ -404,26 +413,28 @@ func (d *Decoder) produce() {
 func (d *Decoder) play(s *slot) {
 	out := d.out[:0]
 	s.state = slotPlayed
-	b := s.data[:s.n]
 	if s.kind == kindNoise {
-		d.cnE, d.cnTilt, _ = parseNoise(b) // checked in Push
+		d.cnE, d.cnTilt = s.cnE, s.cnTilt
 		d.dtx = true
 		d.dec.ComfortNoise(out, d.cnE, d.cnTilt)
 		d.stats.ComfortNoise++
 		return
 	}
-	if s.kind == kindCodecFEC {
-		b = b[:len(b)-d.fr.fecSize]
-	}
 	d.dtx = false
 	d.decoded = true
-	if _, err := d.dec.Decode(out, b); err != nil {
+	if !s.ok {
 		d.stats.Invalid++
 		d.dec.Conceal(out)
 		d.stats.Concealed++
 		return
 	}
-	d.trackEnergy(b)
+	if _, err := d.dec.DecodePacket(out, &s.pk); err != nil {
+		d.stats.Invalid++
+		d.dec.Conceal(out)
+		d.stats.Concealed++
+		return
+	}
+	d.trackEnergy(&s.pk)
 }
 
 // recover rebuilds lost slot pos from the FEC section of slot pos+1.
@@ -433,8 +444,7 @@ func (d *Decoder) recover(pos int64) bool {
 		return false
 	}
 	d.fr.parseFEC(&d.fecPk, n.data[n.n-d.fr.fecSize:n.n])
-	d.fecBuf = codec.AppendPacket(d.fecBuf[:0], &d.fecPk, d.fr.bits)
-	if _, err := d.dec.Decode(d.out[:0], d.fecBuf); err != nil {
+	if _, err := d.dec.DecodePacket(d.out[:0], &d.fecPk); err != nil {
 		return false
 	}
 	d.stats.Recovered++
@@ -448,16 +458,12 @@ func (d *Decoder) skip(s *slot, present bool) {
 		return
 	}
 	s.state = slotPlayed
-	b := s.data[:s.n]
-	switch s.kind {
-	case kindNoise:
-		d.cnE, d.cnTilt, _ = parseNoise(b)
+	if s.kind == kindNoise {
+		d.cnE, d.cnTilt = s.cnE, s.cnTilt
 		d.dtx = true
 		return
-	case kindCodecFEC:
-		b = b[:len(b)-d.fr.fecSize]
 	}
-	if d.dec.Skip(b) == nil {
+	if s.ok && d.dec.SkipPacket(&s.pk) == nil {
 		d.dtx = false
 	}
 }
@@ -472,14 +478,7 @@ func (d *Decoder) quietSlot(s *slot, present bool) bool {
 	if s.kind == kindNoise {
 		return true
 	}
-	b := s.data[:s.n]
-	if s.kind == kindCodecFEC {
-		b = b[:len(b)-d.fr.fecSize]
-	}
-	if codec.ParsePacket(&d.parsePk, b, d.fr.bits, d.fr.stages) != nil {
-		return false
-	}
-	return float64(d.parsePk.Energy) < max(d.peakEnergy-11, quietEnergy)
+	return s.ok && float64(s.pk.Energy) < max(d.peakEnergy-11, quietEnergy)
 }
 
 // quietEnergy is the energy code under which a packet is near silence
@@ -488,11 +487,8 @@ const quietEnergy = 10
 
 // trackEnergy follows the loudness of recent speech (in energy codes, about
 // 1.4 dB each) with a slowly falling peak.
-func (d *Decoder) trackEnergy(b []byte) {
-	if codec.ParsePacket(&d.parsePk, b, d.fr.bits, d.fr.stages) != nil {
-		return
-	}
-	d.peakEnergy = max(d.peakEnergy-0.05, float64(d.parsePk.Energy))
+func (d *Decoder) trackEnergy(pk *codec.Packet) {
+	d.peakEnergy = max(d.peakEnergy-0.05, float64(pk.Energy))
 }
 
 func floorDiv(a, b int64) int64 {

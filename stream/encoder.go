@@ -1,10 +1,10 @@
 package stream
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -156,15 +156,15 @@ func (e *Encoder) Push(pcm []float32, emit func(Packet) error) error {
 }
 
 // PushInt16 is Push for 16-bit samples.
-func (e *Encoder) PushInt16(pcm []int16, emit func(Packet) error) error {
-	for len(pcm) > 0 {
-		k := min(len(pcm), codec.PacketSamples-e.n)
-		for i, v := range pcm[:k] {
-			e.pcm[e.n+i] = float32(v) * (1.0 / 32768)
+func (e *Encoder) PushInt16(x []int16, emit func(Packet) error) error {
+	for len(x) > 0 {
+		k := min(len(x), codec.PacketSamples-e.n)
+		for i, v := range x[:k] {
+			e.pcm[e.n+i] = pcm.FromInt16(v)
 		}
 		e.n += k
 		e.pushed += int64(k)
-		pcm = pcm[k:]
+		x = x[k:]
 		if e.n == codec.PacketSamples {
 			e.n = 0
 			if err := e.encode(emit); err != nil {
@@ -198,11 +198,7 @@ func (e *Encoder) encode(emit func(Packet) error) error {
 	ts := e.ts
 	e.ts += codec.PacketSamples
 	e.slots++
-	if e.cfg.FEC || e.cfg.DTX {
-		if err := codec.ParsePacket(&e.pk, p, e.fr.bits, e.fr.stages); err != nil {
-			return fmt.Errorf("stream: own packet: %w", err) // cannot happen
-		}
-	}
+	e.pk = e.enc.Packet()
 	if speech {
 		e.silentRun = 0
 		e.cnCount = 0

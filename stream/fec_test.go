@@ -3,7 +3,7 @@ package stream
 import (
 	"testing"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 )
 
@@ -22,8 +22,8 @@ func TestFECBeatsConcealment(t *testing.T) {
 		return ds
 	}
 	score := func(y []float32) float64 {
-		r, d := bench.Compensate(x, y, bench.Align(x, y, 1600))
-		s, err := bench.STOI(r, d, codec.SampleRate)
+		r, d := metrics.Compensate(x, y, metrics.Align(x, y, 1600))
+		s, err := metrics.STOI(r, d, codec.SampleRate)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/bits"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -51,8 +52,17 @@ var (
 // cnSize is the length of a comfort-noise payload.
 const cnSize = 2
 
-// fecSideBits is the side information an FEC section keeps.
-const fecSideBits = 6 + 3 + 7 + 2 + 3
+// fecFields is the side information an FEC section keeps, in its order.
+var fecFields = [...]codec.Field{codec.FieldEnergy, codec.FieldVoicing, codec.FieldF0, codec.FieldMidVoicing, codec.FieldMidEnergy}
+
+// fecSideBits is the width of fecFields: 21 bits.
+func fecSideBits() int {
+	n := 0
+	for _, fd := range fecFields {
+		n += fd.Bits()
+	}
+	return n
+}
 
 type payloadKind uint8
 
@@ -74,7 +84,7 @@ func newFraming(cb *rvq.Codebook) (framing, error) {
 		return framing{}, err
 	}
 	f := framing{bits: codec.IndexBits(cb), stages: cb.NumStages()}
-	f.fecSize = (fecSideBits + f.bits + 7) / 8
+	f.fecSize = (fecSideBits() + f.bits + 7) / 8
 	f.maxPayload = codec.PacketSize(f.stages, f.bits) + f.fecSize
 	f.kinds = make([]int8, f.maxPayload+1)
 	for i := range f.kinds {
@@ -113,33 +123,22 @@ func (f *framing) kind(n int) (payloadKind, error) {
 
 // appendFEC packs the low-rate copy of pk after dst.
 func (f *framing) appendFEC(dst []byte, pk *codec.Packet) []byte {
-	var acc uint64
-	acc = uint64(pk.Energy&63)<<15 | uint64(pk.Voicing&7)<<12 | uint64(pk.F0&127)<<5 |
-		uint64(pk.MidVoice&3)<<3 | uint64(pk.MidEnergy&7)
-	acc = acc<<f.bits | uint64(pk.Index[0])&(1<<f.bits-1)
-	n := fecSideBits + f.bits
-	acc <<= f.fecSize*8 - n
-	for i := f.fecSize - 1; i >= 0; i-- {
-		dst = append(dst, byte(acc>>(8*i)))
+	w := bits.Writer{Buf: dst}
+	for _, fd := range fecFields {
+		w.Write(uint64(pk.Field(fd)), fd.Bits())
 	}
-	return dst
+	w.Write(uint64(pk.Index[0]), f.bits)
+	return w.Flush()
 }
 
 // parseFEC unpacks an FEC section into a one-stage packet.
 func (f *framing) parseFEC(pk *codec.Packet, b []byte) {
-	var acc uint64
-	for _, c := range b[:f.fecSize] {
-		acc = acc<<8 | uint64(c)
-	}
-	acc >>= f.fecSize*8 - fecSideBits - f.bits
+	r := bits.Reader{Buf: b[:f.fecSize]}
 	*pk = codec.Packet{Stages: 1, MidF0: 4} // offset 0: interpolate
-	pk.Index[0] = int(acc & (1<<f.bits - 1))
-	acc >>= f.bits
-	pk.MidEnergy = uint8(acc & 7)
-	pk.MidVoice = uint8(acc >> 3 & 3)
-	pk.F0 = uint8(acc >> 5 & 127)
-	pk.Voicing = uint8(acc >> 12 & 7)
-	pk.Energy = uint8(acc >> 15 & 63)
+	for _, fd := range fecFields {
+		pk.SetField(fd, uint8(r.Read(fd.Bits())))
+	}
+	pk.Index[0] = int(r.Read(f.bits))
 }
 
 // appendNoise packs a comfort-noise payload.

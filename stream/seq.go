@@ -31,6 +31,3 @@ func (u *unwrapper) unwrap(v uint32) int64 {
 	}
 	return r
 }
-
-// reset forgets the history: the next value starts afresh.
-func (u *unwrapper) reset() { u.started = false }

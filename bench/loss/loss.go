@@ -22,6 +22,7 @@ import (
 	"sync"
 
 	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/rvq"
 	"github.com/vqspeak/vqspeak/stream"
@@ -89,7 +90,7 @@ func (r *Row) LostFraction() float64 {
 }
 
 // Score is one receiver's intelligibility over all files: the mean and worst
-// file, over the files long enough to score (see bench.STOI).
+// file, over the files long enough to score (see metrics.STOI).
 type Score struct {
 	STOI    bench.Stat  `json:"stoi"`
 	ESTOI   bench.Stat  `json:"estoi"`
@@ -468,18 +469,18 @@ func decodeStream(dst []float32, dec *stream.Decoder, pkts []stream.Packet, mask
 }
 
 // score measures y against x after the main harness's alignment (Align
-// within bench.MaxAlignSeconds, then Compensate).
+// within metrics.MaxAlignSeconds, then Compensate).
 func score(x, y []float32) (fs2, error) {
-	lag := bench.Align(x, y, int(bench.MaxAlignSeconds*codec.SampleRate))
-	r, d := bench.Compensate(x, y, lag)
-	s, err := bench.STOI(r, d, codec.SampleRate)
-	if errors.Is(err, bench.ErrTooShort) {
+	lag := metrics.Align(x, y, int(metrics.MaxAlignSeconds*codec.SampleRate))
+	r, d := metrics.Compensate(x, y, lag)
+	s, err := metrics.STOI(r, d, codec.SampleRate)
+	if errors.Is(err, metrics.ErrTooShort) {
 		return fs2{math.NaN(), math.NaN()}, nil
 	}
 	if err != nil {
 		return fs2{}, err
 	}
-	e, err := bench.ESTOI(r, d, codec.SampleRate)
+	e, err := metrics.ESTOI(r, d, codec.SampleRate)
 	if err != nil {
 		return fs2{}, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 )
 
 func init() {
@@ -42,7 +43,7 @@ func init() {
 // loadBenchClips reads the bench's inputs: the WAV and FLAC files under
 // args, with progress.
 func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
-	files, err := speechFiles(args)
+	files, err := corpus.Files(args)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,7 +108,7 @@ const maxCheckLatency = 30 * time.Millisecond
 // file without -f, a missing directory.
 func checkBenchOutputs(e *env, fs *flag.FlagSet, args []string) error {
 	if p := stringFlag(fs, "json"); p != "" && p != "-" {
-		files, _ := speechFiles(args) // a bad input is reported later
+		files, _ := corpus.Files(args) // a bad input is reported later
 		o, err := e.createOutput(p, append(files, args...)...)
 		if err != nil {
 			return err

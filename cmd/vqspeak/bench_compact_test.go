@@ -9,6 +9,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 // TestBenchCompact runs bench -compact on one clip and checks what its
@@ -32,12 +33,12 @@ func TestBenchCompact(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Rows) != 2 || res.TableSet != codec.DefaultCompactTableSet || res.AudioSeconds < 4 {
+	if len(res.Rows) != 2 || res.TableSet != vqs.DefaultCompactTableSet || res.AudioSeconds < 4 {
 		t.Fatalf("result: %+v", res)
 	}
 	for _, r := range res.Rows {
 		if !(r.CompactBPS < r.PlainBPS) || r.SavingPercent <= 0 || r.CompactBlocks != r.Blocks ||
-			r.Blocks != (r.Packets+codec.DefaultFileBlockPackets-1)/codec.DefaultFileBlockPackets {
+			r.Blocks != (r.Packets+vqs.DefaultBlockPackets-1)/vqs.DefaultBlockPackets {
 			t.Errorf("%d stages: compact %.0f b/s, plain %.0f, saving %.1f%%, %d of %d blocks compact for %d packets",
 				r.Stages, r.CompactBPS, r.PlainBPS, r.SavingPercent, r.CompactBlocks, r.Blocks, r.Packets)
 		}
@@ -46,7 +47,7 @@ func TestBenchCompact(t *testing.T) {
 		if payload := float64(codec.Bitrate(codec.DefaultCodebook(), r.Stages)); r.PlainBPS < payload {
 			t.Errorf("%d stages: plain %.0f b/s below the payload's %.0f", r.Stages, r.PlainBPS, payload)
 		}
-		if len(r.SetBPS) != codec.CompactTableSets+1 || r.SetBPS[codec.DefaultCompactTableSet] != r.CompactBPS {
+		if len(r.SetBPS) != vqs.CompactTableSets+1 || r.SetBPS[vqs.DefaultCompactTableSet] != r.CompactBPS {
 			t.Errorf("%d stages: per-set rates %v", r.Stages, r.SetBPS)
 		}
 		if want := 7 + r.Stages; len(r.Streams) != want {

@@ -7,15 +7,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/pion/rtp"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/stream"
-	"github.com/vqspeak/vqspeak/vqrtp"
+	"github.com/vqspeak/vqspeak/stream/vqrtp"
 )
 
 // "vqspeak send" and "vqspeak receive": a one-way call over UDP/RTP, the
@@ -182,22 +180,14 @@ func portOf(addr string) string {
 
 // callReceiver is the state of one "vqspeak receive".
 type callReceiver struct {
-	dec      *stream.Decoder
-	lead     int64        // samples of prebuffer silence not to write
-	arrivals atomic.Int64 // RTP packets accepted
-	last     atomic.Int64 // time of the last one, UnixNano
-	badRTP   atomic.Int64 // datagrams that are not RTP or not our payload
-	foreign  atomic.Int64 // packets of another SSRC
+	*vqrtp.Receiver
+	dec  *stream.Decoder
+	lead int64 // samples of prebuffer silence not to write
 }
 
-// listen reads datagrams until pc is closed and pushes their frames into
-// the jitter buffer. It sticks to one SSRC, and moves to a new one only
-// after the current one has been silent for a second (a restarted sender).
+// listen reads datagrams until pc is closed and hands them to the receiver.
 func (r *callReceiver) listen(pc net.PacketConn) {
 	buf := make([]byte, 2048)
-	var pkt rtp.Packet
-	frames := make([]vqrtp.Frame, 0, vqrtp.MaxFrames)
-	var ssrc uint32
 	for {
 		n, _, err := pc.ReadFrom(buf)
 		if err != nil {
@@ -206,38 +196,7 @@ func (r *callReceiver) listen(pc net.PacketConn) {
 			}
 			continue
 		}
-		if err := pkt.Unmarshal(buf[:n]); err != nil || pkt.Version != 2 {
-			r.badRTP.Add(1)
-			continue
-		}
-		frames, err = vqrtp.Unpack(frames[:0], &pkt)
-		if err != nil {
-			r.badRTP.Add(1)
-			continue
-		}
-		now := time.Now().UnixNano()
-		if r.arrivals.Load() == 0 {
-			ssrc = pkt.SSRC
-		} else if pkt.SSRC != ssrc {
-			if time.Duration(now-r.last.Load()) < time.Second {
-				r.foreign.Add(1)
-				continue
-			}
-			ssrc = pkt.SSRC
-			r.dec.Reset()
-		}
-		for i, f := range frames {
-			if len(f.Data) == 0 {
-				continue // a DTX slot: nothing sent, nothing lost
-			}
-			// The jitter buffer counts losses by sequence number per frame:
-			// number the frames of a packet consecutively (this wraps
-			// consistently with the packet's own number).
-			seq := pkt.SequenceNumber*uint16(len(frames)) + uint16(i)
-			r.dec.Push(stream.Packet{Seq: seq, Timestamp: f.Timestamp, Payload: f.Data}) // bad payloads are counted in Stats
-		}
-		r.last.Store(now)
-		r.arrivals.Add(1)
+		r.Receive(buf[:n], time.Now().UnixNano())
 	}
 }
 
@@ -282,7 +241,7 @@ func runReceive(e *env, fs *flag.FlagSet, args []string) error {
 	e.infof("listening on %s\n", pc.LocalAddr())
 	// The first StartDepth slots played are the prebuffer, silence before
 	// the first packet: they are not written.
-	r := &callReceiver{dec: dec, lead: int64(cfg.StartDepth) * codec.PacketSamples}
+	r := &callReceiver{Receiver: vqrtp.NewReceiver(dec), dec: dec, lead: int64(cfg.StartDepth) * codec.PacketSamples}
 	go r.listen(pc)
 
 	if outPath == "" {
@@ -343,14 +302,14 @@ func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time
 			stop = true
 		}
 		if playStart.IsZero() {
-			if r.arrivals.Load() == 0 {
+			if r.Arrivals() == 0 {
 				continue
 			}
 			playStart = now
 		}
 		due := int64(now.Sub(playStart)) * codec.SampleRate / int64(time.Second)
 		for pulled < due {
-			if a := r.arrivals.Load(); a != seen {
+			if a := r.Arrivals(); a != seen {
 				seen, endMark = a, -1
 			}
 			chunk := pcm[:min(due-pulled, int64(len(pcm)))]
@@ -379,7 +338,7 @@ func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time
 				}
 			}
 		}
-		if idle > 0 && now.Sub(time.Unix(0, r.last.Load())) >= idle {
+		if idle > 0 && now.Sub(time.Unix(0, r.LastArrival())) >= idle {
 			stop = true
 		}
 		if now.After(nextReport) && !stop {
@@ -390,7 +349,7 @@ func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time
 	// What played after the sender stopped (concealment fading out) is cut:
 	// the final statistics are those of the moment the buffer ran dry.
 	final := r.dec.Stats()
-	if endMark >= 0 && r.arrivals.Load() == seen {
+	if endMark >= 0 && r.Arrivals() == seen {
 		cut := max(0, min(int64(len(tail)), written-endMark))
 		tail = tail[:int64(len(tail))-cut]
 		written -= cut
@@ -412,8 +371,8 @@ func (r *callReceiver) report(w io.Writer, t time.Duration, st stream.Stats, fin
 	fmt.Fprintf(w, "%s: received %d, lost %d, late %d, concealed %d, recovered %d, comfort noise %d, invalid %d, "+
 		"stretched %d, skipped %d, jitter %.1f ms, buffer %d (target %d)\n",
 		label, st.Received, max(st.Lost, 0), st.Late, st.Concealed, st.Recovered, st.ComfortNoise,
-		st.Invalid+r.badRTP.Load(), st.Stretched, st.Skipped, float64(st.Jitter)*1000/codec.SampleRate, st.Depth, st.TargetDepth)
-	if n := r.foreign.Load(); final && n > 0 {
+		st.Invalid+r.BadRTP(), st.Stretched, st.Skipped, float64(st.Jitter)*1000/codec.SampleRate, st.Depth, st.TargetDepth)
+	if n := r.Foreign(); final && n > 0 {
 		fmt.Fprintf(w, "ignored %d packets from a second sender\n", n)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
@@ -179,9 +179,9 @@ func TestSendReceiveLoopback(t *testing.T) {
 	if d := time.Duration(len(y)-len(x)) * time.Second / codec.SampleRate; d < -100*time.Millisecond || d > 100*time.Millisecond {
 		t.Errorf("output %d samples for %d in: %v off", len(y), len(x), d)
 	}
-	lag := bench.Align(x, y, codec.SampleRate/2)
-	r, d := bench.Compensate(x, y, lag)
-	global, err := bench.STOI(r, d, codec.SampleRate)
+	lag := metrics.Align(x, y, codec.SampleRate/2)
+	r, d := metrics.Compensate(x, y, lag)
+	global, err := metrics.STOI(r, d, codec.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func callSegmentSTOI(t *testing.T, x, y []float32, lag int) float64 {
 			if off < 0 || off+seg > len(y) {
 				continue
 			}
-			s, err := bench.STOI(x[a:a+seg], y[off:off+seg], codec.SampleRate)
+			s, err := metrics.STOI(x[a:a+seg], y[off:off+seg], codec.SampleRate)
 			if err != nil {
 				t.Fatalf("second %d: %v", a/seg, err)
 			}

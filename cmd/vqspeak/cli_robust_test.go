@@ -15,9 +15,10 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
@@ -385,7 +386,7 @@ func TestCLIWAVVariants(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := x
 			if tc.spec.rate != codec.SampleRate {
-				src = features.Resample(x, codec.SampleRate, tc.spec.rate)
+				src = resample.All(x, codec.SampleRate, tc.spec.rate)
 			}
 			tc.spec.dataSize = -1
 			out := refOut(strings.ReplaceAll(tc.name, " ", "_")+".wav", wavBytes(tc.spec, src))
@@ -404,7 +405,7 @@ func TestCLIWAVVariants(t *testing.T) {
 func stoi(t *testing.T, ref, deg []float32) float64 {
 	t.Helper()
 	n := min(len(ref), len(deg))
-	s, err := bench.STOI(ref[:n], deg[:n], codec.SampleRate)
+	s, err := metrics.STOI(ref[:n], deg[:n], codec.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +527,7 @@ func TestCLIInterruptedEncode(t *testing.T) {
 		t.Fatalf("the interrupted encode left no output: %v", err)
 	}
 	defer f.Close()
-	fd, err := codec.NewFileDecoder(f, codec.DefaultCodebook())
+	fd, err := vqs.NewDecoder(f, codec.DefaultCodebook())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,8 +552,8 @@ func TestCLIInterruptedEncode(t *testing.T) {
 	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", clip, full); code != exitOK {
 		t.Fatalf("full encode: exit %d: %s", code, stderr)
 	}
-	_, partPk, _, err1 := codec.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
-	_, fullPk, _, err2 := codec.ReadAllPackets(bytes.NewReader(mustRead(t, full)))
+	_, partPk, _, err1 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
+	_, fullPk, _, err2 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, full)))
 	if err1 != nil || err2 != nil || len(fullPk) <= len(partPk) {
 		t.Fatalf("%d and %d packets (%v, %v)", len(partPk), len(fullPk), err1, err2)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -230,7 +231,7 @@ func runCodebookStats(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "note: the codec would refuse this codebook (%v); measuring it anyway\n", err)
 	}
 	speech := args[1:]
-	files, err := speechFiles(speech)
+	files, err := corpus.Files(speech)
 	if err != nil {
 		return err
 	}

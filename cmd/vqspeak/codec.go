@@ -7,8 +7,10 @@ import (
 	"os"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -106,7 +108,7 @@ func readSpeech(e *env, path string) (*audiofile.Audio, []float32, error) {
 	}
 	x := a.Samples
 	if a.Rate != codec.SampleRate {
-		x = features.Resample(x, a.Rate, codec.SampleRate) // audiofile checked the rate
+		x = resample.All(x, a.Rate, codec.SampleRate) // audiofile checked the rate
 	}
 	return a, x, nil
 }
@@ -124,7 +126,7 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	src, err := newSpeechInput(in)
+	src, err := corpus.Open(in)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -134,15 +136,15 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	defer out.Abort()
 	e.warnExt(args[1], "a .vqs file", ".vqs")
-	newEncoder := codec.NewFileEncoder
+	newEncoder := vqs.NewEncoder
 	if boolFlag(fs, "compact") { // issue 8: compact storage
-		newEncoder = codec.NewCompactFileEncoder
+		newEncoder = vqs.NewCompactEncoder
 	}
 	fe, err := newEncoder(out.W, cb, stages)
 	if err != nil {
 		return err
 	}
-	encoded, interrupted, err := src.encodeInto(e.ctx, fe)
+	encoded, interrupted, err := src.EncodeInto(e.ctx, fe)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -179,7 +181,7 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	fd, err := codec.NewFileDecoder(in, cb)
+	fd, err := vqs.NewDecoder(in, cb)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}

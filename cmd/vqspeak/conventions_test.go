@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
@@ -74,16 +75,16 @@ func newFixtures(t *testing.T) *fixtures {
 
 // long makes a 30-minute .vqs (the clip's packets over and over) and a
 // 3-minute WAV, for the interruption tests.
-func (f *fixtures) long() (vqs, wav string) {
+func (f *fixtures) long() (vqsPath, wavPath string) {
 	t := f.t
 	f.longOnce.Do(func() {
-		h, packets, _, err := codec.ReadAllPackets(bytes.NewReader(mustRead(t, f.vqs)))
+		h, packets, _, err := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, f.vqs)))
 		if err != nil {
 			f.longErr = err
 			return
 		}
 		var b bytes.Buffer
-		fw, err := codec.NewFileWriter(&b, h)
+		fw, err := vqs.NewPacketWriter(&b, h)
 		if err != nil {
 			f.longErr = err
 			return

@@ -9,8 +9,9 @@ import (
 	"io"
 	"math"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 )
 
 func init() {
@@ -31,7 +32,7 @@ func init() {
 // evalSegment is how much audio eval measures at once: the metrics hold
 // several transforms of their whole input, so a 30-minute pair measured
 // whole took 5.3 GB; in segments memory stays bounded whatever the length.
-// Files up to this long are measured whole, exactly as bench.Measure does.
+// Files up to this long are measured whole, exactly as metrics.Measure does.
 const evalSegment = 30 * codec.SampleRate
 
 // evalResult is what "vqspeak eval -json" prints; null marks a metric
@@ -74,14 +75,14 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 	if args[0] == "-" && args[1] == "-" {
 		return usagef("only one of the files can be stdin")
 	}
-	var srcs [2]*speechInput
+	var srcs [2]*corpus.Input
 	for i, p := range args {
 		in, err := openInput(e, p)
 		if err != nil {
 			return err
 		}
 		defer in.Close()
-		if srcs[i], err = newSpeechInput(in); err != nil {
+		if srcs[i], err = corpus.Open(in); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}
@@ -113,12 +114,12 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 		// The metrics take seconds a segment and cannot be stopped: on
 		// Ctrl-C eval returns at once and leaves them to the exit.
 		type out struct {
-			r   bench.Report
+			r   metrics.Report
 			err error
 		}
 		done := make(chan out, 1)
 		go func(ref, deg []float32) {
-			r, err := bench.Measure(ref, deg, codec.SampleRate)
+			r, err := metrics.Measure(ref, deg, codec.SampleRate)
 			done <- out{r, err}
 		}(bufs[0], bufs[1])
 		var o out
@@ -131,7 +132,7 @@ func runEval(e *env, fs *flag.FlagSet, args []string) error {
 		w := float64(n) / codec.SampleRate
 		res.Seconds += w
 		if o.err != nil {
-			if !errors.Is(o.err, bench.ErrSilent) && !errors.Is(o.err, bench.ErrTooShort) {
+			if !errors.Is(o.err, metrics.ErrSilent) && !errors.Is(o.err, metrics.ErrTooShort) {
 				return o.err
 			}
 			firstErr = cmp.Or(firstErr, o.err)
@@ -197,7 +198,7 @@ func fmtOpt(v *float64, format string) string {
 // readUpTo appends up to n samples of src to dst: first those carried
 // over from the last call, then new blocks. It returns what is left of
 // the last block for the next call and whether src has ended.
-func readUpTo(src *speechInput, dst, carry []float32, n int) (out, rest []float32, eof bool, err error) {
+func readUpTo(src *corpus.Input, dst, carry []float32, n int) (out, rest []float32, eof bool, err error) {
 	take := min(n, len(carry))
 	dst = append(dst, carry[:take]...)
 	carry = carry[take:]

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
 func init() {
@@ -65,7 +66,7 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	defer in.Close()
 	counted := &countingReader{r: in} // issue 8: file size for the saving
-	fr, err := codec.NewFileReader(counted)
+	fr, err := vqs.NewPacketReader(counted)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -112,11 +113,11 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	// issue 8: compact storage. The plain size is what "vqspeak encode"
 	// would have written: the header, 14 bytes a block, a length byte a packet.
 	info.Mode = "plain"
-	if h.Flags&codec.FileFlagCompactBlocks != 0 {
+	if h.Flags&vqs.FlagCompactBlocks != 0 {
 		info.Mode = "compact"
 	}
 	info.Blocks, info.CompactBlocks, info.FileBytes = st.Blocks, st.CompactBlocks, counted.n
-	info.PlainBytes = 32 + 14*st.Blocks + st.Packets + info.PayloadBytes
+	info.PlainBytes = vqs.PlainFileSize(st.Blocks, st.Packets, info.PayloadBytes)
 	if info.PlainBytes > 0 {
 		info.SavingPercent = 100 * (1 - float64(info.FileBytes)/float64(info.PlainBytes))
 	}

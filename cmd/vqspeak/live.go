@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/internal/device"
 	"github.com/vqspeak/vqspeak/internal/device/pa"
 )
@@ -103,7 +104,7 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer f.Close()
-	fe, err := codec.NewFileEncoder(f, cb, stages)
+	fe, err := vqs.NewEncoder(f, cb, stages)
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func runPlay(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	fd, err := codec.NewFileDecoder(in, cb)
+	fd, err := vqs.NewDecoder(in, cb)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/internal/device"
+	"github.com/vqspeak/vqspeak/internal/netsim"
 	"github.com/vqspeak/vqspeak/stream"
 )
 
@@ -101,7 +102,7 @@ func runLoopback(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	net := newNetSim(seed, loss/100, int64(jitter)*codec.SampleRate/1000)
+	net := netsim.New(seed, loss/100, int64(jitter)*codec.SampleRate/1000)
 
 	host, err := openHost()
 	if err != nil {
@@ -138,7 +139,7 @@ func runLoopback(e *env, fs *flag.FlagSet, args []string) error {
 type loopback struct {
 	enc   *stream.Encoder
 	dec   *stream.Decoder
-	net   *netSim
+	net   *netsim.Link
 	src   device.Source
 	sink  device.Sink
 	w     io.Writer
@@ -146,7 +147,7 @@ type loopback struct {
 
 	t                 int64
 	last              loopReport // the previous report's running totals
-	lastNet           netStats
+	lastNet           netsim.Stats
 	lastEnc           stream.EncoderStats
 	lastDec           stream.Stats
 	reports           []loopReport

@@ -16,9 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/internal/device/alsatest"
 	"github.com/vqspeak/vqspeak/internal/device/pa"
@@ -57,7 +58,7 @@ func liveSetup(t *testing.T) (x []float32, rate int, in, out string) {
 		t.Fatal(err)
 	}
 	x = a.Samples
-	y := features.Resample(x, codec.SampleRate, rate)
+	y := resample.All(x, codec.SampleRate, rate)
 	b := make([]byte, 2*len(y))
 	for i, v := range y {
 		binary.LittleEndian.PutUint16(b[2*i:], uint16(int16(math.Round(float64(v)*32767))))
@@ -79,17 +80,17 @@ func readPlayed(t *testing.T, path string, rate int) []float32 {
 	for i := range y {
 		y[i] = float32(int16(binary.LittleEndian.Uint16(b[2*i:]))) / 32768
 	}
-	return features.Resample(y, rate, codec.SampleRate)
+	return resample.All(y, rate, codec.SampleRate)
 }
 
-func decodeVQS(t *testing.T, path string) ([]float32, *codec.FileDecoder) {
+func decodeVQS(t *testing.T, path string) ([]float32, *vqs.Decoder) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	fd, err := codec.NewFileDecoder(f, codec.DefaultCodebook())
+	fd, err := vqs.NewDecoder(f, codec.DefaultCodebook())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +106,11 @@ func decodeVQS(t *testing.T, path string) ([]float32, *codec.FileDecoder) {
 // aligned returns the STOI of y against x after aligning them, and the lag.
 func aligned(t *testing.T, x, y []float32) (float64, int) {
 	t.Helper()
-	lag := bench.Align(x, y, 8000)
+	lag := metrics.Align(x, y, 8000)
 	if lag < 0 || lag+len(x) > len(y) {
 		t.Fatalf("lag %d: %d samples out for %d in", lag, len(y), len(x))
 	}
-	s, err := bench.STOI(x, y[lag:lag+len(x)], codec.SampleRate)
+	s, err := metrics.STOI(x, y[lag:lag+len(x)], codec.SampleRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func TestLivePlay(t *testing.T) {
 	// The reference goes through the same two resamplings as the played
 	// audio (16 kHz → device in play, device → 16 kHz in the test), which
 	// cut the top 5 % of the band.
-	want := features.Resample(features.Resample(dec, codec.SampleRate, rate), rate, codec.SampleRate)
+	want := resample.All(resample.All(dec, codec.SampleRate, rate), rate, codec.SampleRate)
 	code, _, stderr := vqspeakIn(t, context.Background(), nil, "play", vqs)
 	if code != 0 {
 		t.Fatalf("play: exit %d: %s", code, stderr)

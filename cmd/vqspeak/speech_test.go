@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 )
 
 // TestSpeechInputMatchesWholeFile: the block-by-block 16 kHz conversion
 // that encode and tokens use gives exactly what reading the whole file and
-// features.Resample give, in blocks bounded by the reader's, not by the
+// resample.All gives, in blocks bounded by the reader's, not by the
 // input's length.
 func TestSpeechInputMatchesWholeFile(t *testing.T) {
 	x := make([]float32, 0, 10*48000)
@@ -33,9 +34,9 @@ func TestSpeechInputMatchesWholeFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := features.Resample(a.Samples, a.Rate, codec.SampleRate)
+		want := resample.All(a.Samples, a.Rate, codec.SampleRate)
 
-		in, err := newSpeechInput(bytes.NewReader(b))
+		in, err := corpus.Open(bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}

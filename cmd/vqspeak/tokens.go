@@ -12,7 +12,10 @@ import (
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/tokens"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -43,12 +46,12 @@ func init() {
 	})
 }
 
-func tokenFormat(name string) (codec.TokenFormat, error) {
+func tokenFormat(name string) (tokens.Format, error) {
 	switch strings.ToLower(name) {
 	case "jsonl", "json":
-		return codec.TokensJSONL, nil
+		return tokens.JSONL, nil
 	case "csv":
-		return codec.TokensCSV, nil
+		return tokens.CSV, nil
 	}
 	return 0, usagef("-format %q: want jsonl or csv", name)
 }
@@ -79,26 +82,26 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	e.warnExt(outPath, "tokens", ".jsonl", ".json", ".csv")
 	br := bufio.NewReader(in)
 	var (
-		vqs           io.Reader = br
+		file          io.Reader = br
 		interrupted   bool
 		encodedBefore float64 // seconds encoded when Ctrl-C stopped the encoding
 	)
-	if magic, _ := br.Peek(4); string(magic) != "VQSP" {
+	if magic, _ := br.Peek(len(vqs.Magic)); string(magic) != vqs.Magic {
 		// Audio: encode it exactly as "vqspeak encode" does.
 		stages := intFlag(fs, "stages")
 		if stages < 1 || stages > cb.NumStages() {
 			return usagef("-stages %d: the codebook has 1 to %d stages", stages, cb.NumStages())
 		}
-		src, err := newSpeechInput(br)
+		src, err := corpus.Open(br)
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
 		var buf bytes.Buffer // 400 bytes per second of speech
-		fe, err := codec.NewFileEncoder(&buf, cb, stages)
+		fe, err := vqs.NewEncoder(&buf, cb, stages)
 		if err != nil {
 			return err
 		}
-		encoded, stopped, err := src.encodeInto(e.ctx, fe)
+		encoded, stopped, err := src.EncodeInto(e.ctx, fe)
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
@@ -106,27 +109,27 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		interrupted, encodedBefore = stopped, float64(encoded)/codec.SampleRate
-		vqs = &buf
+		file = &buf
 	}
-	fr, err := codec.NewFileReader(vqs)
+	fr, err := vqs.NewPacketReader(file)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
 	h := fr.Header()
 	if h.CodebookFingerprint != cb.Fingerprint() {
-		return fmt.Errorf("%s: %w: file needs codebook %x, given %x", args[0], codec.ErrCodebookMismatch, h.CodebookFingerprint, cb.Fingerprint())
+		return fmt.Errorf("%s: %w: file needs codebook %x, given %x", args[0], vqs.ErrCodebookMismatch, h.CodebookFingerprint, cb.Fingerprint())
 	}
 	stages := max(1, min(int(h.Stages), cb.NumStages()))
 	if err := writeTokenHeader(out.W, format, tokenHeader{Codebook: cb.Fingerprint(), Stages: stages}); err != nil {
 		return err
 	}
-	tw, err := codec.NewTokenWriter(out.W, format, stages)
+	tw, err := tokens.NewWriter(out.W, format, stages)
 	if err != nil {
 		return err
 	}
 	bits := codec.IndexBits(cb)
 	var (
-		tok codec.Token
+		tok tokens.Token
 		buf []byte
 		n   int64 // packet number in the file: lost packets leave a gap in time
 	)
@@ -136,7 +139,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 			break
 		}
 		p, err := fr.ReadPacket(buf[:0])
-		var ce *codec.CorruptBlockError
+		var ce *vqs.CorruptBlockError
 		switch {
 		case err == io.EOF:
 		case errors.As(err, &ce):
@@ -252,10 +255,10 @@ func runUntokens(e *env, fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// untokens decodes a token stream into ww as codec.FileDecoder decodes a
+// untokens decodes a token stream into ww as vqs.Decoder decodes a
 // .vqs file: the same samples, the codec delay dropped, gaps in time
 // concealed. A cancelled ctx stops it between records (interrupted).
-func untokens(ctx context.Context, r io.Reader, format codec.TokenFormat, cb *rvq.Codebook, ww *audiofile.WAVWriter) (interrupted bool, err error) {
+func untokens(ctx context.Context, r io.Reader, format tokens.Format, cb *rvq.Codebook, ww *audiofile.WAVWriter) (interrupted bool, err error) {
 	dec, err := codec.NewDecoder(cb)
 	if err != nil {
 		return false, err
@@ -267,7 +270,7 @@ func untokens(ctx context.Context, r io.Reader, format codec.TokenFormat, cb *rv
 	stages := cb.NumStages()
 	if h != nil {
 		if h.Codebook != cb.Fingerprint() {
-			return false, fmt.Errorf("%w: file needs codebook %x, given %x", codec.ErrCodebookMismatch, h.Codebook, cb.Fingerprint())
+			return false, fmt.Errorf("%w: file needs codebook %x, given %x", vqs.ErrCodebookMismatch, h.Codebook, cb.Fingerprint())
 		}
 		if h.Stages > stages {
 			return false, fmt.Errorf("the tokens have %d stages, the codebook %d", h.Stages, stages)
@@ -275,15 +278,15 @@ func untokens(ctx context.Context, r io.Reader, format codec.TokenFormat, cb *rv
 		stages = h.Stages
 	}
 	defer func() { // line numbers count the header line too
-		var te *codec.TokenError
+		var te *tokens.Error
 		if errors.As(err, &te) {
 			te.Line += headerLines
 		}
 	}()
-	tr := codec.NewTokenReader(r, format, cb.Size, stages)
+	tr := tokens.NewReader(r, format, cb.Size, stages)
 	bits := codec.IndexBits(cb)
 	var (
-		tok    codec.Token
+		tok    tokens.Token
 		packet []byte
 		pcm    []float32
 		next   int64 // packet number expected next
@@ -307,12 +310,12 @@ func untokens(ctx context.Context, r io.Reader, format codec.TokenFormat, cb *rv
 		if err != nil {
 			return false, err
 		}
-		i := codec.TokenPacketIndex(tok.Time)
+		i := tokens.PacketIndex(tok.Time)
 		switch gap := i - next; {
 		case gap < 0:
-			return false, &codec.TokenError{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s comes before the previous record's time", codec.ErrTokenRange, tok.Time)}
-		case gap > codec.MaxTokenGap:
-			return false, &codec.TokenError{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s skips %d packets (at most %d)", codec.ErrTokenRange, tok.Time, gap, codec.MaxTokenGap)}
+			return false, &tokens.Error{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s comes before the previous record's time", tokens.ErrRange, tok.Time)}
+		case gap > tokens.MaxGap:
+			return false, &tokens.Error{Line: tr.Line(), Field: "t", Err: fmt.Errorf("%w: %g s skips %d packets (at most %d)", tokens.ErrRange, tok.Time, gap, tokens.MaxGap)}
 		default:
 			for range gap {
 				pcm = dec.Conceal(pcm)
@@ -321,7 +324,7 @@ func untokens(ctx context.Context, r io.Reader, format codec.TokenFormat, cb *rv
 		next = i + 1
 		packet = codec.AppendPacket(packet[:0], &tok.Packet, bits)
 		if pcm, err = dec.Decode(pcm, packet); err != nil {
-			return false, &codec.TokenError{Line: tr.Line(), Err: err}
+			return false, &tokens.Error{Line: tr.Line(), Err: err}
 		}
 		if err := write(); err != nil {
 			return false, err

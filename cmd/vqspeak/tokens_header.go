@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/tokens"
 )
 
 // A token file starts with a header record naming the codebook and the
@@ -33,9 +34,9 @@ type tokenHeaderJSON struct {
 	Stages   int    `json:"stages"`
 }
 
-func writeTokenHeader(w io.Writer, format codec.TokenFormat, h tokenHeader) error {
+func writeTokenHeader(w io.Writer, format tokens.Format, h tokenHeader) error {
 	var err error
-	if format == codec.TokensCSV {
+	if format == tokens.CSV {
 		_, err = fmt.Fprintf(w, "# codebook=%x stages=%d\n", h.Codebook, h.Stages)
 	} else {
 		_, err = fmt.Fprintf(w, "{\"codebook\":\"%x\",\"stages\":%d}\n", h.Codebook, h.Stages)
@@ -46,10 +47,10 @@ func writeTokenHeader(w io.Writer, format codec.TokenFormat, h tokenHeader) erro
 // readTokenHeader reads the header record if the first line is one. It
 // returns a reader of the records, the header (nil if absent) and the
 // number of lines it took.
-func readTokenHeader(r io.Reader, format codec.TokenFormat) (io.Reader, *tokenHeader, int, error) {
+func readTokenHeader(r io.Reader, format tokens.Format) (io.Reader, *tokenHeader, int, error) {
 	br := bufio.NewReader(r)
 	first, err := br.Peek(1)
-	if err != nil || (format == codec.TokensCSV && first[0] != '#') || (format == codec.TokensJSONL && first[0] != '{') {
+	if err != nil || (format == tokens.CSV && first[0] != '#') || (format == tokens.JSONL && first[0] != '{') {
 		return br, nil, 0, nil // let the token reader report what is there
 	}
 	line, err := br.ReadString('\n')
@@ -57,10 +58,10 @@ func readTokenHeader(r io.Reader, format codec.TokenFormat) (io.Reader, *tokenHe
 		return nil, nil, 0, err
 	}
 	bad := func(why string) error {
-		return &codec.TokenError{Line: 1, Err: fmt.Errorf("%w: header record: %s", codec.ErrTokenSyntax, why)}
+		return &tokens.Error{Line: 1, Err: fmt.Errorf("%w: header record: %s", tokens.ErrSyntax, why)}
 	}
 	var h tokenHeaderJSON
-	if format == codec.TokensCSV {
+	if format == tokens.CSV {
 		for _, f := range strings.Fields(strings.TrimPrefix(line, "#")) {
 			k, v, _ := strings.Cut(f, "=")
 			switch k {

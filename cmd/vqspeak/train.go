@@ -5,18 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/features"
-	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -48,41 +44,7 @@ func init() {
 	})
 }
 
-// speechFiles lists the WAV and FLAC files under the arguments, sorted.
-func speechFiles(args []string) ([]string, error) {
-	var files []string
-	for _, a := range args {
-		fi, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			files = append(files, a)
-			continue
-		}
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			ext := strings.ToLower(filepath.Ext(p))
-			if !d.IsDir() && (ext == ".wav" || ext == ".flac") {
-				files = append(files, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	slices.Sort(files)
-	return slices.Compact(files), nil
-}
-
-// extractVectors computes the envelope vectors of every file on workers
-// goroutines and returns them concatenated in file order (so the result does
-// not depend on the number of cores). Each file's audio is dropped as soon
-// as its vectors are computed and each file's vectors as soon as they are
-// appended, so memory follows the vectors, not the audio.
+// extractVectors is corpus.Vectors with a progress line on e.stderr.
 func extractVectors(e *env, files []string, label string, workers int) ([]float32, float64, error) {
 	var out []float32
 	secs, err := streamVectors(e, files, label, workers, func(v []float32) error {
@@ -92,112 +54,29 @@ func extractVectors(e *env, files []string, label string, workers int) ([]float3
 	return out, secs, err
 }
 
-// streamVectors computes the envelope vectors of every file on workers
-// goroutines and hands each file's vectors to sink in file order, so that
-// neither the result nor the order depends on the number of cores. It
-// returns the seconds of audio analysed.
+// streamVectors is corpus.StreamVectors with a progress line on e.stderr.
 func streamVectors(e *env, files []string, label string, workers int, sink func([]float32) error) (float64, error) {
-	type result struct {
-		i    int
-		vecs []float32
-		secs float64
-		err  error
-	}
-	next := make(chan int)
-	results := make(chan result, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				a, err := audiofile.ReadFile(files[i])
-				if err != nil {
-					results <- result{i: i, err: fmt.Errorf("%s: %w", files[i], err)}
-					continue
-				}
-				if a.Rate != codec.SampleRate {
-					a.Samples = features.Resample(a.Samples, a.Rate, codec.SampleRate)
-				}
-				results <- result{i: i, vecs: codec.EnvelopeVectors(nil, a.Samples), secs: float64(len(a.Samples)) / codec.SampleRate}
-			}
-		}()
-	}
-	stop := make(chan struct{}) // closed on the first error: analyse no more files
-	go func() {
-		defer close(next)
-		for i := range files {
-			select {
-			case next <- i:
-			case <-e.ctx.Done():
-				return
-			case <-stop:
-				return
-			}
-		}
-	}()
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-
-	var total float64
-	var firstErr error
-	pending := make(map[int]result) // finished out of order
-	want, done := 0, 0
 	prog := e.newProgress(label)
 	defer prog.end()
-loop:
-	for {
-		var r result
-		select {
-		case <-e.ctx.Done():
-			// Ctrl-C: do not wait for the files being analysed.
-			go func() {
-				for range results {
-				}
-			}()
-			return 0, fmt.Errorf("%w while analysing the speech", errInterrupted)
-		case res, ok := <-results:
-			if !ok {
-				break loop
-			}
-			r = res
-		}
-		done++
-		if r.err != nil {
-			if firstErr == nil {
-				firstErr = r.err
-				close(stop)
-			}
-			continue
-		}
-		prog.update(done, len(files))
-		pending[r.i] = r
-		for {
-			p, ok := pending[want]
-			if !ok {
-				break
-			}
-			delete(pending, want)
-			if firstErr == nil {
-				if err := sink(p.vecs); err != nil {
-					firstErr = err
-					close(stop)
-				}
-			}
-			total += p.secs
-			want++
-		}
-	}
-	prog.end()
-	if firstErr != nil {
-		return 0, firstErr
-	}
+	secs, err := corpus.StreamVectors(e.ctx, files, workers, prog.update, sink)
 	if e.ctx.Err() != nil {
 		return 0, fmt.Errorf("%w while analysing the speech", errInterrupted)
 	}
-	return total, nil
+	return secs, err
+}
+
+// newSpillFile is corpus.NewVectorFile registered as a live temporary, so
+// that even a second Ctrl-C removes it; remove deletes it.
+func newSpillFile(dir string, dim int) (vf *corpus.VectorFile, remove func(), err error) {
+	vf, err = corpus.NewVectorFile(dir, dim)
+	if err != nil {
+		return nil, nil, err
+	}
+	liveTemps.Store(vf.Name(), struct{}{})
+	return vf, func() {
+		vf.Remove()
+		liveTemps.Delete(vf.Name())
+	}, nil
 }
 
 // parseInit maps the -init names to rvq's seeding methods.
@@ -324,7 +203,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		return usagef("-minibatch and -max-vectors: choose one (mini-batch training uses every vector)")
 	}
 	dim := codec.EnvelopeDim
-	files, err := speechFiles(args)
+	files, err := corpus.Files(args)
 	if err != nil {
 		return err
 	}
@@ -385,11 +264,11 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		spill   = cmp.Or(stringFlag(fs, "spill"), os.TempDir())
 	)
 	if batch > 0 {
-		vf, err := newVectorFile(spill, dim)
+		vf, removeSpill, err := newSpillFile(spill, dim)
 		if err != nil {
 			return err
 		}
-		defer vf.Remove()
+		defer removeSpill()
 		secs, err := streamVectors(e, trainFiles, "analysing", workers, vf.Append)
 		if err == nil {
 			err = vf.Finish()
@@ -509,18 +388,18 @@ func heldOutVectors(e *env, files []string, workers int, bounded bool, spill str
 		held, _, err := extractVectors(e, files, "held-out", workers)
 		return held, len(held) / codec.EnvelopeDim, err
 	}
-	hf, err := newVectorFile(spill, codec.EnvelopeDim)
+	hf, removeHeld, err := newSpillFile(spill, codec.EnvelopeDim)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer hf.Remove()
+	defer removeHeld()
 	if _, err := streamVectors(e, files, "held-out", workers, hf.Append); err != nil {
 		return nil, 0, err
 	}
 	if err := hf.Finish(); err != nil {
 		return nil, 0, err
 	}
-	held, err := hf.evenlySpaced(maxHeldOut)
+	held, err := hf.EvenlySpaced(maxHeldOut)
 	return held, hf.Len(), err
 }
 

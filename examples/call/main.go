@@ -35,7 +35,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/stream"
-	"github.com/vqspeak/vqspeak/vqrtp"
+	"github.com/vqspeak/vqspeak/stream/vqrtp"
 )
 
 func main() {
@@ -114,9 +114,10 @@ func (p *party) receive() {
 		if frames, err = vqrtp.Unpack(frames[:0], &pkt); err != nil {
 			continue
 		}
-		for _, f := range frames {
+		for i, f := range frames {
 			if len(f.Data) > 0 {
-				p.dec.Push(stream.Packet{Seq: pkt.SequenceNumber, Timestamp: f.Timestamp, Payload: f.Data})
+				seq := vqrtp.FrameSeq(pkt.SequenceNumber, i, len(frames)) // the buffer counts losses per frame
+				p.dec.Push(stream.Packet{Seq: seq, Timestamp: f.Timestamp, Payload: f.Data})
 			}
 		}
 	}

@@ -5,7 +5,7 @@
 //
 // Readers take an io.Reader (pipes work, no io.Seeker is needed), downmix any
 // channel count to mono by averaging, and keep the source sample rate: the
-// caller resamples (features.Resample).
+// caller resamples (package features/resample).
 package audiofile
 
 import (

@@ -158,7 +158,7 @@ func TestCrossCheckGoAudioWAV(t *testing.T) {
 }
 
 func TestReadSniff(t *testing.T) {
-	wav := wavSpec{data: pcm(2, false, 5), dataSize: -1}.bytes()
+	wav := wavSpec{data: pcm16le(2, false, 5), dataSize: -1}.bytes()
 	tests := []struct {
 		name        string
 		b           []byte
@@ -334,7 +334,7 @@ func TestStreamBlocks(t *testing.T) {
 	for i := range long {
 		long[i] = int64(i%2000) - 1000
 	}
-	wav := wavSpec{channels: 2, data: pcm(2, false, long...)}.bytes()
+	wav := wavSpec{channels: 2, data: pcm16le(2, false, long...)}.bytes()
 	for _, tc := range []struct {
 		name     string
 		in       []byte

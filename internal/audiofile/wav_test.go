@@ -111,7 +111,7 @@ func (s wavSpec) bytes() []byte {
 
 // pcm encodes integer samples of the given width (bytes), little-endian
 // unless be.
-func pcm(width int, be bool, vals ...int64) []byte {
+func pcm16le(width int, be bool, vals ...int64) []byte {
 	var b []byte
 	for _, v := range vals {
 		u := uint64(v)
@@ -152,29 +152,29 @@ func TestReadWAVEncodings(t *testing.T) {
 	}{
 		{"pcm8", wavSpec{bits: 8, data: []byte{0, 128, 255, 64}},
 			[]float32{-1, 0, 127.0 / 128, -0.5}, "WAV PCM 8-bit"},
-		{"pcm16", wavSpec{data: pcm(2, false, -32768, 0, 16384, 32767)},
+		{"pcm16", wavSpec{data: pcm16le(2, false, -32768, 0, 16384, 32767)},
 			[]float32{-1, 0, 0.5, 32767.0 / 32768}, "WAV PCM 16-bit"},
-		{"pcm24", wavSpec{bits: 24, data: pcm(3, false, -8388608, 0, 4194304, 8388607, -1)},
+		{"pcm24", wavSpec{bits: 24, data: pcm16le(3, false, -8388608, 0, 4194304, 8388607, -1)},
 			[]float32{-1, 0, 0.5, 8388607.0 / 8388608, -1.0 / 8388608}, "WAV PCM 24-bit"},
-		{"pcm32", wavSpec{bits: 32, data: pcm(4, false, -1<<31, 0, 1<<30, -1<<29)},
+		{"pcm32", wavSpec{bits: 32, data: pcm16le(4, false, -1<<31, 0, 1<<30, -1<<29)},
 			[]float32{-1, 0, 0.5, -0.25}, "WAV PCM 32-bit"},
 		{"float32", wavSpec{tag: tagFloat, bits: 32, data: f32(-1, 0, 0.25, 2, nan, -3)},
 			[]float32{-1, 0, 0.25, 1, 0, -1}, "WAV float 32-bit"},
 		{"float64", wavSpec{tag: tagFloat, bits: 64, data: f64(-0.5, 0, 0.125, 1)},
 			[]float32{-0.5, 0, 0.125, 1}, "WAV float 64-bit"},
-		{"rifx16", wavSpec{magic: "RIFX", data: pcm(2, true, -32768, 256, 16384)},
+		{"rifx16", wavSpec{magic: "RIFX", data: pcm16le(2, true, -32768, 256, 16384)},
 			[]float32{-1, 256.0 / 32768, 0.5}, "RIFX WAV PCM 16-bit"},
-		{"rifx24", wavSpec{magic: "RIFX", bits: 24, data: pcm(3, true, -4194304, 1)},
+		{"rifx24", wavSpec{magic: "RIFX", bits: 24, data: pcm16le(3, true, -4194304, 1)},
 			[]float32{-0.5, 1.0 / 8388608}, "RIFX WAV PCM 24-bit"},
-		{"rf64-streaming", wavSpec{magic: "RF64", data: pcm(2, false, 8192), dataSize: 0xFFFFFFFF},
+		{"rf64-streaming", wavSpec{magic: "RF64", data: pcm16le(2, false, 8192), dataSize: 0xFFFFFFFF},
 			[]float32{0.25}, "RF64 WAV PCM 16-bit"},
-		{"extensible-pcm24", wavSpec{extensible: true, bits: 24, data: pcm(3, false, 4194304, -4194304)},
+		{"extensible-pcm24", wavSpec{extensible: true, bits: 24, data: pcm16le(3, false, 4194304, -4194304)},
 			[]float32{0.5, -0.5}, "WAV PCM 24-bit (extensible)"},
 		{"extensible-float32", wavSpec{extensible: true, tag: tagFloat, bits: 32, data: f32(0.75)},
 			[]float32{0.75}, "WAV float 32-bit (extensible)"},
-		{"stereo16-downmix", wavSpec{channels: 2, data: pcm(2, false, 16384, -16384, 32767, 32767, -32768, 0)},
+		{"stereo16-downmix", wavSpec{channels: 2, data: pcm16le(2, false, 16384, -16384, 32767, 32767, -32768, 0)},
 			[]float32{0, 32767.0 / 32768, -0.5}, "WAV PCM 16-bit"},
-		{"3ch24-downmix", wavSpec{channels: 3, bits: 24, data: pcm(3, false, 8388607, 8388607, 8388607, 3*1024, 0, 0)},
+		{"3ch24-downmix", wavSpec{channels: 3, bits: 24, data: pcm16le(3, false, 8388607, 8388607, 8388607, 3*1024, 0, 0)},
 			[]float32{8388607.0 / 8388608, 1024.0 / 8388608}, "WAV PCM 24-bit"},
 		{"stereo-float64", wavSpec{tag: tagFloat, bits: 64, channels: 2, data: f64(1, 0.5)},
 			[]float32{0.75}, "WAV float 64-bit"},
@@ -270,7 +270,7 @@ func TestReadWAVChunks(t *testing.T) {
 	list := chunk("LIST", []byte("INFOISFT\x05\x00\x00\x00test\x00"), -1) // odd size: pad byte
 	fact := chunk("fact", []byte{1, 0, 0, 0}, -1)
 	junk := chunk("JUNK", make([]byte, 27), -1)
-	data := pcm(2, false, 100, -200, 300)
+	data := pcm16le(2, false, 100, -200, 300)
 	tests := []struct {
 		name string
 		spec wavSpec
@@ -302,7 +302,7 @@ func TestReadWAVChunks(t *testing.T) {
 }
 
 func TestReadWAVTruncatedAndStreaming(t *testing.T) {
-	frames := pcm(2, false, 1000, 3000, -1000, -3000, 500, 700) // 3 stereo frames
+	frames := pcm16le(2, false, 1000, 3000, -1000, -3000, 500, 700) // 3 stereo frames
 	tests := []struct {
 		name      string
 		data      []byte
@@ -357,7 +357,7 @@ func (o *oneByte) Read(p []byte) (int, error) {
 // TestReadWAVHugeDeclaredSizes proves that 4 GB size fields in a tiny file
 // do not allocate 4 GB (or anything near it).
 func TestReadWAVHugeDeclaredSizes(t *testing.T) {
-	tiny := pcm(2, false, 1, 2, 3, 4)
+	tiny := pcm16le(2, false, 1, 2, 3, 4)
 	tests := []struct {
 		name    string
 		b       []byte
@@ -397,7 +397,7 @@ func TestReadWAVHugeDeclaredSizes(t *testing.T) {
 }
 
 func TestReadWAVErrors(t *testing.T) {
-	ok := pcm(2, false, 1, 2)
+	ok := pcm16le(2, false, 1, 2)
 	type kind int
 	const (
 		format kind = iota
@@ -512,12 +512,12 @@ func TestReadWAVIOError(t *testing.T) {
 // fuzzSeeds are the table inputs, reused as the fuzz seed corpus.
 func fuzzSeeds() [][]byte {
 	return [][]byte{
-		wavSpec{data: pcm(2, false, 1, -2, 3), dataSize: -1}.bytes(),
-		wavSpec{bits: 24, channels: 2, data: pcm(3, false, 1, 2, 3, 4), dataSize: -1}.bytes(),
+		wavSpec{data: pcm16le(2, false, 1, -2, 3), dataSize: -1}.bytes(),
+		wavSpec{bits: 24, channels: 2, data: pcm16le(3, false, 1, 2, 3, 4), dataSize: -1}.bytes(),
 		wavSpec{tag: tagFloat, bits: 32, data: f32(0.5, float32(math.NaN())), dataSize: 0xFFFFFFFF}.bytes(),
 		wavSpec{tag: tagFloat, bits: 64, data: f64(0.5), dataSize: -1}.bytes(),
-		wavSpec{extensible: true, bits: 32, data: pcm(4, false, 7), dataSize: -1}.bytes(),
-		wavSpec{magic: "RIFX", data: pcm(2, true, 7), dataSize: -1}.bytes(),
+		wavSpec{extensible: true, bits: 32, data: pcm16le(4, false, 7), dataSize: -1}.bytes(),
+		wavSpec{magic: "RIFX", data: pcm16le(2, true, 7), dataSize: -1}.bytes(),
 		wavSpec{tag: 6, bits: 8, data: []byte{1}, dataSize: -1}.bytes(),
 		wavSpec{before: chunk("LIST", []byte("abc"), -1), data: []byte{1, 2}, dataSize: 0xFFFFFFF0}.bytes(),
 		[]byte("RIFF"),

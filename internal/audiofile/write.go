@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
 // wavHeaderBytes is the size of the canonical 16-bit mono PCM header.
@@ -49,18 +51,12 @@ func putHeader(h []byte, rate int, dataBytes uint32) {
 }
 
 // putPCM16 converts samples to 16-bit little-endian PCM in dst
-// (len(dst) >= 2*len(src)): x*32768 rounded to nearest, clipped to
-// [-32768, 32767], NaN as 0. Reading divides by 32768, so int16 values
-// round-trip exactly.
+// (len(dst) >= 2*len(src)) by vqspeak's one rule (internal/pcm); reading
+// divides by 32768, so int16 values round-trip exactly.
 func putPCM16(dst []byte, src []float32) {
 	dst = dst[:2*len(src)]
 	for i, x := range src {
-		v := math.RoundToEven(float64(x) * 32768)
-		if v != v {
-			v = 0
-		}
-		v = max(-32768, min(32767, v))
-		u := uint16(int16(v))
+		u := uint16(pcm.ToInt16(x))
 		dst[2*i] = byte(u)
 		dst[2*i+1] = byte(u >> 8)
 	}

@@ -7,7 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
 // Capture carries audio from a backend's I/O goroutine, at the device's rate
@@ -16,7 +17,7 @@ import (
 // All buffers are allocated in NewCapture.
 type Capture struct {
 	ring  *Ring
-	rs    *features.Resampler // nil when the device runs at 16 kHz
+	rs    *resample.Resampler // nil when the device runs at 16 kHz
 	rate  int
 	mono  []float32
 	out   []float32
@@ -36,7 +37,7 @@ func NewCapture(deviceRate float64, maxFrames int, cfg Config) (*Capture, error)
 	}
 	c := &Capture{ring: NewRing(cfg.RingSamples()), rate: rate, mono: make([]float32, maxFrames)}
 	if rate != Rate {
-		if c.rs, err = features.NewResampler(rate, Rate); err != nil {
+		if c.rs, err = resample.New(rate, Rate); err != nil {
 			return nil, fmt.Errorf("device: capture at %d Hz: %w", rate, err)
 		}
 	}
@@ -64,7 +65,7 @@ func (c *Capture) PutInt16(frames []int16, channels int) error {
 	m := c.mono[:n]
 	if channels == 1 {
 		for i, v := range frames[:n] {
-			m[i] = float32(v) * (1.0 / 32768)
+			m[i] = pcm.FromInt16(v)
 		}
 	} else {
 		g := 1 / (32768 * float32(channels))

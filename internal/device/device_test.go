@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 )
 
 // TestRingConcurrent moves a numbered sequence through a small ring in
@@ -120,7 +120,7 @@ func TestCapture(t *testing.T) {
 				}
 			}
 		}()
-		want := features.Resample(x, int(tc.rate), Rate)
+		want := resample.All(x, int(tc.rate), Rate)
 		n := len(want) - 200 // leave out the tail the streaming resampler holds back
 		got := make([]float32, n)
 		for i := 0; i < n; i += tc.read {
@@ -189,7 +189,7 @@ func TestPlayback(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := <-out
-		want := features.Resample(x, Rate, int(tc.rate))
+		want := resample.All(x, Rate, int(tc.rate))
 		if len(got) < len(want) || len(got) >= len(want)+tc.frames+1 {
 			t.Errorf("%v Hz: played %d samples, want %d plus less than a buffer of padding", tc.rate, len(got), len(want))
 		}

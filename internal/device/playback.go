@@ -6,7 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
+	"github.com/vqspeak/vqspeak/internal/pcm"
 )
 
 // Playback carries 16 kHz mono audio from a writer to a backend's I/O
@@ -16,7 +17,7 @@ import (
 // SetDrained. All buffers are allocated in NewPlayback.
 type Playback struct {
 	ring   *Ring
-	rs     *features.Resampler // nil when the device runs at 16 kHz
+	rs     *resample.Resampler // nil when the device runs at 16 kHz
 	rate   int
 	chunk  []float32 // 16 kHz samples taken from the ring at a time
 	staged []float32 // device-rate samples not yet handed out
@@ -51,7 +52,7 @@ func NewPlayback(deviceRate float64, maxFrames int, cfg Config) (*Playback, erro
 		drained: make(chan struct{}),
 	}
 	if rate != Rate {
-		if p.rs, err = features.NewResampler(Rate, rate); err != nil {
+		if p.rs, err = resample.New(Rate, rate); err != nil {
 			return nil, fmt.Errorf("device: playback at %d Hz: %w", rate, err)
 		}
 	}
@@ -143,28 +144,12 @@ func (p *Playback) TakeInt16(dst []int16, channels int) (last bool, err error) {
 		return false, err
 	}
 	for i, x := range mono {
-		v := toInt16(x)
+		v := pcm.ToInt16(x)
 		for c := range channels {
 			dst[i*channels+c] = v
 		}
 	}
 	return last, nil
-}
-
-// toInt16 rounds and clips a sample in [-1, 1] to 16 bits.
-func toInt16(x float32) int16 {
-	v := x * 32768
-	switch {
-	case v >= 32767:
-		return 32767
-	case v <= -32768:
-		return -32768
-	case v >= 0:
-		return int16(v + 0.5)
-	case v < 0:
-		return int16(v - 0.5)
-	}
-	return 0 // NaN
 }
 
 // SetDrained tells Drain that the last buffer has been played.

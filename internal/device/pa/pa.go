@@ -29,7 +29,3 @@ var ErrNoBackend = errors.New("live audio is not built in: install PortAudio (ap
 // ErrInit wraps the error of a PortAudio that is built in but cannot start
 // (no audio system at all).
 var ErrInit = errors.New("PortAudio cannot start")
-
-// bufferTime is the duration of one device buffer: each blocking read or
-// write moves this much audio.
-const bufferMillis = 10

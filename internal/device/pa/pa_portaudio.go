@@ -178,6 +178,10 @@ func (h *Host) find(name string, input bool) (*portaudio.DeviceInfo, error) {
 	return nil, fmt.Errorf("%w: %q matches %d %s devices: %s", device.ErrNoDevice, name, len(match), dir, strings.Join(names, ", "))
 }
 
+// bufferMillis is the duration of one device buffer in ms: each blocking
+// read or write moves this much audio.
+const bufferMillis = 10
+
 // params picks the stream's rate, buffer size and latency.
 func params(d *portaudio.DeviceInfo, cfg device.Config, input bool) (rate float64, frames int, lat time.Duration) {
 	rate = cfg.SampleRate

@@ -9,7 +9,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/features/resample"
 	"github.com/vqspeak/vqspeak/internal/device"
 	"github.com/vqspeak/vqspeak/internal/device/alsatest"
 )
@@ -100,7 +100,7 @@ func TestDevicesAndCapture(t *testing.T) {
 	if err := src.Read(got); err != nil {
 		t.Fatal(err)
 	}
-	want := features.Resample(x, int(rate), device.Rate)
+	want := resample.All(x, int(rate), device.Rate)
 	var d float64
 	for i := range got {
 		d = max(d, math.Abs(float64(got[i]-want[i])))
@@ -138,7 +138,7 @@ func TestPlayback(t *testing.T) {
 	rate := sink.DeviceRate()
 	sink.Close()
 	got := readRaw(t, outPath)
-	want := features.Resample(x, device.Rate, int(rate))
+	want := resample.All(x, device.Rate, int(rate))
 	if len(got) < len(want) || len(got) > len(want)+int(rate)/50 {
 		t.Fatalf("played %d samples, want %d (+ a buffer of padding)", len(got), len(want))
 	}

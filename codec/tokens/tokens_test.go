@@ -1,0 +1,69 @@
+package tokens_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/tokens"
+)
+
+func TestRoundTrip(t *testing.T) {
+	in := []tokens.Token{
+		{Time: 0, Packet: codec.Packet{Stages: 4, Index: [codec.MaxStages]int{512, 3, 77, 1000}, F0: 60, Voicing: 5, Energy: 40, MidF0: 3, MidVoice: 2, MidEnergy: 4}},
+		{Time: 0.02, Packet: codec.Packet{Stages: 1, Index: [codec.MaxStages]int{1023}, F0: 127, Voicing: 7, Energy: 63, MidF0: 7, MidVoice: 3, MidEnergy: 7}},
+	}
+	for _, format := range []tokens.Format{tokens.JSONL, tokens.CSV} {
+		var buf bytes.Buffer
+		w, err := tokens.NewWriter(&buf, format, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range in {
+			if err := w.Write(&in[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if format == tokens.JSONL {
+			want := `{"t":0,"index":[512,3,77,1000],"f0":60,"voicing":5,"energy":40,"mid_f0":3,"mid_voicing":2,"mid_energy":4}`
+			if line, _, _ := strings.Cut(buf.String(), "\n"); line != want {
+				t.Errorf("JSONL record\n%s\nwant\n%s", line, want)
+			}
+		}
+		r := tokens.NewReader(bytes.NewReader(buf.Bytes()), format, 1024, 4)
+		for i := range in {
+			var got tokens.Token
+			if err := r.Read(&got); err != nil {
+				t.Fatalf("format %d, record %d: %v", format, i, err)
+			}
+			if got != in[i] {
+				t.Errorf("format %d, record %d: %+v, want %+v", format, i, got, in[i])
+			}
+		}
+		var tok tokens.Token
+		if err := r.Read(&tok); err != io.EOF {
+			t.Errorf("after the last record: %v, want io.EOF", err)
+		}
+	}
+}
+
+func TestReaderNamesLineAndField(t *testing.T) {
+	in := "{\"t\":0,\"index\":[1],\"f0\":60,\"voicing\":5,\"energy\":40,\"mid_f0\":3,\"mid_voicing\":2,\"mid_energy\":4}\n" +
+		"{\"t\":0.02,\"index\":[1],\"f0\":60,\"voicing\":8,\"energy\":40,\"mid_f0\":3,\"mid_voicing\":2,\"mid_energy\":4}\n"
+	r := tokens.NewReader(strings.NewReader(in), tokens.JSONL, 1024, 4)
+	var tok tokens.Token
+	if err := r.Read(&tok); err != nil {
+		t.Fatal(err)
+	}
+	err := r.Read(&tok)
+	var te *tokens.Error
+	if !errors.As(err, &te) || te.Line != 2 || te.Field != "voicing" || !errors.Is(err, tokens.ErrRange) {
+		t.Errorf("got %v, want a range error on line 2, field voicing", err)
+	}
+}
