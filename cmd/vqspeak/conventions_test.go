@@ -430,7 +430,7 @@ func TestInterrupt(t *testing.T) {
 					t.Errorf("partial codebook: %d stages × %d", cb.NumStages(), cb.Size)
 				}
 			}},
-		{"train while analysing", []string{"train", "-o", "part.vqcb", f.absAudio}, after(50 * time.Millisecond), "",
+		{"train while analysing", []string{"train", "-o", "part.vqcb", f.absAudio}, after(250 * time.Millisecond), "", // after the signal handler is installed, before the ~1 s of analysis ends
 			"interrupted", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
