@@ -519,7 +519,7 @@ func (fw *PacketWriter) SetCompactTableSet(n int) error {
 
 // NewCompactEncoder is NewEncoder writing compact blocks.
 func NewCompactEncoder(w io.Writer, cb *rvq.Codebook, stages int) (*Encoder, error) {
-	return newFileEncoder(cb, stages, func(h Header) (*PacketWriter, error) {
+	return newEncoder(cb, stages, func(h Header) (*PacketWriter, error) {
 		return NewCompactPacketWriter(w, h, codec.IndexBits(cb))
 	})
 }
