@@ -12,6 +12,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/codec/vqs/compact"
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
@@ -35,7 +36,7 @@ type CompactResult struct {
 	Files        []string     `json:"files"`
 	AudioSeconds float64      `json:"audio_s"`
 	Codebook     string       `json:"codebook_fingerprint"`
-	TableSet     int          `json:"table_set"` // what compact writers use (vqs.DefaultCompactTableSet)
+	TableSet     int          `json:"table_set"` // what compact writers use (compact.DefaultTableSet)
 	GoVersion    string       `json:"go_version"`
 	GOARCH       string       `json:"goarch"`
 	Rows         []CompactRow `json:"rows"`
@@ -54,11 +55,11 @@ type CompactRow struct {
 	Blocks        int64   `json:"blocks"`
 	CompactBlocks int64   `json:"compact_blocks"` // of Blocks, those coding made smaller
 	// SetBPS is the compact bit rate with each static table set
-	// (vqs.CompactTableSets+1 of them, 0 meaning adaptive codes only),
+	// (compact.TableSets+1 of them, 0 meaning adaptive codes only),
 	// for comparison; 0 where a set does not apply.
 	SetBPS []float64 `json:"table_set_bps"`
 	// Streams are the entropy and cost of each field with the default set.
-	Streams []vqs.CompactStream `json:"streams"`
+	Streams []compact.Stream `json:"streams"`
 	// CPU time on one core per second of audio to write the packets into a
 	// file and to read them back (container only: speech encoding and
 	// decoding cost about 18 and 9 ms per second of audio on top).
@@ -92,7 +93,7 @@ func RunCompact(ctx context.Context, clips []Clip, cfg CompactConfig) (*CompactR
 		progress = func(string, int, int) {}
 	}
 	fp := cb.Fingerprint()
-	res := &CompactResult{Codebook: fmt.Sprintf("%x", fp[:]), TableSet: vqs.DefaultCompactTableSet,
+	res := &CompactResult{Codebook: fmt.Sprintf("%x", fp[:]), TableSet: compact.DefaultTableSet,
 		GoVersion: runtime.Version(), GOARCH: runtime.GOARCH}
 	for _, c := range clips {
 		res.Files = append(res.Files, c.Name)
@@ -104,13 +105,13 @@ func RunCompact(ctx context.Context, clips []Clip, cfg CompactConfig) (*CompactR
 		if err != nil {
 			return nil, err
 		}
-		row := CompactRow{Stages: s, SetBPS: make([]float64, vqs.CompactTableSets+1)}
-		st, err := vqs.NewCompactStats(bits)
+		row := CompactRow{Stages: s, SetBPS: make([]float64, compact.TableSets+1)}
+		st, err := compact.NewStats(bits)
 		if err != nil {
 			return nil, err
 		}
 		pkts := make([][][]byte, len(plain))
-		compact := make([][]byte, len(plain))
+		compactFiles := make([][]byte, len(plain))
 		for i, p := range plain {
 			_, pk, _, err := vqs.ReadAllPackets(bytes.NewReader(p))
 			if err != nil {
@@ -127,7 +128,7 @@ func RunCompact(ctx context.Context, clips []Clip, cfg CompactConfig) (*CompactR
 			st.Flush()
 		}
 		row.Streams = st.Streams()
-		for set := range vqs.CompactTableSets + 1 {
+		for set := range compact.TableSets + 1 {
 			if set != 0 && bits != 10 {
 				continue // static tables are for 10-bit indices
 			}
@@ -139,21 +140,21 @@ func RunCompact(ctx context.Context, clips []Clip, cfg CompactConfig) (*CompactR
 					return nil, err
 				}
 				n += int64(buf.Len())
-				if set == vqs.DefaultCompactTableSet || bits != 10 && set == 0 {
-					compact[i] = buf.Bytes()
+				if set == compact.DefaultTableSet || bits != 10 && set == 0 {
+					compactFiles[i] = buf.Bytes()
 					row.Blocks += fs.Blocks
 					row.CompactBlocks += fs.CompactBlocks
 				}
 			}
 			row.SetBPS[set] = float64(8*n) / res.AudioSeconds
 		}
-		for _, c := range compact {
+		for _, c := range compactFiles {
 			row.CompactBytes += int64(len(c))
 		}
 		row.PlainBPS = float64(8*row.PlainBytes) / res.AudioSeconds
 		row.CompactBPS = float64(8*row.CompactBytes) / res.AudioSeconds
 		row.SavingPercent = 100 * (1 - float64(row.CompactBytes)/float64(row.PlainBytes))
-		if err := timeFiles(&row, cb, s, pkts, compact, plain, runs, res.AudioSeconds); err != nil {
+		if err := timeFiles(&row, cb, s, pkts, compactFiles, plain, runs, res.AudioSeconds); err != nil {
 			return nil, err
 		}
 		res.Rows = append(res.Rows, row)
@@ -229,7 +230,7 @@ func writeCompact(w io.Writer, cb *rvq.Codebook, stages, set int, pk [][]byte) (
 
 // timeFiles times writing the packets as compact and plain files and
 // reading both back, on this goroutine, keeping the fastest of runs.
-func timeFiles(row *CompactRow, cb *rvq.Codebook, stages int, pkts [][][]byte, compact, plain [][]byte, runs int, seconds float64) error {
+func timeFiles(row *CompactRow, cb *rvq.Codebook, stages int, pkts [][][]byte, compactFiles, plain [][]byte, runs int, seconds float64) error {
 	h := compactHeader(cb, stages)
 	cw, err := vqs.NewCompactPacketWriter(io.Discard, h, codec.IndexBits(cb))
 	if err != nil {
@@ -294,7 +295,7 @@ func timeFiles(row *CompactRow, cb *rvq.Codebook, stages int, pkts [][][]byte, c
 	var errs [4]error
 	row.CompactWriteUS, errs[0] = best(func() error { return write(cw) })
 	row.PlainWriteUS, errs[1] = best(func() error { return write(pw) })
-	row.CompactReadUS, errs[2] = best(func() error { return read(compact) })
+	row.CompactReadUS, errs[2] = best(func() error { return read(compactFiles) })
 	row.PlainReadUS, errs[3] = best(func() error { return read(plain) })
 	for _, err := range errs {
 		if err != nil {

@@ -139,8 +139,8 @@ func TestConcurrentCodecs(t *testing.T) {
 	}
 }
 
-// TestConcurrentFileCodecs does the same for the file layer: FileEncoders
-// and FileDecoders in parallel goroutines over one codebook write and read
+// TestConcurrentFileCodecs does the same for the file layer: vqs Encoders
+// and Decoders in parallel goroutines over one codebook write and read
 // the same bytes and samples as one after another.
 func TestConcurrentFileCodecs(t *testing.T) {
 	cb := codec.DefaultCodebook()

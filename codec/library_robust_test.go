@@ -14,7 +14,7 @@ import (
 	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
-// The library half of the bad-input suite: what NewFileDecoder, ReadSamples
+// The library half of the bad-input suite: what vqs.NewDecoder, ReadSamples
 // and Decoder.Decode say about each kind of damage, matched by error value
 // and by message.
 

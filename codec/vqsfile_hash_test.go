@@ -17,6 +17,9 @@ import (
 // its file decoder returns against testdata/vqsfile.sha256 (see
 // TestDecodedHash for when the file may change).
 func TestFileHash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow under -race (CI's -short run); the full run checks every hash")
+	}
 	cb := codec.DefaultCodebook()
 	names, clips := bundledClips(t)
 	got := map[string]string{}

@@ -422,13 +422,11 @@ func (d *Decoder) play(s *slot) {
 	}
 	d.dtx = false
 	d.decoded = true
-	if !s.ok {
-		d.stats.Invalid++
-		d.dec.Conceal(out)
-		d.stats.Concealed++
-		return
+	var err error
+	if s.ok {
+		_, err = d.dec.DecodePacket(out, &s.pk)
 	}
-	if _, err := d.dec.DecodePacket(out, &s.pk); err != nil {
+	if !s.ok || err != nil {
 		d.stats.Invalid++
 		d.dec.Conceal(out)
 		d.stats.Concealed++

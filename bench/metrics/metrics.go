@@ -1,8 +1,8 @@
 // Package metrics scores decoded speech against its input: objective quality
 // metrics (STOI, ESTOI, mel-cepstral distortion, log-spectral distance, F0
 // error and voicing error from an independent YIN pitch tracker) and delay
-// alignment of codec output against its input. It imports only the standard
-// library and gonum's FFT, so any test can score audio without the benchmark
+// alignment of codec output against its input. Its only third-party import
+// is gonum's FFT, so any test can score audio without the benchmark
 // harness, its plots or its peer codecs (package bench).
 //
 // Every metric takes float32 samples in [-1, 1] (full scale = 1.0) with an

@@ -3,6 +3,8 @@ package metrics
 import (
 	"fmt"
 	"math"
+
+	"github.com/vqspeak/vqspeak/internal/kaiser"
 )
 
 // matlabResample converts x from rate fsIn to fsOut with a zero-phase, band-limited
@@ -65,12 +67,12 @@ func resampleFilter(p, q int) []float64 {
 	m := max(p, q)
 	half := halfPeriods * m
 	h := make([]float64, 2*half+1)
-	i0b := besselI0(beta)
+	i0b := kaiser.I0(beta)
 	var sum float64
 	for i := range h {
 		t := float64(i - half)
 		r := t / float64(half)
-		w := besselI0(beta*math.Sqrt(math.Max(0, 1-r*r))) / i0b
+		w := kaiser.I0(beta*math.Sqrt(math.Max(0, 1-r*r))) / i0b
 		h[i] = w * sinc(t/float64(m))
 		sum += h[i]
 	}
@@ -86,21 +88,6 @@ func sinc(x float64) float64 {
 		return 1
 	}
 	return math.Sin(math.Pi*x) / (math.Pi * x)
-}
-
-// besselI0 is the modified Bessel function of the first kind, order 0, by
-// its power series (converges quickly for the Kaiser β values used here).
-func besselI0(x float64) float64 {
-	sum, term := 1.0, 1.0
-	y := x * x / 4
-	for k := 1; k < 500; k++ {
-		term *= y / float64(k*k)
-		sum += term
-		if term < sum*1e-17 {
-			break
-		}
-	}
-	return sum
 }
 
 func gcd(a, b int) int {

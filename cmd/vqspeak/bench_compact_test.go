@@ -10,6 +10,7 @@ import (
 	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/codec/vqs/compact"
 )
 
 // TestBenchCompact runs bench -compact on one clip and checks what its
@@ -33,7 +34,7 @@ func TestBenchCompact(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Rows) != 2 || res.TableSet != vqs.DefaultCompactTableSet || res.AudioSeconds < 4 {
+	if len(res.Rows) != 2 || res.TableSet != compact.DefaultTableSet || res.AudioSeconds < 4 {
 		t.Fatalf("result: %+v", res)
 	}
 	for _, r := range res.Rows {
@@ -47,7 +48,7 @@ func TestBenchCompact(t *testing.T) {
 		if payload := float64(codec.Bitrate(codec.DefaultCodebook(), r.Stages)); r.PlainBPS < payload {
 			t.Errorf("%d stages: plain %.0f b/s below the payload's %.0f", r.Stages, r.PlainBPS, payload)
 		}
-		if len(r.SetBPS) != vqs.CompactTableSets+1 || r.SetBPS[vqs.DefaultCompactTableSet] != r.CompactBPS {
+		if len(r.SetBPS) != compact.TableSets+1 || r.SetBPS[compact.DefaultTableSet] != r.CompactBPS {
 			t.Errorf("%d stages: per-set rates %v", r.Stages, r.SetBPS)
 		}
 		if want := 7 + r.Stages; len(r.Streams) != want {

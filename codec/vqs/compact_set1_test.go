@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/codec/vqs/compact"
 )
 
 // TestCompactSet1Compat reads testdata/compact-set1.vqs, written by
@@ -61,7 +62,7 @@ func TestCompactSet1Compat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fw.SetCompactTableSet(vqs.CompactTableSets); err != nil {
+	if err := fw.SetCompactTableSet(compact.TableSets); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range want {
@@ -77,5 +78,5 @@ func TestCompactSet1Compat(t *testing.T) {
 		t.Fatal(err)
 	}
 	equalPackets(t, again, want)
-	t.Logf("set 1: %d bytes, set %d: %d bytes, plain: %d bytes", len(old), vqs.CompactTableSets, buf.Len(), len(plain))
+	t.Logf("set 1: %d bytes, set %d: %d bytes, plain: %d bytes", len(old), compact.TableSets, buf.Len(), len(plain))
 }

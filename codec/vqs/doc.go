@@ -12,7 +12,7 @@
 //   - PacketWriter and PacketReader move codec packets in and out of the
 //     container and know nothing of audio. NewCompactPacketWriter writes
 //     compact blocks instead: the packets' fields entropy-coded with static
-//     Huffman tables (CompactStats measures what that saves).
+//     Huffman tables (package compact; compact.Stats measures what that saves).
 //   - Encoder and Decoder turn 16 kHz float32 samples into a file and back,
 //     with the codec.Encoder and codec.Decoder of one codebook; the decoder
 //     conceals what damage lost, so the output keeps its timing.

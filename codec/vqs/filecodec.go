@@ -26,12 +26,12 @@ type Encoder struct {
 // NewEncoder writes the file header to w and returns an encoder sending
 // the first stages stages of cb.
 func NewEncoder(w io.Writer, cb *rvq.Codebook, stages int) (*Encoder, error) {
-	return newFileEncoder(cb, stages, func(h Header) (*PacketWriter, error) { return NewPacketWriter(w, h) })
+	return newEncoder(cb, stages, func(h Header) (*PacketWriter, error) { return NewPacketWriter(w, h) })
 }
 
-// newFileEncoder makes a Encoder whose container writer, plain or
+// newEncoder makes an Encoder whose container writer, plain or
 // compact, newWriter makes from the header.
-func newFileEncoder(cb *rvq.Codebook, stages int, newWriter func(Header) (*PacketWriter, error)) (*Encoder, error) {
+func newEncoder(cb *rvq.Codebook, stages int, newWriter func(Header) (*PacketWriter, error)) (*Encoder, error) {
 	enc, err := codec.NewEncoder(cb, stages)
 	if err != nil {
 		return nil, err

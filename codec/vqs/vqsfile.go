@@ -15,6 +15,8 @@ import (
 	"hash/crc32"
 	"io"
 	"time"
+
+	"github.com/vqspeak/vqspeak/codec/vqs/compact"
 )
 
 // File header, version 1. All integers are big-endian.
@@ -281,9 +283,9 @@ type PacketWriter struct {
 	err       error  // sticky write error
 	closed    bool
 
-	compact *compactCoder // nil for a plain file
-	cblk    []byte        // compact block under construction
-	stats   Stats         // blocks written (Blocks, CompactBlocks)
+	compact *compact.Coder // nil for a plain file
+	cblk    []byte         // compact block under construction
+	stats   Stats          // blocks written (Blocks, CompactBlocks)
 }
 
 // NewPacketWriter writes the header of a .vqs file to w and returns a writer
@@ -383,7 +385,7 @@ func (fw *PacketWriter) writeBlock() error {
 		// Code the block; keep it only if it is smaller than the plain one.
 		c := append(fw.cblk[:0], b[:blockHeaderLen]...)
 		c[2] = kindCompact
-		if c, ok := fw.compact.encode(c, b[blockHeaderLen:fw.n], fw.count); ok && len(c) < fw.n && len(c)-blockHeaderLen <= 0xFFFF {
+		if c, ok := fw.compact.Encode(c, b[blockHeaderLen:fw.n], fw.count); ok && len(c) < fw.n && len(c)-blockHeaderLen <= 0xFFFF {
 			binary.BigEndian.PutUint16(c[8:], uint16(len(c)-blockHeaderLen))
 			fw.cblk, out = c, c
 			fw.stats.CompactBlocks++
@@ -475,12 +477,12 @@ type PacketReader struct {
 	next  uint32 // index expected of the next packet
 	stats Stats
 
-	compact  *compactCoder // decodes compact blocks (compact files only)
-	payload  []byte        // records of the current block (owned buffer)
-	pos      int           // next record in payload
-	left     int           // records not yet returned from payload
-	verified bool          // payload passed its CRC
-	lastOK   bool          // the last packet returned was verified
+	compact  *compact.Coder // decodes compact blocks (compact files only)
+	payload  []byte         // records of the current block (owned buffer)
+	pos      int            // next record in payload
+	left     int            // records not yet returned from payload
+	verified bool           // payload passed its CRC
+	lastOK   bool           // the last packet returned was verified
 
 	pending   error                // damage report to return before the current block's packets
 	truncated *TruncatedBlockError // returned after the cut block's packets
@@ -553,7 +555,7 @@ func (fr *PacketReader) readHeader() error {
 		return err
 	}
 	if h.Flags&FlagCompactBlocks != 0 && fr.compact == nil {
-		if fr.compact, err = newCompactCoder(10); err != nil {
+		if fr.compact, err = compact.NewCoder(10); err != nil {
 			return err
 		}
 	}
@@ -628,7 +630,7 @@ func (h blockHeader) total() int { return blockHeaderLen + h.payload + blockCRCL
 
 // parseBlockHeader reports whether b starts with a plausible block
 // header; compact blocks are valid only in a compact file.
-func parseBlockHeader(b []byte, compact bool) (blockHeader, bool) {
+func parseBlockHeader(b []byte, allowCompact bool) (blockHeader, bool) {
 	if len(b) < blockHeaderLen || b[0] != sync0 || b[1] != sync1 {
 		return blockHeader{}, false
 	}
@@ -642,7 +644,7 @@ func parseBlockHeader(b []byte, compact bool) (blockHeader, bool) {
 	case h.kind == kindPackets:
 		// Each record is 2..256 bytes.
 		return h, h.count > 0 && h.payload >= 2*h.count && h.payload <= 256*h.count
-	case h.kind == kindCompact && compact:
+	case h.kind == kindCompact && allowCompact:
 		// Index bits, table set and the stage-count stream's method at least.
 		return h, h.count > 0 && h.payload >= 3
 	case h.kind >= kindAncillary:
@@ -668,8 +670,8 @@ func completeRecords(p []byte, max int) (n, used int) {
 // checkBlock classifies the block that b starts with (b holds everything
 // available from that position up to at least one whole block, or the rest
 // of the file).
-func checkBlock(b []byte, compact bool) (blockHeader, blockStatus) {
-	h, ok := parseBlockHeader(b, compact)
+func checkBlock(b []byte, allowCompact bool) (blockHeader, blockStatus) {
+	h, ok := parseBlockHeader(b, allowCompact)
 	if !ok {
 		return h, blockBad
 	}
@@ -686,7 +688,7 @@ func checkBlock(b []byte, compact bool) (blockHeader, blockStatus) {
 		}
 	}
 	if h.kind == kindCompact {
-		if ib, set := b[blockHeaderLen], b[blockHeaderLen+1]; ib < 1 || ib > compactMaxIndexBits || set > CompactTableSets {
+		if ib, set := b[blockHeaderLen], b[blockHeaderLen+1]; ib < 1 || ib > compact.MaxIndexBits || set > compact.TableSets {
 			return h, blockBad
 		}
 	}
@@ -697,14 +699,14 @@ func checkBlock(b []byte, compact bool) (blockHeader, blockStatus) {
 }
 
 // findBlock returns the offset of the first complete valid block in b, or -1.
-func findBlock(b []byte, compact bool) int {
+func findBlock(b []byte, allowCompact bool) int {
 	for i := 0; i+blockHeaderLen <= len(b); i++ {
 		j := bytes.IndexByte(b[i:], sync0)
 		if j < 0 {
 			return -1
 		}
 		i += j
-		if _, st := checkBlock(b[i:], compact); st == blockOK {
+		if _, st := checkBlock(b[i:], allowCompact); st == blockOK {
 			return i
 		}
 	}
@@ -894,7 +896,7 @@ func (fr *PacketReader) gapBefore(h blockHeader, start, skipped int64, exact boo
 func (fr *PacketReader) accept(b []byte, h blockHeader, start, skipped int64) {
 	if h.kind == kindCompact {
 		var err error
-		fr.payload, err = fr.compact.decode(fr.payload[:0], b[blockHeaderLen:blockHeaderLen+h.payload], h.count)
+		fr.payload, err = fr.compact.Decode(fr.payload[:0], b[blockHeaderLen:blockHeaderLen+h.payload], h.count)
 		if err != nil {
 			// Checksummed but undecodable: the block is lost, together
 			// with any gap before it, in one exact report.

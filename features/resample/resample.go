@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/vqspeak/vqspeak/internal/kaiser"
 )
 
 // Resampler design constants. The low-pass filter's transition band runs
@@ -66,20 +68,6 @@ func gcd(a, b int) int {
 	return a
 }
 
-// besselI0 is the modified Bessel function of the first kind, order 0.
-func besselI0(x float64) float64 {
-	sum, term := 1.0, 1.0
-	q := x * x / 4
-	for k := 1; k < 500; k++ {
-		term *= q / float64(k*k)
-		sum += term
-		if term < sum*1e-17 {
-			break
-		}
-	}
-	return sum
-}
-
 // design returns the half-width D (input samples), normalised cutoff
 // (cycles per input sample) and Kaiser beta for a rate pair.
 func design(from, to int) (half int, fcn, beta float64) {
@@ -105,7 +93,7 @@ func kernel(t float64, half int, fcn, beta, i0beta float64) float64 {
 		s *= math.Sin(math.Pi*x) / (math.Pi * x)
 	}
 	r := t / d
-	return s * besselI0(beta*math.Sqrt(1-r*r)) / i0beta
+	return s * kaiser.I0(beta*math.Sqrt(1-r*r)) / i0beta
 }
 
 // New returns a streaming resampler from one rate (Hz) to another.
@@ -124,7 +112,7 @@ func New(from, to int) (*Resampler, error) {
 	r.mDiv, r.mRem = int64(r.m/r.l), r.m%r.l
 	r.half, r.fcn, r.beta = design(from, to)
 	r.taps = 2 * r.half
-	i0b := besselI0(r.beta)
+	i0b := kaiser.I0(r.beta)
 	if r.l <= maxPhases {
 		r.table = make([]float32, r.l*r.taps)
 		for p := 0; p < r.l; p++ {

@@ -1,11 +1,11 @@
-package vqs
+package compact
 
 // With VQSPEAK_TRAIN naming the training corpus (corpus/train, 917 files),
-// go generate rewrites compact_tables_v2.go byte for byte as long as the
+// go generate rewrites tables_v2.go byte for byte as long as the
 // default codebook and the encoder are unchanged. When it does not, keep
 // the tables of set 2 as they are: a better code is a new set.
 //
-//go:generate go run ./internal/gencompact -set 2 -o compact_tables_v2.go $VQSPEAK_TRAIN
+//go:generate go run ./internal/gencompact -set 2 -o tables_v2.go $VQSPEAK_TRAIN
 
 // Static Huffman tables of compact blocks, table set 1, for 10-bit codebook
 // indices. Each is a Huffman tree description in the format of RFC 8878
@@ -17,9 +17,9 @@ package vqs
 // coded. Never change a table of a published set: add a new set instead.
 //
 // That codebook predates envelope prediction, and no code in the repository
-// regenerates set 1; codec/vqs/internal/gencompact trains set 2 and later ones
+// regenerates set 1; codec/vqs/compact/internal/gencompact trains set 2 and later ones
 // (see the go:generate line above).
-var compactTablesV1 = [compactNumStreamKinds]string{
+var tablesV1 = [numStreamKinds]string{
 	// F0 delta (7-bit symbols)
 	"\x28\x10\x50\x2a\x01\x50\x00\x9b\x77\x57\x38\x5e\x8b\xd7\xa7\xe0\x05\x10\x00\x00\x00\x00\x00\x99\x99\x69\xb3\xc6\x09\x33\xf0\x9b\xa7\xe6\xa9\xd1\x91\xff\x77\xbe\x75",
 	// voicing delta (3-bit symbols)

@@ -1,4 +1,4 @@
-package vqs
+package compact
 
 import (
 	"bytes"
@@ -51,11 +51,11 @@ func checkTable(t *testing.T, name string, table []byte, bits int) {
 }
 
 func TestCompactTableSetsCodeEverySymbol(t *testing.T) {
-	for i, set := range []*[compactNumStreamKinds]string{&compactTablesV1, &compactTablesV2} {
+	for i, set := range []*[numStreamKinds]string{&tablesV1, &tablesV2} {
 		for k, tab := range set {
-			name, bits := compactKindName(k)
+			name, bits := kindName(k)
 			if tab == "" {
-				if i+1 >= compactTableSetV2 {
+				if i+1 >= tableSetV2 {
 					t.Errorf("set %d has no table for %s", i+1, name)
 				}
 				continue
@@ -88,8 +88,8 @@ func skewedPackets(n int) [][]byte {
 // trained tables code every symbol.
 func TestCompactStatsTables(t *testing.T) {
 	pkts := skewedPackets(500)
-	train := func() []CompactTable {
-		s, err := NewCompactStats(10)
+	train := func() []Table {
+		s, err := NewStats(10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,8 +109,8 @@ func TestCompactStatsTables(t *testing.T) {
 		return tabs
 	}
 	a, b := train(), train()
-	if len(a) != compactNumStreamKinds {
-		t.Fatalf("%d tables, want %d", len(a), compactNumStreamKinds)
+	if len(a) != numStreamKinds {
+		t.Fatalf("%d tables, want %d", len(a), numStreamKinds)
 	}
 	for k := range a {
 		if a[k].Name != b[k].Name || !bytes.Equal(a[k].Table, b[k].Table) {
@@ -118,67 +118,9 @@ func TestCompactStatsTables(t *testing.T) {
 		}
 		checkTable(t, a[k].Name, a[k].Table, a[k].Bits)
 	}
-	if s, _ := NewCompactStats(8); s != nil {
+	if s, _ := NewStats(8); s != nil {
 		if _, err := s.Tables(); err == nil {
 			t.Error("tables for 8-bit indices: no error")
 		}
-	}
-}
-
-// TestCompactWriterTableSet checks which set the blocks of a compact file
-// name, by default and when told.
-func TestCompactWriterTableSet(t *testing.T) {
-	pkts := skewedPackets(100)
-	h := Header{SampleRate: 16000, PacketSamples: 320, Stages: 4}
-	for _, tc := range []struct {
-		set, want int
-	}{{-1, DefaultCompactTableSet}, {0, 0}, {1, 1}, {2, 2}} {
-		var buf bytes.Buffer
-		fw, err := NewCompactPacketWriter(&buf, h, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tc.set >= 0 {
-			if err := fw.SetCompactTableSet(tc.set); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, p := range pkts {
-			if err := fw.WritePacket(p); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := fw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		b := buf.Bytes()[headerLenV1:]
-		if b[2] != kindCompact || int(b[blockHeaderLen+1]) != tc.want {
-			t.Errorf("SetCompactTableSet(%d): block kind %d set %d, want compact with set %d", tc.set, b[2], b[blockHeaderLen+1], tc.want)
-		}
-		_, got, st, err := ReadAllPackets(&buf)
-		if err != nil || st.CompactBlocks != 2 || len(got) != len(pkts) {
-			t.Errorf("set %d: read %d packets, %d compact blocks: %v", tc.want, len(got), st.CompactBlocks, err)
-		}
-		for i := range got {
-			if !bytes.Equal(got[i], pkts[i]) {
-				t.Fatalf("set %d: packet %d differs", tc.want, i)
-			}
-		}
-	}
-	plain, _ := NewPacketWriter(&bytes.Buffer{}, h)
-	c8, _ := NewCompactPacketWriter(&bytes.Buffer{}, h, 8)
-	c10, _ := NewCompactPacketWriter(&bytes.Buffer{}, h, 10)
-	for name, err := range map[string]error{
-		"plain writer":    plain.SetCompactTableSet(1),
-		"8-bit indices":   c8.SetCompactTableSet(1),
-		"unknown set":     c10.SetCompactTableSet(CompactTableSets + 1),
-		"negative number": c10.SetCompactTableSet(-1),
-	} {
-		if err == nil {
-			t.Errorf("%s: SetCompactTableSet succeeded", name)
-		}
-	}
-	if err := c8.SetCompactTableSet(0); err != nil {
-		t.Errorf("8-bit indices, set 0: %v", err)
 	}
 }

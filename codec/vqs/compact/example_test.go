@@ -1,22 +1,22 @@
-package vqs_test
+package compact_test
 
 import (
 	"fmt"
 	"math"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/codec/vqs/compact"
 )
 
-// ExampleCompactStats measures how compact blocks would code two seconds
+// ExampleStats measures how compact blocks would code two seconds
 // of a gliding tone at two stages.
-func ExampleCompactStats() {
+func ExampleStats() {
 	cb := codec.DefaultCodebook()
 	enc, err := codec.NewEncoder(cb, 2)
 	if err != nil {
 		panic(err)
 	}
-	st, err := vqs.NewCompactStats(codec.IndexBits(cb))
+	st, err := compact.NewStats(codec.IndexBits(cb))
 	if err != nil {
 		panic(err)
 	}

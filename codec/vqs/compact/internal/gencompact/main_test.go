@@ -13,7 +13,7 @@ import (
 // that the output is the Go the codec
 // compiles, and that a different existing file is not overwritten.
 func TestGenerate(t *testing.T) {
-	audio := filepath.Join("..", "..", "..", "..", "testdata", "audio")
+	audio := filepath.Join("..", "..", "..", "..", "..", "testdata", "audio")
 	files := []string{
 		filepath.Join(audio, "librispeech-7312-m.wav"),
 		filepath.Join(audio, "speechcommands-bed-28497c5b.flac"),
@@ -30,7 +30,7 @@ func TestGenerate(t *testing.T) {
 		t.Error("1 and 2 workers give different tables")
 	}
 	src := string(a)
-	for _, want := range []string{"DO NOT EDIT", "package vqs", "var compactTablesV3 = [compactNumStreamKinds]string{", "(2 files)", "stage 1 index delta, low byte (8-bit symbols)"} {
+	for _, want := range []string{"DO NOT EDIT", "package compact", "var tablesV3 = [numStreamKinds]string{", "(2 files)", "stage 1 index delta, low byte (8-bit symbols)"} {
 		if !strings.Contains(src, want) {
 			t.Errorf("output lacks %q:\n%s", want, src)
 		}
@@ -52,7 +52,7 @@ func TestGenerate(t *testing.T) {
 	if err := run(args, io.Discard); err != nil {
 		t.Errorf("second run over an identical file: %v", err)
 	}
-	if err := os.WriteFile(out, []byte("package vqs\n"), 0o644); err != nil {
+	if err := os.WriteFile(out, []byte("package compact\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := run(args, io.Discard); err == nil || !strings.Contains(err.Error(), "never changes") {

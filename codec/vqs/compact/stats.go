@@ -1,4 +1,4 @@
-package vqs
+package compact
 
 import (
 	"fmt"
@@ -8,26 +8,26 @@ import (
 	"github.com/vqspeak/vqspeak/codec"
 )
 
-// CompactStats runs the compact block coder over packets without writing a
+// Stats runs the compact block coder over packets without writing a
 // file and counts what it sees: the symbols of every field, before and
 // after the coder's differencing, and the bytes each field's streams cost.
 // It is how the compact format is measured (vqspeak bench -compact) and how
-// its static tables are trained (codec/vqs/internal/gencompact). It is not safe
+// its static tables are trained (codec/vqs/compact/internal/gencompact). It is not safe
 // for concurrent use.
-type CompactStats struct {
-	c       *compactCoder
+type Stats struct {
+	c       *Coder
 	recs    []byte // plain records of the block under construction
 	count   int
 	out     []byte
 	blocks  int64
 	compact int64
 	pk      codec.Packet
-	streams []compactCount // by logical stream: stages, fields, stage indices
+	streams []streamCount // by logical stream: stages, fields, stage indices
 	hi      [codec.MaxStages][]byte
-	kinds   [compactNumStreamKinds][256]uint32 // symbols of the streams that have static tables
+	kinds   [numStreamKinds][256]uint32 // symbols of the streams that have static tables
 }
 
-type compactCount struct {
+type streamCount struct {
 	name       string
 	bits       int
 	delta      bool
@@ -40,8 +40,8 @@ type compactCount struct {
 	compactSymbols           int64 // symbols of the blocks stored compact
 }
 
-// CompactStream is what CompactStats measured for one field of the packets.
-type CompactStream struct {
+// Stream is what Stats measured for one field of the packets.
+type Stream struct {
 	Name    string `json:"name"`
 	Bits    int    `json:"bits"`    // width in a plain packet
 	Delta   bool   `json:"delta"`   // coded as the difference from the previous packet
@@ -60,28 +60,28 @@ type CompactStream struct {
 	Methods [4]int64 `json:"methods"`
 }
 
-// NewCompactStats returns an empty CompactStats for packets with
+// NewStats returns an empty Stats for packets with
 // indexBits-bit codebook indices (IndexBits(cb)).
-func NewCompactStats(indexBits int) (*CompactStats, error) {
-	if indexBits < 1 || indexBits > compactMaxIndexBits {
-		return nil, fmt.Errorf("vqs: index bits %d out of range 1..%d", indexBits, compactMaxIndexBits)
+func NewStats(indexBits int) (*Stats, error) {
+	if indexBits < 1 || indexBits > MaxIndexBits {
+		return nil, fmt.Errorf("vqs: index bits %d out of range 1..%d", indexBits, MaxIndexBits)
 	}
-	c, err := newCompactCoder(indexBits)
+	c, err := NewCoder(indexBits)
 	if err != nil {
 		return nil, err
 	}
-	s := &CompactStats{
+	s := &Stats{
 		c:    c,
-		recs: make([]byte, 0, MaxBlockPackets*(1+MaxPacketLen)),
+		recs: make([]byte, 0, MaxPackets*(1+maxPacketLen)),
 		out:  make([]byte, 0, maxBlockLen),
 	}
 	c.obs = s
 	add := func(name string, bits int, delta bool) {
-		s.streams = append(s.streams, compactCount{name: name, bits: bits, delta: delta,
+		s.streams = append(s.streams, streamCount{name: name, bits: bits, delta: delta,
 			coded: make([]int64, 1<<bits), raw: make([]int64, 1<<bits)})
 	}
 	add("stage count", stageCountBits, false)
-	for _, f := range compactFields {
+	for _, f := range fields {
 		add(f.String(), f.Bits(), f.delta)
 	}
 	for st := range codec.MaxStages {
@@ -91,42 +91,42 @@ func NewCompactStats(indexBits int) (*CompactStats, error) {
 }
 
 // SetTableSet codes with static table set n instead of
-// DefaultCompactTableSet,
+// DefaultTableSet,
 // as PacketWriter.SetCompactTableSet does.
-func (s *CompactStats) SetTableSet(n int) error { return s.c.setTableSet(n) }
+func (s *Stats) SetTableSet(n int) error { return s.c.SetTableSet(n) }
 
-// WritePacket counts one packet. Every DefaultBlockPackets packets make
+// WritePacket counts one packet. Every blockPackets packets make
 // a block, as in a compact file; Flush ends a block early (at the end of a
 // file).
-func (s *CompactStats) WritePacket(p []byte) error {
-	if len(p) == 0 || len(p) > MaxPacketLen {
-		return fmt.Errorf("%w: got %d bytes", ErrPacketSize, len(p))
+func (s *Stats) WritePacket(p []byte) error {
+	if len(p) == 0 || len(p) > maxPacketLen {
+		return fmt.Errorf("compact: packet of %d bytes, want 1 to %d", len(p), maxPacketLen)
 	}
 	if err := codec.ParsePacket(&s.pk, p, s.c.indexBits, codec.MaxStages); err != nil {
 		return err
 	}
 	st := s.streams
-	st[compactIDStages].raw[s.pk.Stages]++
-	for i, f := range compactFields {
-		st[compactIDField+i].raw[s.pk.Field(f.Field)]++
+	st[idStages].raw[s.pk.Stages]++
+	for i, f := range fields {
+		st[idField+i].raw[s.pk.Field(f.Field)]++
 	}
 	for i := range s.pk.Stages {
-		st[compactIDIndex+i].raw[s.pk.Index[i]]++
+		st[idIndex+i].raw[s.pk.Index[i]]++
 	}
 	s.recs = append(append(s.recs, byte(len(p))), p...)
-	if s.count++; s.count == DefaultBlockPackets {
+	if s.count++; s.count == blockPackets {
 		s.Flush()
 	}
 	return nil
 }
 
 // Flush codes the packets counted since the last block as one block.
-func (s *CompactStats) Flush() {
+func (s *Stats) Flush() {
 	if s.count == 0 {
 		return
 	}
 	s.blocks++
-	out, ok := s.c.encode(s.out[:0], s.recs, s.count)
+	out, ok := s.c.Encode(s.out[:0], s.recs, s.count)
 	s.out = out
 	// A writer stores the block plain unless its payload is smaller.
 	ok = ok && len(out) < len(s.recs)
@@ -148,13 +148,13 @@ func (s *CompactStats) Flush() {
 }
 
 // observe is called by the coder for every stream it codes.
-func (s *CompactStats) observe(id int, sym []byte, bits int, method byte, size int) {
+func (s *Stats) observe(id int, sym []byte, bits int, method byte, size int) {
 	i := id
 	hi := false
-	if id >= compactIDIndex {
-		st := (id - compactIDIndex) / 2
-		i = compactIDIndex + st
-		if hi = (id-compactIDIndex)%2 == 0; hi {
+	if id >= idIndex {
+		st := (id - idIndex) / 2
+		i = idIndex + st
+		if hi = (id-idIndex)%2 == 0; hi {
 			s.hi[st] = append(s.hi[st][:0], sym...)
 		} else {
 			for j, v := range sym {
@@ -165,17 +165,17 @@ func (s *CompactStats) observe(id int, sym []byte, bits int, method byte, size i
 				s.streams[i].coded[u]++
 			}
 		}
-		if h, l := compactIndexKinds(st); hi && h != compactStreamNone {
+		if h, l := indexKinds(st); hi && h != streamNone {
 			s.count8(h, sym)
-		} else if !hi && l != compactStreamNone {
+		} else if !hi && l != streamNone {
 			s.count8(l, sym)
 		}
 	} else {
 		for _, v := range sym {
 			s.streams[i].coded[v]++
 		}
-		if id >= compactIDField {
-			s.count8(compactFields[id-compactIDField].kind, sym)
+		if id >= idField {
+			s.count8(fields[id-idField].kind, sym)
 		}
 	}
 	if !hi {
@@ -185,7 +185,7 @@ func (s *CompactStats) observe(id int, sym []byte, bits int, method byte, size i
 	s.streams[i].blockMethods[method]++
 }
 
-func (s *CompactStats) count8(kind int, sym []byte) {
+func (s *Stats) count8(kind int, sym []byte) {
 	for _, v := range sym {
 		s.kinds[kind][v]++
 	}
@@ -194,12 +194,12 @@ func (s *CompactStats) count8(kind int, sym []byte) {
 // Blocks returns the blocks coded so far and how many of them a compact
 // writer would store compact (the others it stores plain: their packets do
 // not parse, or coding does not make them smaller).
-func (s *CompactStats) Blocks() (blocks, compact int64) { return s.blocks, s.compact }
+func (s *Stats) Blocks() (blocks, compact int64) { return s.blocks, s.compact }
 
 // Streams returns the measurements of each field that occurred: the stage
 // count, the side information, then each stage's index.
-func (s *CompactStats) Streams() []CompactStream {
-	var out []CompactStream
+func (s *Stats) Streams() []Stream {
+	var out []Stream
 	for _, c := range s.streams {
 		var n int64
 		for _, v := range c.raw {
@@ -208,7 +208,7 @@ func (s *CompactStats) Streams() []CompactStream {
 		if n == 0 {
 			continue
 		}
-		cs := CompactStream{Name: c.name, Bits: c.bits, Delta: c.delta, Symbols: n,
+		cs := Stream{Name: c.name, Bits: c.bits, Delta: c.delta, Symbols: n,
 			RawEntropy: entropy(c.raw), Entropy: entropy(c.coded), Methods: c.methods}
 		if c.compactSymbols > 0 {
 			cs.CodedBits = float64(8*c.bytes) / float64(c.compactSymbols)
@@ -234,8 +234,8 @@ func entropy(h []int64) float64 {
 	return e
 }
 
-// CompactTable is a static Huffman table trained by CompactStats.
-type CompactTable struct {
+// Table is a static Huffman table trained by Stats.
+type Table struct {
 	Name  string // the stream it codes
 	Bits  int    // symbol width
 	Table []byte // Huffman tree description (RFC 8878 section 4.2.1)
@@ -244,13 +244,13 @@ type CompactTable struct {
 // Tables builds one static table per stream kind of a table set
 // from the symbols counted so far, with one extra count for every value a
 // symbol of the stream can take, so that any value can be coded.
-func (s *CompactStats) Tables() ([]CompactTable, error) {
+func (s *Stats) Tables() ([]Table, error) {
 	if s.c.indexBits != 10 {
 		return nil, fmt.Errorf("vqs: static tables are for 10-bit indices, not %d", s.c.indexBits)
 	}
-	out := make([]CompactTable, compactNumStreamKinds)
-	for k := range compactNumStreamKinds {
-		name, bits := compactKindName(k)
+	out := make([]Table, numStreamKinds)
+	for k := range numStreamKinds {
+		name, bits := kindName(k)
 		var h [256]uint32
 		for v := range 1 << bits {
 			h[v] = s.kinds[k][v] + 1
@@ -263,21 +263,21 @@ func (s *CompactStats) Tables() ([]CompactTable, error) {
 		if err != nil {
 			return nil, fmt.Errorf("vqs: table for %s: %w", name, err)
 		}
-		out[k] = CompactTable{Name: name, Bits: bits, Table: t}
+		out[k] = Table{Name: name, Bits: bits, Table: t}
 	}
 	return out, nil
 }
 
-// compactKindName describes a static table kind of the newest set, for
+// kindName describes a static table kind of the newest set, for
 // 10-bit indices.
-func compactKindName(kind int) (string, int) {
+func kindName(kind int) (string, int) {
 	switch kind {
-	case compactStreamIndex1Lo:
+	case streamIndex1Lo:
 		return "stage 1 index delta, low byte", 8
-	case compactStreamIndex1Hi:
+	case streamIndex1Hi:
 		return "stage 1 index delta, high bits", 2
 	}
-	for _, f := range compactFields {
+	for _, f := range fields {
 		if f.kind == kind && f.delta {
 			return f.String() + " delta", f.Bits()
 		} else if f.kind == kind {
