@@ -120,7 +120,7 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%s: %w: file needs codebook %x, given %x", args[0], vqs.ErrCodebookMismatch, h.CodebookFingerprint, cb.Fingerprint())
 	}
 	stages := max(1, min(int(h.Stages), cb.NumStages()))
-	if err := writeTokenHeader(out.W, format, tokenHeader{Codebook: cb.Fingerprint(), Stages: stages}); err != nil {
+	if err := tokens.WriteHeader(out.W, format, tokens.Header{Codebook: cb.Fingerprint(), Stages: stages}); err != nil {
 		return err
 	}
 	tw, err := tokens.NewWriter(out.W, format, stages)
@@ -263,7 +263,7 @@ func untokens(ctx context.Context, r io.Reader, format tokens.Format, cb *rvq.Co
 	if err != nil {
 		return false, err
 	}
-	r, h, headerLines, err := readTokenHeader(r, format)
+	r, h, headerLines, err := tokens.ReadHeader(r, format)
 	if err != nil {
 		return false, err
 	}

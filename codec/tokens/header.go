@@ -1,4 +1,4 @@
-package main
+package tokens
 
 import (
 	"bufio"
@@ -10,33 +10,31 @@ import (
 	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/codec/tokens"
 )
 
-// A token file starts with a header record naming the codebook and the
-// stage count, so that untokens can refuse tokens made with another
-// codebook (which would decode to wrong audio) as decode refuses such a
-// .vqs file:
+// Header is the record a token file starts with: the codebook and the
+// stage count the tokens were made with, so that a reader can refuse
+// tokens of another codebook (which would decode to wrong audio) as
+// vqs.Decoder refuses such a .vqs file:
 //
 //	JSONL: {"codebook":"ed26e075959c9156","stages":4}
 //	CSV:   # codebook=ed26e075959c9156 stages=4   (a comment line; pandas: comment="#")
 //
 // Files without it (say, tokens a model generated) are still read.
-
-// tokenHeader is the header record of a token file.
-type tokenHeader struct {
+type Header struct {
 	Codebook [8]byte // rvq.Codebook.Fingerprint
 	Stages   int
 }
 
-type tokenHeaderJSON struct {
+type headerJSON struct {
 	Codebook string `json:"codebook"`
 	Stages   int    `json:"stages"`
 }
 
-func writeTokenHeader(w io.Writer, format tokens.Format, h tokenHeader) error {
+// WriteHeader writes h as the first line of a token file.
+func WriteHeader(w io.Writer, format Format, h Header) error {
 	var err error
-	if format == tokens.CSV {
+	if format == CSV {
 		_, err = fmt.Fprintf(w, "# codebook=%x stages=%d\n", h.Codebook, h.Stages)
 	} else {
 		_, err = fmt.Fprintf(w, "{\"codebook\":\"%x\",\"stages\":%d}\n", h.Codebook, h.Stages)
@@ -44,13 +42,13 @@ func writeTokenHeader(w io.Writer, format tokens.Format, h tokenHeader) error {
 	return err
 }
 
-// readTokenHeader reads the header record if the first line is one. It
-// returns a reader of the records, the header (nil if absent) and the
-// number of lines it took.
-func readTokenHeader(r io.Reader, format tokens.Format) (io.Reader, *tokenHeader, int, error) {
+// ReadHeader reads the header record if the first line is one. It returns
+// a reader of the records that follow, the header (nil if absent) and the
+// number of lines it took (to add to a Reader's line numbers).
+func ReadHeader(r io.Reader, format Format) (io.Reader, *Header, int, error) {
 	br := bufio.NewReader(r)
 	first, err := br.Peek(1)
-	if err != nil || (format == tokens.CSV && first[0] != '#') || (format == tokens.JSONL && first[0] != '{') {
+	if err != nil || (format == CSV && first[0] != '#') || (format == JSONL && first[0] != '{') {
 		return br, nil, 0, nil // let the token reader report what is there
 	}
 	line, err := br.ReadString('\n')
@@ -58,10 +56,10 @@ func readTokenHeader(r io.Reader, format tokens.Format) (io.Reader, *tokenHeader
 		return nil, nil, 0, err
 	}
 	bad := func(why string) error {
-		return &tokens.Error{Line: 1, Err: fmt.Errorf("%w: header record: %s", tokens.ErrSyntax, why)}
+		return &Error{Line: 1, Err: fmt.Errorf("%w: header record: %s", ErrSyntax, why)}
 	}
-	var h tokenHeaderJSON
-	if format == tokens.CSV {
+	var h headerJSON
+	if format == CSV {
 		for _, f := range strings.Fields(strings.TrimPrefix(line, "#")) {
 			k, v, _ := strings.Cut(f, "=")
 			switch k {
@@ -90,7 +88,7 @@ func readTokenHeader(r io.Reader, format tokens.Format) (io.Reader, *tokenHeader
 	if h.Stages < 1 || h.Stages > codec.MaxStages {
 		return nil, nil, 0, bad(fmt.Sprintf("stages %d: want 1 to %d", h.Stages, codec.MaxStages))
 	}
-	th := &tokenHeader{Stages: h.Stages}
+	th := &Header{Stages: h.Stages}
 	copy(th.Codebook[:], fp)
 	return br, th, 1, nil
 }
