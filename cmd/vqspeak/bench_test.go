@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
 // TestBench runs the harness on one clip with the peer tools hidden: the
@@ -26,7 +28,7 @@ func TestBench(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
-	for _, want := range []string{"skipping Opus", "skipping Codec 2", "skipping Speex", bench.QualityPlot} {
+	for _, want := range []string{"skipping Opus", "skipping Codec 2", "skipping Speex", "no pesq in PATH", bench.QualityPlot} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -47,6 +49,40 @@ func TestBench(t *testing.T) {
 		if fi, err := os.Stat(filepath.Join(plots, p)); err != nil || fi.Size() < 1000 {
 			t.Errorf("plot %s: %v", p, err)
 		}
+	}
+}
+
+// TestBenchSkipsEmptyAndSilent runs a directory holding a clip, an empty
+// WAV and a silent one: the run goes on, warns about both and counts them.
+func TestBenchSkipsEmptyAndSilent(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var silent, empty bytes.Buffer
+	if err := audiofile.WriteWAV(&silent, make([]float32, 16000), 16000); err != nil {
+		t.Fatal(err)
+	}
+	if err := audiofile.WriteWAV(&empty, nil, 16000); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"a.wav": b, "empty.wav": empty.Bytes(), "silent.wav": silent.Bytes()} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, stderr := vqspeak(t, "bench", "-stages", "1", "-peers=false", "-pesq", "", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"skipping " + filepath.Join(dir, "empty.wav") + ": no samples", "skipping " + filepath.Join(dir, "silent.wav") + ": silent"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(out, "skipped 2 of 3 files") || !strings.Contains(out, "| vqspeak | 1 stages | 2000 |") {
+		t.Errorf("table:\n%s", out)
 	}
 }
 
