@@ -60,6 +60,9 @@ type Config struct {
 	// Progress, if set, is called after each unit of work, never
 	// concurrently and never inside a timed loop.
 	Progress func(phase string, done, total int)
+	// Variants are extra unquantised rows, each with parts of the vocoder
+	// substituted (see Decomposition).
+	Variants []Variant
 	// PESQ is the path of an external PESQ scorer (see FindPESQ); empty
 	// leaves the PESQ columns out.
 	PESQ string
@@ -258,6 +261,14 @@ func Run(ctx context.Context, clips []Clip, cfg Config) (*Result, error) {
 			row: Row{Codec: "vqspeak unquantised", Setting: "analysis/synthesis only"},
 			run: func(_ context.Context, _ string, x []float32) ([]float32, int64, error) {
 				return codec.Resynthesize(x, codec.DefaultPostfilter), 0, nil
+			},
+		})
+	}
+	for _, v := range cfg.Variants {
+		conds = append(conds, condition{
+			row: Row{Codec: "vqspeak unquantised", Setting: v.Name},
+			run: func(_ context.Context, _ string, x []float32) ([]float32, int64, error) {
+				return codec.ResynthesizeVariant(x, v.Variant), 0, nil
 			},
 		})
 	}

@@ -31,10 +31,13 @@ func init() {
 			fs.Bool("peers", true, "also measure Opus, Codec 2 and Speex (skipped when their tools are missing)")
 			fs.Bool("check", false, "fail (exit 1) if a packet allocates or the latency exceeds 30 ms (for CI)")
 			fs.Bool("quality", true, "measure quality (false: bitrate, latency and speed only)")
+			fs.Bool("timing", true, "time every packet's encode and decode (false: quality only)")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one)")
 			fs.String("example", "", "`FILE` whose spectrograms -plot draws (default: the first of at least 3 s)")
 			fs.String("pesq", "", "`PATH` of an ITU-T P.862 scorer run as \"pesq -wb|-nb REF DEG\" (default: pesq in PATH; without one the PESQ columns are left out)")
 			fs.String("keep", "", "save every decoded file as a WAV under `DIR`, one subdirectory per row")
+			fs.Int("every", 1, "measure only every `N`th input file (in sorted order, from the first): a reproducible subset")
+			fs.Bool("decompose", false, "measure only the unquantised vocoder and its variants, each with one part substituted (README's decomposition table)")
 			lossFlags(fs)
 			fs.Bool("compact", false, "instead compare compact with plain .vqs files: size, entropy of each field, coding time (uses -stages, -json, -codebook)")
 		},
@@ -43,15 +46,26 @@ func init() {
 }
 
 // loadBenchClips reads the bench's inputs: the WAV and FLAC files under
-// args (testdata/audio when none), with progress on a terminal. Files that
+// args (testdata/audio when none; every every-th of them in sorted order),
+// with progress on a terminal. Files that
 // hold no samples are returned as skipped rather than failing the run.
-func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, []bench.Skipped, error) {
+func loadBenchClips(e *env, args []string, every int) ([]string, []bench.Clip, []bench.Skipped, error) {
 	if len(args) == 0 {
 		args = []string{"testdata/audio"}
 	}
 	all, err := speechFiles(args)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if every < 1 {
+		return nil, nil, nil, usagef("-every %d: want 1 or more", every)
+	}
+	if every > 1 {
+		var sub []string
+		for i := 0; i < len(all); i += every {
+			sub = append(sub, all[i])
+		}
+		all = sub
 	}
 	if len(all) == 0 {
 		return nil, nil, nil, fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
@@ -148,7 +162,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	files, clips, skipped, err := loadBenchClips(e, args)
+	files, clips, skipped, err := loadBenchClips(e, args, intFlag(fs, "every"))
 	if err != nil {
 		return err
 	}
@@ -170,7 +184,11 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 		Stages:    stages,
 		Codebook:  cb,
 		NoQuality: !boolFlag(fs, "quality"),
+		NoTiming:  !boolFlag(fs, "timing"),
 		Example:   example,
+	}
+	if boolFlag(fs, "decompose") {
+		cfg.Stages, cfg.Variants = []int{}, bench.Decomposition()
 	}
 	if boolFlag(fs, "peers") && !cfg.NoQuality {
 		var notes []string

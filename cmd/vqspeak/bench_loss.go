@@ -41,7 +41,7 @@ func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, clips, skipped, err := loadBenchClips(e, args)
+	_, clips, skipped, err := loadBenchClips(e, args, intFlag(fs, "every"))
 	if err != nil {
 		return err
 	}
