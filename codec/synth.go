@@ -78,9 +78,10 @@ type Synthesizer struct {
 	dcX, dcY float64
 }
 
-// NewSynthesizer plans a synthesizer. postfilter (0 = off, typically 0.2–0.5)
-// sharpens formants by scaling mel-cepstral coefficients c2 and above, which
-// restores peaks that quantisation and interpolation flatten.
+// NewSynthesizer plans a synthesizer. postfilter (0 = off; the decoder uses
+// DefaultPostfilter) sharpens formants by scaling mel-cepstral coefficients
+// c2 and above, which restores peaks that smoothing, quantisation and
+// interpolation flatten.
 func NewSynthesizer(postfilter float64) *Synthesizer {
 	bins := synthN/2 + 1
 	s := &Synthesizer{

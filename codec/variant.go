@@ -43,6 +43,7 @@ type synthVariant struct {
 	hold, shapeNoise bool
 	noLimiter, noDC  bool
 	pfFrom           float64
+	pfBelow          bool
 }
 
 // output is the final sample for input x and DC-blocked y.
