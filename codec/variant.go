@@ -28,7 +28,11 @@ type Variant struct {
 	// NoLimiter and NoDCBlocker leave out the output's soft limiter and
 	// its 20 Hz high-pass.
 	NoLimiter, NoDCBlocker bool
-	// Postfilter is the formant postfilter strength (0 = off, the default).
+	// HalfRateEnvelope gives every second frame the mean of its
+	// neighbours' mel-cepstra, as if the envelope were sent every 20 ms
+	// (the codec sends one per packet and interpolates the middle frame).
+	HalfRateEnvelope bool
+	// Postfilter is the formant postfilter strength (0 = off).
 	Postfilter float64
 	// PostfilterFrom, when > 0, fades the postfilter in linearly from
 	// half this frequency (Hz) to 1.5 times it.
@@ -90,10 +94,18 @@ func (v *synthVariant) shape(x []float64) {
 	}
 }
 
-// ResynthesizeVariant is Resynthesize (no postfilter) with the parts v
-// substitutes. It allocates freely: for experiments only.
+// ResynthesizeVariant is Resynthesize with the parts v substitutes (its
+// postfilter is v.Postfilter, off in the zero Variant). It allocates freely: for experiments only.
 func ResynthesizeVariant(x []float32, v Variant) []float32 {
 	frames := features.AnalyzeOffline(x, v.Analysis)
+	if v.HalfRateEnvelope {
+		for h := 1; h+1 < len(frames); h += 2 {
+			a, b, m := &frames[h-1].MCep, &frames[h+1].MCep, &frames[h].MCep
+			for i := range m {
+				m[i] = (a[i] + b[i]) / 2
+			}
+		}
+	}
 	syn := NewSynthesizer(v.Postfilter)
 	if v.NoiseShare > 0 {
 		syn.noiseShare = v.NoiseShare
