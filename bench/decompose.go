@@ -39,6 +39,7 @@ func Decomposition() []Variant {
 		{"voiced noise share 0.01 instead of 0.15", codec.Variant{Postfilter: pf, NoiseShare: 0.01}},
 		{"voiced noise share 0.4", codec.Variant{Postfilter: pf, NoiseShare: 0.4}},
 		{"voiced noise share 1 (as measured)", codec.Variant{Postfilter: pf, NoiseShare: 1}},
+		{"voiced noise share rising from 0.15 at 2 kHz to 1 at 5 kHz", codec.Variant{Postfilter: pf, NoiseShareHigh: 1}},
 		{"voiced noise shaped after each pulse", codec.Variant{Postfilter: pf, ShapedNoise: true}},
 		{"filters held per frame, not interpolated per pulse", codec.Variant{Postfilter: pf, HoldFilters: true}},
 		{"no formant postfilter", codec.Variant{}},

@@ -235,7 +235,12 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 			} else {
 				vs = interpBands(&fr.Voicing, float64(k)*binHz)
 			}
-			share = 1 - (1-vs)*s.noiseShare
+			ns := s.noiseShare
+			if v := s.variant; v != nil && v.noiseHigh > 0 {
+				t := min(max((float64(k)*binHz-2000)/3000, 0), 1)
+				ns += t * (v.noiseHigh - ns)
+			}
+			share = 1 - (1-vs)*ns
 		}
 		share = min(max(share, minShare), 1-minShare)
 		s.logV[k] = a + 0.5*math.Log(share)

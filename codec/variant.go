@@ -18,6 +18,9 @@ type Variant struct {
 	// NoiseShare, when > 0, replaces the share of the measured aperiodic
 	// power that voiced frames synthesise as noise (voicingNoise).
 	NoiseShare float64
+	// NoiseShareHigh, when > 0, is the noise share from 5 kHz up, reached
+	// linearly from the usual share at 2 kHz.
+	NoiseShareHigh float64
 	// ShapedNoise concentrates the noise of voiced frames after each
 	// pulse (exponential decay over a quarter period) instead of spreading
 	// it evenly over the period.
@@ -47,6 +50,7 @@ type synthVariant struct {
 	hold, shapeNoise bool
 	noLimiter, noDC  bool
 	pfFrom           float64
+	noiseHigh        float64
 	pfBelow          bool
 }
 
@@ -110,7 +114,7 @@ func ResynthesizeVariant(x []float32, v Variant) []float32 {
 	if v.NoiseShare > 0 {
 		syn.noiseShare = v.NoiseShare
 	}
-	sv := &synthVariant{hold: v.HoldFilters, shapeNoise: v.ShapedNoise, noLimiter: v.NoLimiter, noDC: v.NoDCBlocker, pfFrom: v.PostfilterFrom}
+	sv := &synthVariant{hold: v.HoldFilters, shapeNoise: v.ShapedNoise, noLimiter: v.NoLimiter, noDC: v.NoDCBlocker, pfFrom: v.PostfilterFrom, noiseHigh: v.NoiseShareHigh}
 	if e := v.Analysis.VoicingEdges; e != nil {
 		for b := range len(e) - 1 {
 			sv.centres = append(sv.centres, (e[b]+e[b+1])/2)
