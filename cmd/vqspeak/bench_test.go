@@ -101,6 +101,41 @@ func TestBenchJSONToStdoutWithoutQuality(t *testing.T) {
 	}
 }
 
+// TestBenchDecompose runs the decomposition on every fifth bundled clip:
+// the ceiling and one row per substitution, no stage rows, no timing.
+func TestBenchDecompose(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the vocoder 20 times")
+	}
+	code, out, stderr := vqspeak(t, "bench", "-decompose", "-every", "5", "-peers=false", "-json", "-", filepath.Dir(clip))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res bench.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 + len(bench.Decomposition()); len(res.Rows) != want || len(res.Files) != 1 {
+		t.Fatalf("%d rows on %d files, want %d on the first of 5 clips", len(res.Rows), len(res.Files), want)
+	}
+	base := res.Rows[0].Quality
+	for _, r := range res.Rows {
+		if r.Codec != "vqspeak unquantised" || r.Timing != nil || !(r.Quality.STOI.Mean > 0.7) {
+			t.Errorf("row %s %s: STOI %.3f, timing %v", r.Codec, r.Setting, r.Quality.STOI.Mean, r.Timing)
+		}
+	}
+	// A substitution changes the output: not every row scores like the base.
+	same := 0
+	for _, r := range res.Rows[1:] {
+		if r.Quality.MCD.Mean == base.MCD.Mean {
+			same++
+		}
+	}
+	if same > 1 {
+		t.Errorf("%d substitutions score exactly like the codec", same)
+	}
+}
+
 func TestBenchUsage(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -115,6 +150,8 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"bench", "-example", "other.wav", clip}, exitUsage, "not among the inputs"},
 		{[]string{"bench", filepath.Join(dir, "missing")}, exitFailure, "no such file"},
 		{[]string{"bench", dir}, exitFailure, "no .wav or .flac files"},
+		{[]string{"bench", "-every", "0", clip}, exitUsage, "-every 0"},
+		{[]string{"bench", "-pesq", filepath.Join(dir, "nopesq"), clip}, exitUsage, "-pesq"},
 	} {
 		code, _, stderr := vqspeak(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.contains) {
