@@ -365,9 +365,11 @@ func signalled(t *testing.T, dir string, trigger func(stderr string, running tim
 }
 
 // maxStop is what the interruption tests accept as the time from SIGINT to
-// exit. The target is 100 ms; the bound leaves room for a loaded 2-core
-// machine, and the tests log what they measured.
-const maxStop = 300 * time.Millisecond
+// exit. The target is 100 ms (an idle machine measures 9–24 ms, logged by
+// the tests); the bound catches a command that ignores the signal and runs
+// on, not a slow scheduler: on a 2-core machine running other test
+// binaries at once, 341 ms was seen.
+const maxStop = time.Second
 
 func after(d time.Duration) func(string, time.Duration) bool {
 	return func(_ string, running time.Duration) bool { return running >= d }
