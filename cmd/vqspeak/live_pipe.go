@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/codec/vqs"
@@ -108,10 +109,17 @@ type livePlayer struct {
 	err    error         // why it ended, if not at its end; read after done
 	damage []error       // damage reports, read after done
 	played int64         // samples written to the sink
+	rings  time.Duration // sum over the writes of the audio waiting in the sink's ring
+	writes int64
 }
 
+// pipeBuffer is the jitter buffer of a live stream: never less than one
+// packet, since a pipe between processes (let alone ssh or nc) delivers
+// with the jitter of two schedulers, and up to 160 ms for a network.
+var pipeBuffer = stream.DecoderConfig{MinDepth: 1, StartDepth: 1, MaxDepth: 8}
+
 func newLivePlayer(fr *vqs.PacketReader, cb *rvq.Codebook, sink device.Sink) (*livePlayer, error) {
-	dec, err := stream.NewDecoder(cb, nil)
+	dec, err := stream.NewDecoder(cb, &pipeBuffer)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +172,8 @@ func (lp *livePlayer) run(stop <-chan struct{}) error {
 			return err
 		}
 		lp.played += int64(len(out))
+		lp.rings += lp.sink.Buffered()
+		lp.writes++
 	}
 	return lp.sink.Drain()
 }
@@ -197,9 +207,12 @@ func playLive(e *env, name string, fr *vqs.PacketReader, cb *rvq.Codebook, host 
 	default:
 	}
 	st := lp.dec.Stats()
-	e.infof("%s: %.2f s played at %.0f Hz (live, %d stages): %d packets, concealed %d, recovered %d, late %d; latency %s (codec 30 ms + buffer %s) + devices %s\n",
-		name, float64(lp.played)/codec.SampleRate, sink.DeviceRate(), fr.Header().Stages, st.Received, st.Concealed, st.Recovered, st.Late,
-		ms(codecDelay+lp.dec.Delay().Duration()), ms(lp.dec.Delay().Duration()), ms(sink.Latency()))
+	// Mouth to ear, as loopback counts it, but for the capture side, which
+	// record reports.
+	buf, ring := lp.dec.Delay().Duration(), lp.rings/time.Duration(max(lp.writes, 1))
+	e.infof("%s: %.2f s played at %.0f Hz (live, %d stages): %d packets, concealed %d, recovered %d, late %d, shed %d; latency %s (codec 30 ms + buffer %s + device %s + ring %s) + record's capture latency\n",
+		name, float64(lp.played)/codec.SampleRate, sink.DeviceRate(), fr.Header().Stages, st.Received, st.Concealed, st.Recovered, st.Late, st.Skipped,
+		ms(codecDelay+buf+sink.Latency()+ring), ms(buf), ms(sink.Latency()), ms(ring))
 	if x := sink.Stats().Xruns; x > 0 {
 		e.infof("%s: %d output underruns (gaps)\n", name, x)
 	}

@@ -133,7 +133,7 @@ func TestLivePlayerStall(t *testing.T) {
 	if st.Concealed < stall/2 || st.Concealed > stall+2 {
 		t.Errorf("concealed %d slots for a %d-packet stall", st.Concealed, stall)
 	}
-	if sink.ticks < packets || sink.ticks > packets+stream.DefaultDecoderConfig.MaxDepth+2 {
+	if sink.ticks < packets || sink.ticks > packets+pipeBuffer.MaxDepth+2 {
 		t.Errorf("%d ticks played for %d packets", sink.ticks, packets)
 	}
 	before := delay[stallAt-1]
@@ -141,10 +141,10 @@ func TestLivePlayerStall(t *testing.T) {
 	for _, d := range delay[stallAt:] {
 		peak = max(peak, d)
 	}
-	after := delay[len(delay)-stream.DefaultDecoderConfig.MaxDepth-5]
+	after := delay[len(delay)-pipeBuffer.MaxDepth-5]
 	t.Logf("buffer delay: %d ms before the stall; after it %d ms at most, %d / %d / %d ms 0.5 / 2 / 5 s later, %d ms at the end",
 		before/16, peak/16, delay[stallAt+stall+25]/16, delay[stallAt+stall+100]/16, delay[stallAt+stall+250]/16, after/16)
-	if peak > stream.DefaultDecoderConfig.MaxDepth*codec.PacketSamples {
+	if peak > pipeBuffer.MaxDepth*codec.PacketSamples {
 		t.Errorf("the delay grew to %d ms, past the buffer's maximum", peak/16)
 	}
 	if after > before {
