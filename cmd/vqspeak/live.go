@@ -97,7 +97,11 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer host.Close()
-	src, err := host.OpenSource(stringFlag(fs, "in"), device.Config{})
+	cfg := device.Config{}
+	if live {
+		cfg = device.Config{LowLatency: true, Buffer: pipeRing} // a live stream wants its audio now
+	}
+	src, err := host.OpenSource(stringFlag(fs, "in"), cfg)
 	if err != nil {
 		return deviceHint(err)
 	}

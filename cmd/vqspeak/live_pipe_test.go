@@ -43,9 +43,9 @@ func (w *frameWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// liveFrames encodes x into a live stream and returns its writes: the
-// header, then one per packet.
-func liveFrames(t *testing.T, x []float32, cfg stream.EncoderConfig) [][]byte {
+// liveFrames encodes x into a live stream and returns its writes (the
+// header, then one per packet) and each packet's slot.
+func liveFrames(t *testing.T, x []float32, cfg stream.EncoderConfig) ([][]byte, []int) {
 	t.Helper()
 	cb := codec.DefaultCodebook()
 	enc, err := stream.NewEncoder(cb, &cfg)
@@ -58,37 +58,27 @@ func liveFrames(t *testing.T, x []float32, cfg stream.EncoderConfig) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emit := func(p stream.Packet) error { return lw.WritePacket(p.Timestamp/codec.PacketSamples, p.Payload) }
+	var slots []int
+	emit := func(p stream.Packet) error {
+		slots = append(slots, int(p.Timestamp/codec.PacketSamples))
+		return lw.WritePacket(p.Timestamp/codec.PacketSamples, p.Payload)
+	}
 	if err := enc.Push(x, emit); err != nil {
 		t.Fatal(err)
 	}
 	if err := enc.Flush(emit); err != nil {
 		t.Fatal(err)
 	}
-	return w.frames
+	return w.frames, slots
 }
 
-// TestLivePlayerStall drives the live player with an injected clock: packet
-// k arrives at tick k, except that the pipe stalls for 200 ms and then
-// delivers those ten packets in one burst. The stall is concealed (the
-// stalled packets come too late and are dropped), the burst does not grow
-// the delay, and at the end of the stream the player drains and returns.
-func TestLivePlayerStall(t *testing.T) {
-	a, err := audiofile.ReadFile(clip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := append(append(append([]float32(nil), a.Samples...), a.Samples...), a.Samples...) // 13 s
-	frames := liveFrames(t, x, stream.EncoderConfig{})
+// playTicked plays a live stream with the injected clock: packet k is
+// written into the pipe at tick due(k), and each tick waits until the
+// player has taken in what was written. It returns the player, the sink
+// and the buffer's delay at each tick, in samples.
+func playTicked(t *testing.T, frames [][]byte, due func(k int) int) (*livePlayer, *tickSink, []int) {
+	t.Helper()
 	packets := len(frames) - 1
-	const stallAt, stall = 100, 10 // at 2 s, 200 ms
-	due := func(k int) int {
-		if k >= stallAt && k < stallAt+stall {
-			return stallAt + stall
-		}
-		return k
-	}
-
 	pr, pw := io.Pipe()
 	go pw.Write(frames[0])
 	fr, err := vqs.JoinPacketReader(pr)
@@ -100,20 +90,20 @@ func TestLivePlayerStall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	delay := make([]int, 0, packets+50) // the buffer's delay at each tick, samples
-	next := 0                           // next packet to deliver
+	var delay []int
+	next := 0 // next packet to deliver
+	closed := false
 	sink.onTick = func(tick int) {
 		delay = append(delay, lp.dec.Delay().Samples)
-		for ; next < packets; next++ {
-			if k := next; due(k) > tick {
-				break
-			}
+		for ; next < packets && due(next) <= tick; next++ {
 			pw.Write(frames[1+next])
 		}
-		if next == packets {
+		if next == packets && !closed {
+			// The end of the stream arrives at this tick too.
 			pw.Close()
+			<-lp.done
+			closed = true
 		}
-		// Wait until the reader has pushed what was delivered.
 		for deadline := time.Now().Add(5 * time.Second); lp.dec.Stats().Received < int64(next); {
 			if time.Now().After(deadline) {
 				t.Fatalf("tick %d: %d packets delivered, %d received", tick, next, lp.dec.Stats().Received)
@@ -128,6 +118,29 @@ func TestLivePlayerStall(t *testing.T) {
 	if !sink.drained || lp.err != nil || len(lp.damage) > 0 {
 		t.Errorf("end of stream: drained %v, error %v, damage %v", sink.drained, lp.err, lp.damage)
 	}
+	return lp, sink, delay
+}
+
+// TestLivePlayerStall drives the live player with an injected clock: packet
+// k arrives at tick k, except that the pipe stalls for 200 ms and then
+// delivers those ten packets in one burst. The stall is concealed (the
+// stalled packets come too late and are dropped), the burst does not grow
+// the delay, and at the end of the stream the player drains and returns.
+func TestLivePlayerStall(t *testing.T) {
+	a, err := audiofile.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := append(append(append([]float32(nil), a.Samples...), a.Samples...), a.Samples...) // 13 s
+	frames, slots := liveFrames(t, x, stream.EncoderConfig{})
+	packets := len(frames) - 1
+	const stallAt, stall = 100, 10 // at 2 s, 200 ms
+	lp, sink, delay := playTicked(t, frames, func(k int) int {
+		if k >= stallAt && k < stallAt+stall {
+			return slots[stallAt+stall]
+		}
+		return slots[k]
+	})
 	st := lp.dec.Stats()
 	t.Logf("%d packets, %d ticks: %+v", packets, sink.ticks, st)
 	if st.Concealed < stall/2 || st.Concealed > stall+2 {
@@ -152,5 +165,30 @@ func TestLivePlayerStall(t *testing.T) {
 	}
 	if st.Late < stall-2 {
 		t.Errorf("%d late packets: the stalled packets should have been concealed and dropped on arrival", st.Late)
+	}
+}
+
+// TestLivePlayerDTX: a stream with DTX, every packet on time: the slots
+// DTX did not send play as comfort noise, not as losses.
+func TestLivePlayerDTX(t *testing.T) {
+	a, err := audiofile.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The clip, a second of faint noise, the clip again.
+	gap := make([]float32, codec.SampleRate)
+	for i := range gap {
+		gap[i] = 1e-4 * float32(i%7-3)
+	}
+	x := append(append(append([]float32(nil), a.Samples...), gap...), a.Samples...)
+	frames, slots := liveFrames(t, x, stream.EncoderConfig{DTX: true})
+	lp, sink, _ := playTicked(t, frames, func(k int) int { return slots[k] })
+	st := lp.dec.Stats()
+	t.Logf("%d packets for %d slots, %d ticks: %+v", len(slots), slots[len(slots)-1]+1, sink.ticks, st)
+	if st.ComfortNoise < 40 || st.Concealed > 0 || st.Lost > 0 || st.Late > 0 {
+		t.Errorf("DTX through the pipe: %+v; want comfort noise for the unsent slots and nothing concealed", st)
+	}
+	if want := slots[len(slots)-1] + 1; sink.ticks < want || sink.ticks > want+pipeBuffer.MaxDepth {
+		t.Errorf("%d ticks for %d slots", sink.ticks, want)
 	}
 }

@@ -126,21 +126,24 @@ func TestLiveRoundTrip(t *testing.T) {
 }
 
 // TestLiveOverhead: at 4 stages (8-byte packets every 20 ms) the stream
-// stays under 4 kb/s, headers included.
+// stays under 4 kb/s, headers included. It logs the rate on the pipe for
+// every packet size: 1 to 4 stages, and 4 stages with FEC.
 func TestLiveOverhead(t *testing.T) {
-	var b bytes.Buffer
-	lw, _ := NewLiveWriter(&b, liveTestHeader())
 	const secs = 60
-	p := make([]byte, 8)
-	for i := range uint32(secs * 50) {
-		if err := lw.WritePacket(i, p); err != nil {
-			t.Fatal(err)
+	for _, size := range []int{5, 6, 7, 8, 12} {
+		var b bytes.Buffer
+		lw, _ := NewLiveWriter(&b, liveTestHeader())
+		p := make([]byte, size)
+		for i := range uint32(secs * 50) {
+			if err := lw.WritePacket(i, p); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	bps := float64(b.Len()*8) / secs
-	t.Logf("%d s at 4 stages: %d bytes, %.1f b/s on the pipe for 3200 b/s of packets", secs, b.Len(), bps)
-	if bps > 4000 {
-		t.Errorf("%.1f b/s, want at most 4000", bps)
+		bps := float64(b.Len()*8) / secs
+		t.Logf("%2d-byte packets for %d s: %.1f b/s on the pipe for %d b/s of packets", size, secs, bps, size*400)
+		if size == 8 && bps > 4000 {
+			t.Errorf("%.1f b/s at 4 stages, want at most 4000", bps)
+		}
 	}
 }
 
