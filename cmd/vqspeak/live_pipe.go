@@ -90,7 +90,7 @@ func recordPipe(e *env, src device.Source, w io.Writer, cb *rvq.Codebook, cfg st
 // pipeErr says in plain words that the reader of the pipe went away.
 func pipeErr(err error) error {
 	if errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrClosedPipe) {
-		return errors.New("record: the reader of the stream has gone (broken pipe)")
+		return errors.New("the reader of the stream has gone (broken pipe)")
 	}
 	return err
 }
