@@ -353,3 +353,26 @@ func loadClipInternal(t *testing.T) []float32 {
 	}
 	return a.Samples
 }
+
+// TestLiveReaderNoAllocs: reading a live frame allocates nothing.
+func TestLiveReaderNoAllocs(t *testing.T) {
+	var b bytes.Buffer
+	lw, _ := NewLiveWriter(&b, liveTestHeader())
+	p := make([]byte, 8)
+	for i := range uint32(500) {
+		lw.WritePacket(i, p)
+	}
+	fr, err := NewPacketReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]byte, 0, MaxPacketLen)
+	fr.ReadPacket(dst) // the first block
+	if a := testing.AllocsPerRun(400, func() {
+		if _, err := fr.ReadPacket(dst); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("%v allocations per packet", a)
+	}
+}
