@@ -77,6 +77,12 @@ func liveFrames(t *testing.T, x []float32, cfg stream.EncoderConfig) ([][]byte, 
 // player has taken in what was written. It returns the player, the sink
 // and the buffer's delay at each tick, in samples.
 func playTicked(t *testing.T, frames [][]byte, due func(k int) int) (*livePlayer, *tickSink, []int) {
+	return playTickedStop(t, frames, due, nil)
+}
+
+// playTickedStop is playTicked with a Ctrl-C: stop is closed at the tick
+// it returns true for.
+func playTickedStop(t *testing.T, frames [][]byte, due func(k int) int, stopAt func(tick int) bool) (*livePlayer, *tickSink, []int) {
 	t.Helper()
 	packets := len(frames) - 1
 	pr, pw := io.Pipe()
@@ -93,7 +99,12 @@ func playTicked(t *testing.T, frames [][]byte, due func(k int) int) (*livePlayer
 	var delay []int
 	next := 0 // next packet to deliver
 	closed := false
+	stop := make(chan struct{})
 	sink.onTick = func(tick int) {
+		if stopAt != nil && stopAt(tick) {
+			close(stop)
+			return
+		}
 		delay = append(delay, lp.dec.Delay().Samples)
 		for ; next < packets && due(next) <= tick; next++ {
 			pw.Write(frames[1+next])
@@ -111,8 +122,11 @@ func playTicked(t *testing.T, frames [][]byte, due func(k int) int) (*livePlayer
 			time.Sleep(20 * time.Microsecond)
 		}
 	}
-	if err := lp.run(nil); err != nil {
+	if err := lp.run(stop); err != nil {
 		t.Fatal(err)
+	}
+	if stopAt != nil {
+		pw.Close()
 	}
 	<-lp.done
 	if !sink.drained || lp.err != nil || len(lp.damage) > 0 {
@@ -190,5 +204,19 @@ func TestLivePlayerDTX(t *testing.T) {
 	}
 	if want := slots[len(slots)-1] + 1; sink.ticks < want || sink.ticks > want+pipeBuffer.MaxDepth {
 		t.Errorf("%d ticks for %d slots", sink.ticks, want)
+	}
+}
+
+// TestLivePlayerStop: Ctrl-C stops the player at once; it drains the
+// device and returns no error.
+func TestLivePlayerStop(t *testing.T) {
+	a, err := audiofile.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, slots := liveFrames(t, a.Samples, stream.EncoderConfig{})
+	_, sink, _ := playTickedStop(t, frames, func(k int) int { return slots[k] }, func(tick int) bool { return tick == 50 })
+	if sink.ticks != 50 || !sink.drained {
+		t.Errorf("stopped at tick 50: %d ticks played, drained %v", sink.ticks, sink.drained)
 	}
 }
