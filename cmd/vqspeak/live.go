@@ -207,7 +207,7 @@ func runPlay(e *env, fs *flag.FlagSet, args []string) error {
 	if fr.Header().Flags&vqs.FlagLive != 0 && isStream(e, args[0]) {
 		return playLive(e, args[0], fr, cb, host, stringFlag(fs, "out"))
 	}
-	fd, err := vqs.NewPacketDecoder(fr, cb)
+	fd, err := newSampleDecoder(fr, cb)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
