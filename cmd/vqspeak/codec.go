@@ -12,6 +12,7 @@ import (
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
+	"github.com/vqspeak/vqspeak/stream"
 )
 
 func init() {
@@ -181,7 +182,11 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	fd, err := vqs.NewDecoder(in, cb)
+	fr, err := vqs.NewPacketReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	fd, err := newSampleDecoder(fr, cb)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -241,4 +246,20 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%w: %s is a valid WAV file holding the first %.2f s", errInterrupted, args[1], secs)
 	}
 	return nil
+}
+
+// sampleDecoder decodes a .vqs stream into 16 kHz samples: vqs.Decoder
+// for files, stream.FileDecoder for live streams (record -), whose
+// payloads may carry FEC and DTX.
+type sampleDecoder interface {
+	ReadSamples(dst []float32) ([]float32, error)
+	Damage() []error
+	Stats() vqs.Stats
+}
+
+func newSampleDecoder(fr *vqs.PacketReader, cb *rvq.Codebook) (sampleDecoder, error) {
+	if fr.Header().Flags&vqs.FlagLive != 0 {
+		return stream.NewFileDecoder(fr, cb)
+	}
+	return vqs.NewPacketDecoder(fr, cb)
 }
