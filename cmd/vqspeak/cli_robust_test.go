@@ -106,6 +106,16 @@ func wavBytes(s wavSpec, x []float32) []byte {
 	return append(b, data...)
 }
 
+// flacHeader is the start of a FLAC stream, a STREAMINFO block declaring
+// rate, mono 16-bit and 1000 samples, and no frames.
+func flacHeader(rate int) []byte {
+	b := []byte("fLaC\x80\x00\x00\x22")                     // last block, STREAMINFO, 34 bytes
+	b = append(b, 0x10, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0, 0) // block sizes 4096, frame sizes unknown
+	v := uint64(rate)<<44 | uint64(15)<<36 | 1000           // rate:20 channels-1:3 bits-1:5 samples:36
+	b = binary.BigEndian.AppendUint64(b, v)
+	return append(b, make([]byte, 16)...) // MD5 unset
+}
+
 // writeFile writes b into dir/name and returns the path.
 func writeFile(t *testing.T, dir, name string, b []byte) string {
 	t.Helper()
@@ -210,6 +220,9 @@ func TestCLIBadInputs(t *testing.T) {
 		"headeronly.wav":     wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: -1}, nil)[:30],
 		"cutwav.wav":         wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: 4 * 32000}, x[:16000]),
 		"text.wav":           []byte("this is not audio, only some text\n"),
+		"1hz.wav":            wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 1, dataSize: -1, raw: make([]byte, 64<<10)}, nil),
+		"3999hz.wav":         wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 3999, dataSize: -1, raw: make([]byte, 800)}, nil),
+		"2hz.flac":           flacHeader(2),
 		"ogg.wav":            []byte("OggS\x00\x02 and some more bytes"),
 	}
 	for name, b := range files {
@@ -253,6 +266,10 @@ func TestCLIBadInputs(t *testing.T) {
 		{"MS ADPCM", []string{"encode", p("msadpcm.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding Microsoft ADPCM"}, false},
 		{"Ogg", []string{"encode", p("ogg.wav"), outVQS}, exitFailure, []string{"unsupported container Ogg"}, false},
 		{"not audio", []string{"encode", p("text.wav"), outVQS}, exitFailure, []string{"are not a WAV (RIFF/RIFX/RF64) or FLAC (fLaC) header"}, false},
+		{"rate 1 Hz", []string{"encode", p("1hz.wav"), outVQS}, exitFailure, []string{"wav: unsupported sample rate 1 Hz; supported: 4000 to 384000 Hz"}, false},
+		{"rate 3999 Hz", []string{"encode", p("3999hz.wav"), outVQS}, exitFailure, []string{"wav: unsupported sample rate 3999 Hz; supported: 4000 to 384000 Hz"}, false},
+		{"FLAC rate 2 Hz", []string{"encode", p("2hz.flac"), outVQS}, exitFailure, []string{"flac: unsupported sample rate 2 Hz; supported: 4000 to 384000 Hz"}, false},
+		{"tokens rate 1 Hz", []string{"tokens", p("1hz.wav"), "-o", outVQS}, exitFailure, []string{"unsupported sample rate 1 Hz"}, false},
 		{"zero-length audio", []string{"encode", p("zero.wav"), outVQS}, exitFailure, []string{"no audio: the file holds zero samples"}, false},
 		{"WAV header cut", []string{"encode", p("headeronly.wav"), outVQS}, exitFailure, []string{"wav: malformed input"}, false},
 		{"WAV data cut", []string{"encode", p("cutwav.wav"), outVQS}, exitOK, []string{"warning: the input is truncated", "1.00 s"}, true},

@@ -18,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "encode",
 		args:    "[-stages N] [-compact] [-codebook FILE] IN.wav OUT.vqs",
-		summary: "Encode a WAV or FLAC file (any rate, mono or stereo) into a .vqs file. \"-\" reads stdin or writes stdout.",
+		summary: "Encode a WAV or FLAC file (4 to 384 kHz, mono or stereo) into a .vqs file. \"-\" reads stdin or writes stdout.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s, 1 = 2000 b/s)")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")

@@ -40,6 +40,20 @@ func (a *Audio) Duration() float64 {
 // MaxRate is the highest sample rate accepted by the readers and writers.
 const MaxRate = 384000
 
+// MinRate is the lowest sample rate the readers accept. No speech
+// recording has less (telephone speech is 8 kHz), and converting a lower
+// rate to 16 kHz would turn each input sample into thousands.
+const MinRate = 4000
+
+// checkReadRate refuses a declared sample rate the readers do not handle.
+func checkReadRate(format string, rate int64) error {
+	if rate >= MinRate && rate <= MaxRate {
+		return nil
+	}
+	return &UnsupportedError{Format: format, Property: "sample rate", Value: fmt.Sprintf("%d Hz", rate),
+		Supported: fmt.Sprintf("%d to %d Hz", MinRate, MaxRate)}
+}
+
 // ErrNoAudio is returned (wrapped) when a well-formed file holds zero samples.
 var ErrNoAudio = errors.New("no audio: the file holds zero samples")
 

@@ -41,9 +41,8 @@ func OpenFLAC(r io.Reader) (_ *Stream, err error) {
 	if rate == 0 {
 		return nil, &FormatError{Format: "flac", Offset: 18, Msg: "sample rate is 0"}
 	}
-	if rate > MaxRate {
-		return nil, &UnsupportedError{Format: "flac", Property: "sample rate", Value: fmt.Sprintf("%d Hz", rate),
-			Supported: fmt.Sprintf("1 to %d Hz", MaxRate)}
+	if err := checkReadRate("flac", int64(rate)); err != nil {
+		return nil, err
 	}
 	hint := min(info.NSamples, 1<<18) // bounded: never trust a header for allocation size
 	if hint == 0 {
