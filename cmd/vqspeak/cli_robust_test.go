@@ -539,6 +539,9 @@ func TestCLIInterruptedEncode(t *testing.T) {
 	if code != exitInterrupted || !strings.Contains(stderr, "interrupted: "+out+" is a valid file holding the first 2.00 s (101 packets)") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
+	if !strings.Contains(stderr, "s read before the interrupt → ") {
+		t.Errorf("the summary does not say its length is the part read:\n%s", stderr)
+	}
 	f, err := os.Open(out)
 	if err != nil {
 		t.Fatalf("the interrupted encode left no output: %v", err)
@@ -584,6 +587,54 @@ func TestCLIInterruptedEncode(t *testing.T) {
 	}
 	if extra := leftovers(t, dir, map[string]bool{"part.vqs": true, "full.vqs": true}); len(extra) > 0 {
 		t.Errorf("left behind: %v", extra)
+	}
+}
+
+// TestCLIInterruptedOverwrite: an interrupted run with -f leaves the file
+// it was to replace exactly as it was (a partial result never destroys a
+// complete one), says so, and removes its temporary file.
+func TestCLIInterruptedOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	vqsOut, wavOut := filepath.Join(dir, "whole.vqs"), filepath.Join(dir, "whole.wav")
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", clip, vqsOut); code != exitOK {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", vqsOut, wavOut); code != exitOK {
+		t.Fatal(stderr)
+	}
+	wholeVQS, wholeWAV := mustRead(t, vqsOut), mustRead(t, wavOut)
+	for _, tc := range []struct {
+		name string
+		args []string
+		out  string
+		keep []byte
+	}{
+		{"encode", []string{"encode", "-f", clip, vqsOut}, vqsOut, wholeVQS},
+		{"decode", []string{"decode", "-f", vqsOut, wavOut}, wavOut, wholeWAV},
+		{"untokens", nil, wavOut, wholeWAV}, // args filled in below
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if tc.name == "untokens" {
+				tok := filepath.Join(dir, "t.jsonl")
+				if code, _, stderr := vqspeakIn(t, context.Background(), nil, "tokens", "-f", "-o", tok, vqsOut); code != exitOK {
+					t.Fatal(stderr)
+				}
+				args = []string{"untokens", "-f", tok, wavOut}
+			}
+			ctx := &cancelAfter{Context: context.Background()}
+			ctx.n.Store(2)
+			code, _, stderr := vqspeakIn(t, ctx, nil, args...)
+			if code != exitInterrupted || !strings.Contains(stderr, "interrupted: "+tc.out+" is left as it was (an interrupted run does not replace an existing file)") {
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+			}
+			if !bytes.Equal(mustRead(t, tc.out), tc.keep) {
+				t.Errorf("the interrupted run changed %s", tc.out)
+			}
+			if extra := leftovers(t, dir, map[string]bool{"whole.vqs": true, "whole.wav": true, "t.jsonl": true}); len(extra) > 0 {
+				t.Errorf("left behind: %v", extra)
+			}
+		})
 	}
 }
 

@@ -151,6 +151,9 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if err := fe.Close(); err != nil { // encodes the lookahead still held back: more packets
 		return err
 	}
+	if interrupted && out.replaces {
+		return out.keepExisting()
+	}
 	if err := out.Commit(); err != nil {
 		return err
 	}
@@ -159,8 +162,12 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(e.stderr, "%s: warning: the input is truncated (it ends before its header says it does); used the %.2f s present\n",
 			args[0], src.Duration())
 	}
-	e.infof("%s: %s, %.2f s → %s, %d stages, %d b/s\n",
-		args[0], src.Format(), src.Duration(), plural(packets, "packet"), stages, codec.Bitrate(cb, stages))
+	length := fmt.Sprintf("%.2f s", src.Duration())
+	if interrupted {
+		length = fmt.Sprintf("%.2f s read before the interrupt", src.Duration())
+	}
+	e.infof("%s: %s, %s → %s, %d stages, %d b/s\n",
+		args[0], src.Format(), length, plural(packets, "packet"), stages, codec.Bitrate(cb, stages))
 	if interrupted {
 		return fmt.Errorf("%w: %s is a valid file holding the first %.2f s (%s)",
 			errInterrupted, args[1], float64(encoded)/codec.SampleRate, plural(packets, "packet"))
@@ -231,6 +238,9 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 		}
 		return fmt.Errorf("%s is damaged (%s, %s lost): %s",
 			args[0], plural(int64(len(damage)), "problem"), plural(fd.Stats().LostPackets, "packet"), left)
+	}
+	if interrupted && out.replaces {
+		return out.keepExisting()
 	}
 	if err := out.Commit(); err != nil {
 		return err

@@ -14,7 +14,9 @@ import (
 // command line"):
 //   - an output that is the same file as an input is refused (os.SameFile,
 //     so links and other spellings of the path are caught);
-//   - an existing regular file is replaced only with -f, as flac does;
+//   - an existing regular file is replaced only with -f, as flac does, and
+//     only by a run that completes: an interrupted run keeps it as it was
+//     (keepExisting), so a partial result never destroys a complete one;
 //   - FIFOs and devices (/dev/null, a named pipe) are written in place,
 //     never replaced;
 //   - everything else is written to a hidden temporary file next to the
@@ -32,6 +34,8 @@ type output struct {
 	tmp    string    // "" when writing in place
 	mode   os.FileMode
 	done   bool
+	// replaces is set when Commit would replace an existing file (-f).
+	replaces bool
 }
 
 // liveTemps holds the temporary files not yet committed or removed, so
@@ -61,6 +65,7 @@ func (e *env) createOutput(path string, inputs ...string) (*output, error) {
 	}
 	target := path
 	mode := os.FileMode(0o644)
+	replaces := false
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && fi.IsDir():
@@ -76,7 +81,7 @@ func (e *env) createOutput(path string, inputs ...string) (*output, error) {
 		if !e.force {
 			return nil, fmt.Errorf("output %s exists: add -f to overwrite it", path)
 		}
-		mode = fi.Mode().Perm()
+		mode, replaces = fi.Mode().Perm(), true
 		if t, err := filepath.EvalSymlinks(path); err == nil {
 			target = t // replace the file a link points to, not the link
 		}
@@ -92,7 +97,7 @@ func (e *env) createOutput(path string, inputs ...string) (*output, error) {
 		return nil, fmt.Errorf("cannot create output %s: %w", path, unwrapPath(err))
 	}
 	liveTemps.Store(f.Name(), struct{}{})
-	return &output{path: path, target: target, W: f, f: f, tmp: f.Name(), mode: mode}, nil
+	return &output{path: path, target: target, W: f, f: f, tmp: f.Name(), mode: mode, replaces: replaces}, nil
 }
 
 // checkNotInput refuses an output that is one of the inputs.
@@ -158,6 +163,16 @@ func (o *output) Commit() error {
 		d.Close()
 	}
 	return nil
+}
+
+// keepExisting ends an interrupted run whose output would replace an
+// existing file: the partial result is thrown away and the file stays as
+// it was. Commands that keep partial output call it instead of Commit when
+// o.replaces.
+func (o *output) keepExisting() error {
+	o.Abort()
+	return fmt.Errorf("%w: %s is left as it was (an interrupted run does not replace an existing file)",
+		errInterrupted, outName(o.path))
 }
 
 // Abort removes the temporary file unless Commit ran; deferred by every

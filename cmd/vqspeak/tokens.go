@@ -186,6 +186,9 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if interrupted && out.replaces {
+		return out.keepExisting()
+	}
 	if err := out.Commit(); err != nil {
 		return err
 	}
@@ -244,6 +247,9 @@ func runUntokens(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	if err := ww.Close(); err != nil {
 		return err
+	}
+	if interrupted && out.replaces {
+		return out.keepExisting()
 	}
 	if err := out.Commit(); err != nil {
 		return err

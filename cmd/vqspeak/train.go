@@ -311,6 +311,9 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		if cb == nil {
 			return fmt.Errorf("%w during stage 1: nothing written", errInterrupted)
 		}
+		if out.replaces {
+			return out.keepExisting()
+		}
 		if err := writeCodebook(out, cb); err != nil {
 			return err
 		}
