@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -261,6 +262,97 @@ func TestDevicesAndFIFOs(t *testing.T) {
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the FIFO was replaced: %v %v", fi.Mode(), err)
+	}
+}
+
+// TestSymlinksAndSockets: a symbolic link is followed, as cp does: one to
+// /proc/self/fd/1 or /dev/stdout writes into stdout; one to a regular file
+// replaces that file with -f and stays a link; one to nothing is refused
+// and kept. A Unix socket is connected to and written into.
+func TestSymlinksAndSockets(t *testing.T) {
+	f := newFixtures(t)
+	dir := f.dir
+	sub := func(args ...string) (int, []byte, string) {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "VQSPEAK_TEST_MAIN=1")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), stdout.Bytes(), stderr.String()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, stdout.Bytes(), stderr.String()
+	}
+	fd1 := filepath.Join(dir, "fd1.wav")
+	if err := os.Symlink("/proc/self/fd/1", fd1); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{fd1, "/dev/stdout"} {
+		code, stdout, stderr := sub("decode", f.vqs, out)
+		if code != exitOK {
+			t.Fatalf("decode to %s: exit %d: %s", out, code, stderr)
+		}
+		if x := decodeWAV(t, stdout); len(x) < codec.SampleRate {
+			t.Errorf("decode to %s: stdout carried %d samples", out, len(x))
+		}
+	}
+	if fi, err := os.Lstat(fd1); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link to /proc/self/fd/1 was replaced: %v %v", fi.Mode(), err)
+	}
+
+	target, link := filepath.Join(dir, "target.wav"), filepath.Join(dir, "link-out.wav")
+	writeFile(t, dir, "target.wav", []byte("old"))
+	if err := os.Symlink("target.wav", link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := vqspeak(t, "decode", "-f", f.vqs, link); code != exitOK {
+		t.Fatalf("decode -f through a link: exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	decodeWAV(t, mustRead(t, target))
+
+	dangling := filepath.Join(dir, "dangling.wav")
+	if err := os.Symlink("nowhere/x.wav", dangling); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := vqspeak(t, "decode", f.vqs, dangling)
+	if code != exitFailure || !strings.Contains(stderr, "output "+dangling+" is a symbolic link to nowhere/x.wav, which does not exist: refusing to write through it") {
+		t.Errorf("decode to a dangling link: exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(dangling); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the dangling link was replaced: %v %v", fi.Mode(), err)
+	}
+
+	sock := filepath.Join(t.TempDir(), "s.wav") // short: socket paths are limited to 108 bytes
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skip("no Unix sockets here:", err)
+	}
+	defer ln.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(c)
+		c.Close()
+		got <- b
+	}()
+	if code, _, stderr := vqspeak(t, "decode", f.vqs, sock); code != exitOK {
+		t.Fatalf("decode to a socket: exit %d: %s", code, stderr)
+	}
+	if x := decodeWAV(t, <-got); len(x) < codec.SampleRate {
+		t.Errorf("the socket carried %d samples", len(x))
+	}
+	if fi, err := os.Lstat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		t.Errorf("the socket was replaced: %v %v", fi.Mode(), err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +18,11 @@ import (
 //   - an existing regular file is replaced only with -f, as flac does, and
 //     only by a run that completes: an interrupted run keeps it as it was
 //     (keepExisting), so a partial result never destroys a complete one;
-//   - FIFOs and devices (/dev/null, a named pipe) are written in place,
-//     never replaced;
+//   - FIFOs, devices (/dev/null, /dev/stdout) and Unix sockets are written
+//     in place, never replaced;
+//   - a symbolic link is followed, as cp does: the file it points to is
+//     written (or replaced, with -f) and the link stays; a link to nothing
+//     is refused, as GNU cp refuses to write through a dangling link;
 //   - everything else is written to a hidden temporary file next to the
 //     output, created before the work starts (a bad path fails at once)
 //     and renamed into place only on success; a failure, Ctrl-C or SIGTERM
@@ -30,7 +34,8 @@ type output struct {
 	path   string    // as the user gave it, for messages
 	target string    // what Commit replaces: path with symlinks resolved
 	W      io.Writer // *os.File for a regular file (seekable), else a plain writer
-	f      *os.File  // nil for stdout
+	f      *os.File  // nil for stdout and sockets
+	closer io.Closer // a socket's connection
 	tmp    string    // "" when writing in place
 	mode   os.FileMode
 	done   bool
@@ -70,6 +75,12 @@ func (e *env) createOutput(path string, inputs ...string) (*output, error) {
 	switch {
 	case err == nil && fi.IsDir():
 		return nil, fmt.Errorf("output %s is a directory", path)
+	case err == nil && fi.Mode()&os.ModeSocket != 0:
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot write to the socket %s: %w", path, unwrapNet(err))
+		}
+		return &output{path: path, target: path, W: c, closer: c}, nil
 	case err == nil && !fi.Mode().IsRegular():
 		// A FIFO or a device: write into it, never replace it.
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
@@ -87,6 +98,10 @@ func (e *env) createOutput(path string, inputs ...string) (*output, error) {
 		}
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("cannot write output %s: %w", path, unwrapPath(err))
+	default:
+		if dest, lerr := os.Readlink(path); lerr == nil {
+			return nil, fmt.Errorf("output %s is a symbolic link to %s, which does not exist: refusing to write through it", path, dest)
+		}
 	}
 	dir := filepath.Dir(target)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp*")
@@ -130,6 +145,15 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// unwrapNet drops the *net.OpError layer, which repeats the address.
+func unwrapNet(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return unwrapPath(oe.Err)
+	}
+	return err
+}
+
 // Commit makes the output final: the temporary file is synced and renamed
 // over the target.
 func (o *output) Commit() error {
@@ -138,8 +162,11 @@ func (o *output) Commit() error {
 	}
 	o.done = true
 	if o.tmp == "" {
-		if o.f != nil {
+		switch {
+		case o.f != nil:
 			return o.f.Close()
+		case o.closer != nil:
+			return o.closer.Close()
 		}
 		return nil
 	}
@@ -184,6 +211,9 @@ func (o *output) Abort() {
 	o.done = true
 	if o.f != nil {
 		o.f.Close()
+	}
+	if o.closer != nil {
+		o.closer.Close()
 	}
 	if o.tmp != "" {
 		os.Remove(o.tmp)
