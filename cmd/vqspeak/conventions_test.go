@@ -393,10 +393,10 @@ func TestOutputCheckedFirst(t *testing.T) {
 	}
 }
 
-// signalled runs this test binary as vqspeak in dir, sends it SIGINT when
+// signalled runs this test binary as vqspeak in dir, sends it sig when
 // trigger says so (it sees stderr so far) and returns the exit status,
 // stderr and how long the process took to exit after the signal.
-func signalled(t *testing.T, dir string, trigger func(stderr string, running time.Duration) bool, args ...string) (int, string, time.Duration) {
+func signalled(t *testing.T, dir string, sig os.Signal, trigger func(stderr string, running time.Duration) bool, args ...string) (int, string, time.Duration) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir = dir
@@ -433,7 +433,7 @@ func signalled(t *testing.T, dir string, trigger func(stderr string, running tim
 		s := buf.String()
 		mu.Unlock()
 		if trigger(s, time.Since(start)) {
-			cmd.Process.Signal(os.Interrupt)
+			cmd.Process.Signal(sig)
 			sent = time.Now()
 			break
 		}
@@ -526,7 +526,7 @@ func TestInterrupt(t *testing.T) {
 			"interrupted", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stderr, stop := signalled(t, f.dir, tc.trigger, tc.args...)
+			code, stderr, stop := signalled(t, f.dir, os.Interrupt, tc.trigger, tc.args...)
 			t.Logf("stopped %v after SIGINT", stop.Round(time.Millisecond))
 			if code != exitInterrupted {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
@@ -563,6 +563,76 @@ func mustReadDir(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// TestTermAndHangup: SIGTERM and SIGHUP (a closed terminal) stop a run as
+// Ctrl-C does: exit 130, a valid partial output, no temporary file.
+func TestTermAndHangup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs long commands")
+	}
+	f := newFixtures(t)
+	longVQS, _ := f.long()
+	keep := map[string]bool{}
+	for _, e := range mustReadDir(t, f.dir) {
+		keep[e] = true
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		code, stderr, stop := signalled(t, f.dir, sig, after(300*time.Millisecond), "decode", longVQS, "part.wav")
+		t.Logf("%v: stopped %v after the signal", sig, stop.Round(time.Millisecond))
+		if code != exitInterrupted || !strings.Contains(stderr, "interrupted: part.wav is a valid WAV file") {
+			t.Errorf("%v: exit %d: %s", sig, code, stderr)
+		}
+		decodeWAV(t, mustRead(t, filepath.Join(f.dir, "part.wav")))
+		os.Remove(filepath.Join(f.dir, "part.wav"))
+		if extra := leftovers(t, f.dir, keep); len(extra) > 0 {
+			t.Errorf("%v: left behind: %v", sig, extra)
+		}
+	}
+}
+
+// TestStaleTemporaries: a temporary file that a killed run left (no live
+// process holds its lock) is removed, with a warning, by the next run that
+// writes the same output; one a live run holds, or one just created, is not.
+func TestStaleTemporaries(t *testing.T) {
+	f := newFixtures(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "k.vqs")
+	old := time.Now().Add(-time.Hour)
+	// A live run: this process holds the temporary file it created.
+	e := &env{ctx: context.Background(), stdout: io.Discard, stderr: io.Discard}
+	live, err := e.createOutput(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	stale := writeFile(t, dir, ".k.vqs.tmp1234", []byte("left by a killed run"))
+	young := writeFile(t, dir, ".k.vqs.tmp5678", []byte("just created"))
+	other := writeFile(t, dir, ".other.vqs.tmp1234", []byte("another output's"))
+	for _, p := range []string{stale, other, live.tmp} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := vqspeak(t, "encode", "-f", f.wav, out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale temporary file is still there")
+	}
+	for _, p := range []string{young, other, live.tmp} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
+	// From a fresh start, the warning names what went.
+	writeFile(t, dir, ".k.vqs.tmp42", nil)
+	os.Chtimes(filepath.Join(dir, ".k.vqs.tmp42"), old, old)
+	code, _, stderr = vqspeak(t, "encode", "-f", f.wav, out)
+	if code != exitOK || !strings.Contains(stderr, out+": warning: removed .k.vqs.tmp42, a temporary file left by a run that was killed") {
+		t.Errorf("exit %d, no warning: %s", code, stderr)
+	}
 }
 
 // TestSecondSignal: a second Ctrl-C exits at once and still removes the

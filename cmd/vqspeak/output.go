@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The conventions every command that writes a file follows (README, "The
@@ -25,8 +26,10 @@ import (
 //     is refused, as GNU cp refuses to write through a dangling link;
 //   - everything else is written to a hidden temporary file next to the
 //     output, created before the work starts (a bad path fails at once)
-//     and renamed into place only on success; a failure, Ctrl-C or SIGTERM
-//     removes it, and no message names it.
+//     and renamed into place only on success; a failure, Ctrl-C, SIGTERM or
+//     SIGHUP removes it, and no message names it. It is locked while open
+//     (lockTemp), so that one left by a run that was killed or crashed is
+//     recognised and removed by the next run writing the same output.
 
 // output is one file a command writes. Write through W; then Commit, or
 // let the deferred Abort throw the temporary file away.
@@ -104,6 +107,7 @@ func (e *env) createOutput(path string, inputs ...string) (*output, error) {
 		}
 	}
 	dir := filepath.Dir(target)
+	e.removeStaleTemps(path, dir, filepath.Base(target))
 	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp*")
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -111,8 +115,38 @@ func (e *env) createOutput(path string, inputs ...string) (*output, error) {
 		}
 		return nil, fmt.Errorf("cannot create output %s: %w", path, unwrapPath(err))
 	}
+	lockTemp(f)
 	liveTemps.Store(f.Name(), struct{}{})
 	return &output{path: path, target: target, W: f, f: f, tmp: f.Name(), mode: mode, replaces: replaces}, nil
+}
+
+// staleAge is how old a temporary file must be to be taken for stale: a
+// younger one may belong to a run that has created it but not yet locked it.
+const staleAge = 10 * time.Second
+
+// removeStaleTemps removes the temporary files of output base in dir that
+// no live process holds: left by a run that was killed (SIGKILL) or
+// crashed. Each one removed is named in a warning.
+func (e *env) removeStaleTemps(path, dir, base string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := "." + base + ".tmp"
+	for _, ent := range ents {
+		name, ok := strings.CutPrefix(ent.Name(), prefix)
+		if !ok || name == "" || strings.Trim(name, "0123456789") != "" || !ent.Type().IsRegular() {
+			continue // not a name os.CreateTemp gave us
+		}
+		p := filepath.Join(dir, ent.Name())
+		fi, err := ent.Info()
+		if err != nil || time.Since(fi.ModTime()) < staleAge || !unheld(p) {
+			continue
+		}
+		if os.Remove(p) == nil {
+			fmt.Fprintf(e.stderr, "%s: warning: removed %s, a temporary file left by a run that was killed\n", path, ent.Name())
+		}
+	}
 }
 
 // checkNotInput refuses an output that is one of the inputs.
