@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -635,6 +637,34 @@ func TestCLIInterruptedOverwrite(t *testing.T) {
 				t.Errorf("left behind: %v", extra)
 			}
 		})
+	}
+}
+
+// TestCLIInfoAllLost: info on a file whose every packet is lost reports
+// the bitrate as unknown (JSON null), not NaN, and says why.
+func TestCLIInfoAllLost(t *testing.T) {
+	dir := t.TempDir()
+	b := encodeCLI(t, dir, robustClip(t)[:8000]) // 26 packets, one block
+	b[len(b)/2] ^= 0xFF                          // in the packets: the block header still says how many were lost
+	in := writeFile(t, dir, "lost.vqs", b)
+	code, stdout, stderr := vqspeakIn(t, context.Background(), nil, "info", "-json", in)
+	if code != exitOK {
+		t.Fatalf("info -json: exit %d: %s", code, stderr)
+	}
+	var info struct {
+		Packets int64    `json:"packets"`
+		Lost    int64    `json:"lost_packets"`
+		Bitrate *float64 `json:"bitrate_bps"`
+	}
+	if err := json.Unmarshal(stdout, &info); err != nil {
+		t.Fatalf("%v:\n%s", err, stdout)
+	}
+	if info.Packets != 0 || info.Lost == 0 || info.Bitrate != nil || !bytes.Contains(stdout, []byte(`"bitrate_bps": null`)) {
+		t.Errorf("packets %d, lost %d, bitrate %v; want 0, some, null:\n%s", info.Packets, info.Lost, info.Bitrate, stdout)
+	}
+	code, stdout, _ = vqspeakIn(t, context.Background(), nil, "info", in)
+	if code != exitOK || bytes.Contains(stdout, []byte("NaN")) || !strings.Contains(string(stdout), fmt.Sprintf("bitrate:     unknown: no packet could be read (%d lost)", info.Lost)) {
+		t.Errorf("info: exit %d:\n%s", code, stdout)
 	}
 }
 
