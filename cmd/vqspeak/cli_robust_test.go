@@ -668,6 +668,40 @@ func TestCLIInfoAllLost(t *testing.T) {
 	}
 }
 
+// TestCLIDamagedFLAC: a damaged frame in a FLAC input costs that frame,
+// not the file: encode warns, keeps the timing (the same packet count as
+// the undamaged file) and exits 0; with -strict it writes nothing and
+// exits 1.
+func TestCLIDamagedFLAC(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "testdata", "audio", "speechcommands-bed-28497c5b.flac")
+	good := mustRead(t, src)
+	bad := bytes.Clone(good)
+	bad[len(bad)/2] ^= 0x55
+	in := writeFile(t, dir, "bad.flac", bad)
+	ref, out := filepath.Join(dir, "ref.vqs"), filepath.Join(dir, "out.vqs")
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", src, ref); code != exitOK {
+		t.Fatal(stderr)
+	}
+	code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", "-strict", in, out)
+	if code != exitFailure || !strings.Contains(stderr, "bad.flac is damaged (1 damaged frame): nothing written") {
+		t.Errorf("-strict: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("-strict wrote an output")
+	}
+	code, _, stderr = vqspeakIn(t, context.Background(), nil, "encode", in, out)
+	if code != exitOK || !strings.Contains(stderr, "bad.flac: warning: flac: damaged frame at byte") ||
+		!strings.Contains(stderr, "samples of silence in its place") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, refPk, _, err1 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, ref)))
+	_, outPk, _, err2 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
+	if err1 != nil || err2 != nil || len(outPk) != len(refPk) {
+		t.Errorf("%d packets from the damaged file, %d from the good one (%v, %v)", len(outPk), len(refPk), err1, err2)
+	}
+}
+
 func mustRead(t *testing.T, p string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(p)

@@ -102,6 +102,10 @@ func (s *Input) Duration() float64 {
 	return float64(s.src.Samples()) / float64(s.src.Rate)
 }
 
+// Damage lists the damaged stretches of the source skipped so far (FLAC
+// frames, see audiofile.Stream.Damage), each replaced by silence.
+func (s *Input) Damage() []error { return s.src.Damage() }
+
 // Truncated reports, at the end, that the source ended before its header
 // said it would.
 func (s *Input) Truncated() bool { return s.src.Truncated() }
