@@ -225,6 +225,9 @@ func TestCLIBadInputs(t *testing.T) {
 		"1hz.wav":            wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 1, dataSize: -1, raw: make([]byte, 64<<10)}, nil),
 		"3999hz.wav":         wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 3999, dataSize: -1, raw: make([]byte, 800)}, nil),
 		"2hz.flac":           flacHeader(2),
+		"cutmeta.flac":       mustRead(t, filepath.Join("..", "..", "testdata", "audio", "speechcommands-bed-28497c5b.flac"))[:5000],
+		"late.jsonl":         []byte(`{"t":1e300,"index":[1],"f0":60,"voicing":5,"energy":40,"mid_f0":3,"mid_voicing":2,"mid_energy":4}` + "\n"),
+		"noindex.jsonl":      []byte(`{"t":0,"index":null,"f0":60,"voicing":5,"energy":40,"mid_f0":3,"mid_voicing":2,"mid_energy":4}` + "\n"),
 		"ogg.wav":            []byte("OggS\x00\x02 and some more bytes"),
 	}
 	for name, b := range files {
@@ -272,6 +275,9 @@ func TestCLIBadInputs(t *testing.T) {
 		{"rate 3999 Hz", []string{"encode", p("3999hz.wav"), outVQS}, exitFailure, []string{"wav: unsupported sample rate 3999 Hz; supported: 4000 to 384000 Hz"}, false},
 		{"FLAC rate 2 Hz", []string{"encode", p("2hz.flac"), outVQS}, exitFailure, []string{"flac: unsupported sample rate 2 Hz; supported: 4000 to 384000 Hz"}, false},
 		{"tokens rate 1 Hz", []string{"tokens", p("1hz.wav"), "-o", outVQS}, exitFailure, []string{"unsupported sample rate 1 Hz"}, false},
+		{"FLAC metadata cut", []string{"encode", p("cutmeta.flac"), outVQS}, exitFailure, []string{"the file ends inside or right after its metadata blocks"}, false},
+		{"token time 1e300", []string{"untokens", p("late.jsonl"), outWAV}, exitFailure, []string{"late.jsonl: line 1: field t: token value out of range: 1e+300 s is later than any recording"}, false},
+		{"token index null", []string{"untokens", p("noindex.jsonl"), outWAV}, exitFailure, []string{"noindex.jsonl: line 1: field index: malformed token line: missing"}, false},
 		{"zero-length audio", []string{"encode", p("zero.wav"), outVQS}, exitFailure, []string{"no audio: the file holds zero samples"}, false},
 		{"WAV header cut", []string{"encode", p("headeronly.wav"), outVQS}, exitFailure, []string{"wav: malformed input"}, false},
 		{"WAV data cut", []string{"encode", p("cutwav.wav"), outVQS}, exitOK, []string{"warning: the input is truncated", "1.00 s"}, true},
@@ -699,6 +705,27 @@ func TestCLIDamagedFLAC(t *testing.T) {
 	_, outPk, _, err2 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
 	if err1 != nil || err2 != nil || len(outPk) != len(refPk) {
 		t.Errorf("%d packets from the damaged file, %d from the good one (%v, %v)", len(outPk), len(refPk), err1, err2)
+	}
+}
+
+// TestTempFileErrorsNameTheOutput: an error writing the hidden temporary
+// file (here: after it was closed; a full disk alike) names the output the
+// user gave, never the temporary file.
+func TestTempFileErrorsNameTheOutput(t *testing.T) {
+	dir := t.TempDir()
+	e := &env{ctx: context.Background(), stdout: io.Discard, stderr: io.Discard}
+	o, err := e.createOutput(filepath.Join(dir, "out.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Abort()
+	o.f.Close()
+	_, err = o.W.Write([]byte("x"))
+	if err == nil || strings.Contains(err.Error(), ".tmp") || !strings.Contains(err.Error(), "writing "+filepath.Join(dir, "out.wav")) {
+		t.Errorf("write error %q", err)
+	}
+	if _, err := o.W.(io.Seeker).Seek(0, io.SeekStart); err == nil || strings.Contains(err.Error(), ".tmp") {
+		t.Errorf("seek error %q", err)
 	}
 }
 

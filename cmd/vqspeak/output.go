@@ -117,7 +117,7 @@ func (e *env) createOutput(path string, inputs ...string) (*output, error) {
 	}
 	lockTemp(f)
 	liveTemps.Store(f.Name(), struct{}{})
-	return &output{path: path, target: target, W: f, f: f, tmp: f.Name(), mode: mode, replaces: replaces}, nil
+	return &output{path: path, target: target, W: tempFile{f, path}, f: f, tmp: f.Name(), mode: mode, replaces: replaces}, nil
 }
 
 // staleAge is how old a temporary file must be to be taken for stale: a
@@ -177,6 +177,31 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// tempFile is a temporary output file seen under the output's name: the
+// errors of writing it (a full disk) name the file the user asked for, not
+// the hidden one. It stays seekable, for the WAV header.
+type tempFile struct {
+	f    *os.File
+	name string
+}
+
+func (t tempFile) Write(p []byte) (int, error) {
+	n, err := t.f.Write(p)
+	return n, t.rename(err)
+}
+
+func (t tempFile) Seek(offset int64, whence int) (int64, error) {
+	n, err := t.f.Seek(offset, whence)
+	return n, t.rename(err)
+}
+
+func (t tempFile) rename(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("writing %s: %w", t.name, unwrapPath(err))
 }
 
 // unwrapNet drops the *net.OpError layer, which repeats the address.

@@ -57,6 +57,12 @@ func OpenFLAC(r io.Reader) (_ *Stream, err error) {
 		hint = 1 << 14
 	}
 	d := &flacFrames{br: br, cr: cr, block: int64(info.BlockSizeMax)}
+	noAudio := fmt.Errorf("flac: %w", ErrNoAudio)
+	if cr.eof && br.Buffered() == 0 {
+		// The metadata blocks reached the end of the input (the decoder
+		// skips them without noticing a cut): say so, not just "no audio".
+		noAudio = fmt.Errorf("flac: %w: the file ends inside or right after its metadata blocks, before any audio frame (is it cut short?)", ErrNoAudio)
+	}
 	return &Stream{
 		Rate:     rate,
 		Channels: int(info.NChannels),
@@ -64,7 +70,7 @@ func OpenFLAC(r io.Reader) (_ *Stream, err error) {
 		next:     d.next,
 		damage:   func() []error { return d.damage },
 		hint:     int(hint),
-		noAudio:  fmt.Errorf("flac: %w", ErrNoAudio),
+		noAudio:  noAudio,
 	}, nil
 }
 
@@ -72,15 +78,17 @@ func flacPanic(p any) error {
 	return &FormatError{Format: "flac", Offset: -1, Msg: fmt.Sprintf("corrupt stream (decoder panic: %v)", p)}
 }
 
-// countingReader counts the bytes read through it.
+// countingReader counts the bytes read through it and notes the end.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	eof bool
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	c.eof = c.eof || err == io.EOF
 	return n, err
 }
 
