@@ -86,7 +86,8 @@ func (r *Receiver) Receive(datagram []byte, from netip.AddrPort, now int64) {
 	if r.arrivals.Load() == 0 {
 		r.ssrc = pkt.SSRC
 		if r.peer.Load() == nil {
-			r.peer.Store(&from)
+			peer := from // a copy, so that from does not move to the heap on every call
+			r.peer.Store(&peer)
 		}
 	} else if pkt.SSRC != r.ssrc {
 		if time.Duration(now-r.last.Load()) < time.Second {

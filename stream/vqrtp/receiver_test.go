@@ -152,3 +152,39 @@ func TestReceiverHijack(t *testing.T) {
 		t.Error("an IPv4-mapped source was not recognised as the peer")
 	}
 }
+
+// TestReceiverNoAllocations: receiving a packet allocates nothing.
+func TestReceiverNoAllocations(t *testing.T) {
+	cb := codec.DefaultCodebook()
+	dec, err := stream.NewDecoder(cb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx := vqrtp.NewReceiver(dec, vqrtp.ReceiverConfig{PayloadType: 96})
+	pz, err := vqrtp.NewPacketizer(96, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := netip.MustParseAddrPort("192.0.2.1:40000")
+	buf := make([]byte, 0, pz.MaxPacketSize())
+	ts, now := uint32(0), time.Now().UnixNano()
+	rx.Receive(mustFrame(t, pz, buf, ts), from, now)
+	allocs := testing.AllocsPerRun(200, func() {
+		ts += codec.PacketSamples
+		rx.Receive(mustFrame(t, pz, buf, ts), from, now)
+	})
+	if allocs != 0 {
+		t.Errorf("%.1f allocations per packet", allocs)
+	}
+}
+
+// mustFrame packs an 8-byte frame at ts into buf.
+func mustFrame(t *testing.T, pz *vqrtp.Packetizer, buf []byte, ts uint32) []byte {
+	b, err := pz.AppendFrameAt(buf[:0], ts, frame8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var frame8 = make([]byte, 8)
