@@ -701,6 +701,10 @@ func TestCLIDamagedFLAC(t *testing.T) {
 		!strings.Contains(stderr, "samples of silence in its place") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	code, _, stderr = vqspeakIn(t, context.Background(), nil, "tokens", "-o", filepath.Join(dir, "t.jsonl"), in)
+	if code != exitOK || !strings.Contains(stderr, "bad.flac: warning: flac: damaged frame at byte") {
+		t.Errorf("tokens: exit %d: %s", code, stderr)
+	}
 	_, refPk, _, err1 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, ref)))
 	_, outPk, _, err2 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
 	if err1 != nil || err2 != nil || len(outPk) != len(refPk) {

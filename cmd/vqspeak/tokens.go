@@ -108,6 +108,9 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		if err := fe.Close(); err != nil {
 			return err
 		}
+		for _, d := range src.Damage() {
+			fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], d)
+		}
 		interrupted, encodedBefore = stopped, float64(encoded)/codec.SampleRate
 		file = &buf
 	}
