@@ -578,7 +578,18 @@ func TestTermAndHangup(t *testing.T) {
 		keep[e] = true
 	}
 	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGHUP} {
-		code, stderr, stop := signalled(t, f.dir, sig, after(300*time.Millisecond), "decode", longVQS, "part.wav")
+		// Signalled once some audio is written: a loaded machine may take
+		// longer than any fixed delay to start decoding.
+		written := func(string, time.Duration) bool {
+			tmps, _ := filepath.Glob(filepath.Join(f.dir, ".part.wav.tmp*"))
+			for _, p := range tmps {
+				if fi, err := os.Stat(p); err == nil && fi.Size() > 64<<10 {
+					return true
+				}
+			}
+			return false
+		}
+		code, stderr, stop := signalled(t, f.dir, sig, written, "decode", longVQS, "part.wav")
 		t.Logf("%v: stopped %v after the signal", sig, stop.Round(time.Millisecond))
 		if code != exitInterrupted || !strings.Contains(stderr, "interrupted: part.wav is a valid WAV file") {
 			t.Errorf("%v: exit %d: %s", sig, code, stderr)
