@@ -440,5 +440,15 @@ func Resynthesize(x []float32, postfilter float64) []float32 {
 	return out[:len(x)]
 }
 
-// SetPostfilter changes the formant postfilter strength (0 turns it off).
-func (d *Decoder) SetPostfilter(strength float64) { d.vocoder.postfilter = strength }
+// MaxPostfilter is the strongest formant postfilter SetPostfilter sets:
+// far stronger ones overflow the synthesis.
+const MaxPostfilter = 1.0
+
+// SetPostfilter changes the formant postfilter strength (0 turns it off),
+// clamped to [0, MaxPostfilter]; NaN turns it off.
+func (d *Decoder) SetPostfilter(strength float64) {
+	if !(strength > 0) {
+		strength = 0
+	}
+	d.vocoder.postfilter = min(strength, MaxPostfilter)
+}
