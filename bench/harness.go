@@ -56,6 +56,15 @@ type Config struct {
 	// Progress, if set, is called after each unit of work, never
 	// concurrently and never inside a timed loop.
 	Progress func(phase string, done, total int)
+	// Variants are extra unquantised rows, each with parts of the vocoder
+	// substituted (see Decomposition).
+	Variants []Variant
+	// PESQ is the path of an external PESQ scorer (see FindPESQ); empty
+	// leaves the PESQ columns out.
+	PESQ string
+	// Keep, if set, is a directory where every decoded file is saved as a
+	// 16 kHz WAV (one subdirectory per row), for listening.
+	Keep string
 }
 
 // Result is everything one Run measured.
@@ -70,6 +79,8 @@ type Result struct {
 	GOARCH       string   `json:"goarch"`
 	GOMAXPROCS   int      `json:"gomaxprocs"`
 	Rows         []Row    `json:"rows"`
+	// Skipped are inputs left out of every row (silent or too short).
+	Skipped []Skipped `json:"skipped,omitempty"`
 	// Notes are remarks that are not errors, such as peers skipped for a
 	// missing tool.
 	Notes []string `json:"notes,omitempty"`
@@ -77,6 +88,12 @@ type Result struct {
 	// ExampleFile names the clip kept in Example and every Row.Example.
 	ExampleFile string    `json:"example_file,omitempty"`
 	Example     []float32 `json:"-"`
+}
+
+// Skipped is an input Run left out, and why.
+type Skipped struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
 }
 
 // Row is one codec at one setting.
@@ -100,6 +117,8 @@ type Row struct {
 
 // Quality summarises one metric set over all files.
 type Quality struct {
+	PESQWB       Stat `json:"pesq_wb"` // Files 0 when no scorer was given
+	PESQNB       Stat `json:"pesq_nb"`
 	STOI         Stat `json:"stoi"`
 	ESTOI        Stat `json:"estoi"`
 	MCD          Stat `json:"mcd_db"`
@@ -123,6 +142,8 @@ type Stat struct {
 // voiced in both signals.
 type FileScore struct {
 	File         string   `json:"file"`
+	PESQWB       *float64 `json:"pesq_wb,omitempty"` // nil: not scored (no scorer, or it failed on this file)
+	PESQNB       *float64 `json:"pesq_nb,omitempty"`
 	STOI         *float64 `json:"stoi"`  // nil: too little speech to score (under 30 STOI frames)
 	ESTOI        *float64 `json:"estoi"` // nil likewise
 	MCD          float64  `json:"mcd_db"`
@@ -195,6 +216,25 @@ func Run(ctx context.Context, clips []Clip, cfg Config) (*Result, error) {
 		GOARCH:     runtime.GOARCH,
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 	}
+	example := cfg.Example
+	var usable []Clip
+	for i, c := range clips {
+		if reason := unusable(c.Samples); reason != "" {
+			res.Skipped = append(res.Skipped, Skipped{File: c.Name, Reason: reason})
+			if i == example {
+				example = -1
+			}
+			continue
+		}
+		if i == cfg.Example {
+			example = len(usable)
+		}
+		usable = append(usable, c)
+	}
+	if len(usable) == 0 {
+		return nil, fmt.Errorf("%w: all %d skipped (%s: %s)", ErrNoClips, len(clips), res.Skipped[0].File, res.Skipped[0].Reason)
+	}
+	clips, cfg.Example = usable, example
 	for _, c := range clips {
 		res.Files = append(res.Files, c.Name)
 		res.AudioSeconds += float64(len(c.Samples)) / codec.SampleRate
@@ -217,6 +257,14 @@ func Run(ctx context.Context, clips []Clip, cfg Config) (*Result, error) {
 			row: Row{Codec: "vqspeak unquantised", Setting: "analysis/synthesis only"},
 			run: func(_ context.Context, _ string, x []float32) ([]float32, int64, error) {
 				return codec.Resynthesize(x, codec.DefaultPostfilter), 0, nil
+			},
+		})
+	}
+	for _, v := range cfg.Variants {
+		conds = append(conds, condition{
+			row: Row{Codec: "vqspeak unquantised", Setting: v.Name},
+			run: func(_ context.Context, _ string, x []float32) ([]float32, int64, error) {
+				return codec.ResynthesizeVariant(x, v.Variant), 0, nil
 			},
 		})
 	}
@@ -251,6 +299,30 @@ func Run(ctx context.Context, clips []Clip, cfg Config) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// MinClipSeconds is the shortest input Run measures: the metrics need a
+// few analysis frames past the codec's delay.
+const MinClipSeconds = 0.25
+
+// silentPeak is the peak below which (−80 dBFS) a clip counts as silent:
+// there is nothing to score, and the alignment and spectral metrics of
+// silence mean nothing.
+const silentPeak = 1e-4
+
+// unusable says why a clip cannot be measured, or "" when it can.
+func unusable(x []float32) string {
+	if float64(len(x)) < MinClipSeconds*codec.SampleRate {
+		return fmt.Sprintf("too short (%.3f s, under %.2f s)", float64(len(x))/codec.SampleRate, MinClipSeconds)
+	}
+	peak := 0.0
+	for _, v := range x {
+		peak = max(peak, math.Abs(float64(v)))
+	}
+	if peak < silentPeak {
+		return "silent (peak under -80 dBFS)"
+	}
+	return ""
 }
 
 // A condition is one row being measured: run codes a 16 kHz signal and
@@ -298,6 +370,7 @@ type outcome struct {
 	score   FileScore
 	payload int64
 	err     error
+	pesqErr error // the scorer failed on this file: the file has no PESQ
 }
 
 // measureQuality runs every condition on every clip over a worker pool and
@@ -340,6 +413,12 @@ func measureQuality(ctx context.Context, clips []Clip, conds []condition, cfg Co
 						if j.clip == cfg.Example {
 							examples[j.cond] = y
 						}
+					}
+					if err == nil && cfg.PESQ != "" {
+						o.pesqErr = addPESQ(ctx, cfg.PESQ, &o.score, x.Samples, y)
+					}
+					if err == nil && cfg.Keep != "" {
+						err = keep(cfg.Keep, c.row, x.Name, y)
 					}
 				}
 				if err != nil {
@@ -390,6 +469,9 @@ feed:
 			}
 			payload += o.payload
 			row.PerFile = append(row.PerFile, o.score)
+			if o.pesqErr != nil {
+				res.Notes = append(res.Notes, fmt.Sprintf("no PESQ for %s %s on %s: %v", row.Codec, row.Setting, BaseName(o.score.File), o.pesqErr))
+			}
 		}
 		if failed {
 			continue
@@ -420,6 +502,16 @@ func score(name string, x, y []float32) (FileScore, error) {
 		fs.F0RMSECents, fs.F0RMSEHz = &c, &h
 	}
 	return fs, nil
+}
+
+// addPESQ scores y against x with the external scorer into fs.
+func addPESQ(ctx context.Context, path string, fs *FileScore, x, y []float32) error {
+	wb, nb, err := pesqScores(ctx, path, x, y)
+	if err != nil {
+		return err
+	}
+	fs.PESQWB, fs.PESQNB = &wb, &nb
+	return nil
 }
 
 // summarise computes the mean and the worst file of every metric.
@@ -454,6 +546,8 @@ func summarise(files []FileScore) Quality {
 		}
 	}
 	return Quality{
+		PESQWB:       stat(ptr(func(f *FileScore) *float64 { return f.PESQWB }), true),
+		PESQNB:       stat(ptr(func(f *FileScore) *float64 { return f.PESQNB }), true),
 		STOI:         stat(ptr(func(f *FileScore) *float64 { return f.STOI }), true),
 		ESTOI:        stat(ptr(func(f *FileScore) *float64 { return f.ESTOI }), true),
 		MCD:          stat(val(func(f *FileScore) float64 { return f.MCD }), false),

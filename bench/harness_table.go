@@ -19,15 +19,25 @@ func WriteTable(w io.Writer, res *Result) error {
 		}
 	}
 	if hasQuality {
-		b.WriteString("| codec | setting | b/s | STOI | ESTOI | MCD dB | LSD dB | F0 RMSE cents | F0 RMSE Hz | voicing err |\n")
-		b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		pesq := hasPESQ(res)
+		if pesq {
+			b.WriteString("| codec | setting | b/s | PESQ-WB | PESQ-NB | STOI | ESTOI | MCD dB | LSD dB | F0 RMSE cents | F0 RMSE Hz | voicing err |\n")
+			b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		} else {
+			b.WriteString("| codec | setting | b/s | STOI | ESTOI | MCD dB | LSD dB | F0 RMSE cents | F0 RMSE Hz | voicing err |\n")
+			b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		}
 		for _, r := range res.Rows {
 			if len(r.PerFile) == 0 {
 				continue
 			}
 			q := r.Quality
-			fmt.Fprintf(&b, "| %s | %s | %s | %.3f | %.3f | %.2f | %.2f | %s | %s | %.3f |\n",
-				r.Codec, r.Setting, bitrate(r), q.STOI.Mean, q.ESTOI.Mean, q.MCD.Mean, q.LSD.Mean,
+			fmt.Fprintf(&b, "| %s | %s | %s | ", r.Codec, r.Setting, bitrate(r))
+			if pesq {
+				fmt.Fprintf(&b, "%s | %s | ", orDash(q.PESQWB, "%.3f"), orDash(q.PESQNB, "%.3f"))
+			}
+			fmt.Fprintf(&b, "%.3f | %.3f | %.2f | %.2f | %s | %s | %.3f |\n",
+				q.STOI.Mean, q.ESTOI.Mean, q.MCD.Mean, q.LSD.Mean,
 				orDash(q.F0RMSECents, "%.0f"), orDash(q.F0RMSEHz, "%.1f"), q.VoicingError.Mean)
 		}
 		b.WriteString("\nWorst file per metric:\n\n")
@@ -65,6 +75,12 @@ func WriteTable(w io.Writer, res *Result) error {
 				t.Decode.P50, t.Decode.P99, t.Decode.Max, t.RealTimeFactor, t.AllocsPerPacket(), t.Streams)
 		}
 	}
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(&b, "\nskipped %d of %d files:\n", len(res.Skipped), len(res.Skipped)+len(res.Files))
+		for _, sk := range res.Skipped {
+			fmt.Fprintf(&b, "- %s: %s\n", sk.File, sk.Reason)
+		}
+	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(&b, "\nnote: %s", n)
 	}
@@ -94,4 +110,14 @@ func worst(s Stat, format string) string {
 		return "—"
 	}
 	return fmt.Sprintf(format+" (%s)", s.Worst, BaseName(s.WorstFile))
+}
+
+// hasPESQ reports whether any row has a PESQ score.
+func hasPESQ(res *Result) bool {
+	for _, r := range res.Rows {
+		if r.Quality.PESQWB.Files > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
 	"os/exec"
 	"strings"
 	"testing"
@@ -141,6 +142,9 @@ func TestPeerToolFailureIsANote(t *testing.T) {
 			return nil, 0, tool(ctx, "false")
 		}}
 	c := Clip{Name: "tone", Samples: make([]float32, codec.SampleRate)}
+	for i := range c.Samples {
+		c.Samples[i] = float32(0.3 * math.Sin(2*math.Pi*200*float64(i)/codec.SampleRate))
+	}
 	res, err := Run(context.Background(), []Clip{c}, Config{Stages: []int{}, NoCeiling: true, Peers: []Peer{broken}})
 	if err != nil {
 		t.Fatal(err)

@@ -22,26 +22,33 @@ import (
 
 // Plot file names written by WritePlots.
 const (
-	QualityPlot     = "bench-quality.png"
-	SpectrogramPlot = "bench-spectrograms.png"
-	TimingPlot      = "bench-timing.png"
+	QualityPlot = "bench-quality.png"
+	// QualityPeersPlot is the quality plot of a run with peer codecs; such
+	// a run draws nothing else, so that it does not replace the plots of
+	// vqspeak's own run next to it.
+	QualityPeersPlot = "bench-quality-peers.png"
+	SpectrogramPlot  = "bench-spectrograms.png"
+	TimingPlot       = "bench-timing.png"
 )
 
 // WritePlots draws what res holds into dir as PNG: quality against bitrate
 // (when quality was measured), spectrograms of the example file (when one
-// was kept) and the per-packet time distribution (when timed). It returns
-// the paths written.
+// was kept) and the per-packet time distribution (when timed). With peer
+// rows it draws only the quality plot, as QualityPeersPlot. It returns the
+// paths written.
 func WritePlots(dir string, res *Result) ([]string, error) {
 	var paths []string
 	type plotFunc func(*Result) (*vgimg.Canvas, error)
+	peers := slices.ContainsFunc(res.Rows, func(r Row) bool { return r.Peer })
 	for _, p := range []struct {
 		name string
 		draw plotFunc
 		want bool
 	}{
-		{QualityPlot, qualityPlot, hasQuality(res)},
-		{SpectrogramPlot, spectrogramPlot, res.Example != nil && hasExamples(res)},
-		{TimingPlot, timingPlot, slices.ContainsFunc(res.Rows, func(r Row) bool { return r.Timing != nil && r.Timing.Packets > 0 })},
+		{QualityPlot, qualityPlot, hasQuality(res) && !peers},
+		{QualityPeersPlot, qualityPlot, hasQuality(res) && peers},
+		{SpectrogramPlot, spectrogramPlot, res.Example != nil && hasExamples(res) && !peers},
+		{TimingPlot, timingPlot, !peers && slices.ContainsFunc(res.Rows, func(r Row) bool { return r.Timing != nil && r.Timing.Packets > 0 })},
 	} {
 		if !p.want {
 			continue
@@ -116,6 +123,15 @@ func qualityPlot(res *Result) (*vgimg.Canvas, error) {
 	}{
 		{"STOI (higher is better)", "STOI", func(q Quality) float64 { return q.STOI.Mean }},
 		{"Mel-cepstral distortion (lower is better)", "MCD (dB)", func(q Quality) float64 { return q.MCD.Mean }},
+	}
+	if hasPESQ(res) {
+		metrics = append([]struct {
+			title, axis string
+			get         func(Quality) float64
+		}{
+			{"PESQ-WB (higher is better)", "PESQ-WB MOS-LQO", func(q Quality) float64 { return q.PESQWB.Mean }},
+			{"PESQ-NB (higher is better)", "PESQ-NB MOS-LQO", func(q Quality) float64 { return q.PESQNB.Mean }},
+		}, metrics...)
 	}
 	row := make([]*plot.Plot, len(metrics))
 	for m, met := range metrics {
@@ -196,6 +212,9 @@ func qualityPlot(res *Result) (*vgimg.Canvas, error) {
 			p.Legend.Add("vqspeak unquantised", l)
 		}
 		row[m] = p
+	}
+	if len(row) == 4 {
+		return tiled([][]*plot.Plot{row[:2], row[2:]}, 13*vg.Inch, 11*vg.Inch), nil
 	}
 	return tiled([][]*plot.Plot{row}, 13*vg.Inch, 5.5*vg.Inch), nil
 }

@@ -52,7 +52,12 @@ const (
 	// the least time from a sound entering the encoder to it leaving the decoder.
 	AlgorithmicLatency = PacketDuration + Delay*time.Second/SampleRate
 	// DefaultPostfilter is the formant postfilter strength the decoder uses.
-	DefaultPostfilter = 0.0
+	// The envelope's smoothing (and more so its quantisation) flattens
+	// formant peaks, and PESQ punishes the energy that fills the valleys: on
+	// 13 test files 0.15 raised 4-stage PESQ-WB/NB by 0.09/0.10 (ceiling
+	// 0.09/0.06) for −0.003 STOI and +0.04 dB MCD; 0.2 added 0.005 PESQ-WB
+	// for −0.002 STOI and +0.08 dB more MCD.
+	DefaultPostfilter = 0.15
 	// DefaultBeam is the RVQ search width: M-best search over stages.
 	DefaultBeam = 4
 )
@@ -435,5 +440,15 @@ func Resynthesize(x []float32, postfilter float64) []float32 {
 	return out[:len(x)]
 }
 
-// SetPostfilter changes the formant postfilter strength (0 turns it off).
-func (d *Decoder) SetPostfilter(strength float64) { d.vocoder.postfilter = strength }
+// MaxPostfilter is the strongest formant postfilter SetPostfilter sets:
+// far stronger ones overflow the synthesis.
+const MaxPostfilter = 1.0
+
+// SetPostfilter changes the formant postfilter strength (0 turns it off),
+// clamped to [0, MaxPostfilter]; NaN turns it off.
+func (d *Decoder) SetPostfilter(strength float64) {
+	if !(strength > 0) {
+		strength = 0
+	}
+	d.vocoder.postfilter = min(strength, MaxPostfilter)
+}

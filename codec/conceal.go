@@ -99,7 +99,8 @@ func (d *Decoder) Conceal(dst []float32) []float32 {
 // stretch of silence the encoder did not send (discontinuous transmission):
 // unvoiced noise at the level energy (a code on the scale of
 // Packet.Energy) with spectral tilt tilt (mel-cepstral c1, about −1 to 1
-// for natural noise), reached smoothly from whatever played before.
+// for natural noise; clamped to ±4), reached smoothly from whatever played
+// before.
 func (d *Decoder) ComfortNoise(dst []float32, energy uint8, tilt float32) []float32 {
 	prev := d.end
 	fr := &d.end
@@ -139,12 +140,20 @@ func (d *Decoder) SkipPacket(p *Packet) error {
 	return nil
 }
 
+// maxTilt bounds the comfort-noise tilt: the stream payload carries
+// −4 to 3.97, and a tilt in the thousands overflows the synthesis to NaN,
+// which the predictor would then carry into every later packet.
+const maxTilt = 4
+
 // comfortNoiseFrame is the frame ComfortNoise plays for a comfort-noise
-// update: unvoiced, flat but for the tilt.
+// update: unvoiced, flat but for the tilt, which is clamped to ±maxTilt
+// (NaN plays as 0, flat).
 func comfortNoiseFrame(energy uint8, tilt float32) features.Frame {
 	var fr features.Frame
 	fr.MCep[0] = float32(dequantEnergy(int(min(energy, 1<<energyBits-1))))
-	fr.MCep[1] = tilt
+	if tilt == tilt { // not NaN
+		fr.MCep[1] = max(-maxTilt, min(tilt, maxTilt))
+	}
 	return fr
 }
 

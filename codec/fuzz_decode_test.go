@@ -289,3 +289,66 @@ func FuzzDecoderSequence(f *testing.F) {
 		}
 	})
 }
+
+// FuzzComfortNoise drives the decoder's parameter-taking methods with any
+// values: comfort noise with an arbitrary energy code and float32 tilt (NaN
+// and infinities included), postfilter strengths as arbitrary float64s,
+// losses, and real packets in between. Whatever was passed, every packet
+// played, then and later, must be PacketSamples finite samples in [-1, 1].
+func FuzzComfortNoise(f *testing.F) {
+	le := func(b []byte, bits uint64, n int) []byte {
+		for i := range n {
+			b = append(b, byte(bits>>(8*i)))
+		}
+		return b
+	}
+	cn := func(energy uint8, tilt float32) []byte {
+		return le([]byte{0, energy}, uint64(math.Float32bits(tilt)), 4)
+	}
+	pf := func(s float64) []byte { return le([]byte{2}, math.Float64bits(s), 8) }
+	f.Add(append(append([]byte{3, 0}, cn(30, 0.5)...), 3, 1, 1, 3, 2))
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1000, -1e30} {
+		f.Add(append(append([]byte{3, 0}, cn(63, float32(v))...), 3, 1, 3, 2, 1))
+		f.Add(append(append([]byte{3, 0}, pf(v)...), 3, 1, 3, 2, 0, 40, 0, 0, 0, 0))
+	}
+	f.Add([]byte{})
+
+	good := realPackets(f, 2)
+	const maxSteps = 32
+	f.Fuzz(func(t *testing.T, script []byte) {
+		d := fuzzDecoder(t)
+		var out []float32
+		take := func(n int) uint64 {
+			var v uint64
+			for i := range min(n, len(script)) {
+				v |= uint64(script[i]) << (8 * i)
+			}
+			script = script[min(n, len(script)):]
+			return v
+		}
+		for steps := 0; len(script) > 0 && steps < maxSteps; steps++ {
+			op := take(1)
+			n := len(out)
+			switch op % 4 {
+			case 0:
+				energy := uint8(take(1))
+				out = d.ComfortNoise(out, energy, math.Float32frombits(uint32(take(4))))
+			case 1:
+				out = d.Conceal(out)
+			case 2:
+				d.SetPostfilter(math.Float64frombits(take(8)))
+				continue
+			case 3:
+				out, _ = decodeChecked(t, d, out, good[int(take(1))%len(good)])
+			}
+			if len(out) != n+codec.PacketSamples {
+				t.Fatalf("step %d (op %d): %d samples appended, want %d", steps, op%4, len(out)-n, codec.PacketSamples)
+			}
+			checkPCM(t, out[n:])
+		}
+		// Whatever came before, real packets decode to valid audio.
+		for _, p := range good[:3] {
+			out, _ = decodeChecked(t, d, out, p)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -88,7 +89,7 @@ func TestFileDecoderBadInputs(t *testing.T) {
 		{"version 0", mut(func(b []byte) []byte { b[5] = 0; return b }), nil, new(*vqs.UnsupportedVersionError), "unsupported file version 0"},
 		{"header flipped", mut(func(b []byte) []byte { b[9] ^= 1; return b }), vqs.ErrHeaderChecksum, nil, "header checksum mismatch"},
 		{"short header length", mut(func(b []byte) []byte { b[7] = 16; return b }), vqs.ErrInvalidHeader, nil, "header length 16"},
-		{"unknown required flag", mut(func(b []byte) []byte { b[25] = 0x02; return reCRC(b) }), nil, new(*vqs.UnsupportedFlagsError), "required flags 0x0002"},
+		{"unknown required flag", mut(func(b []byte) []byte { b[25] = 0x04; return reCRC(b) }), nil, new(*vqs.UnsupportedFlagsError), "required flags 0x0004"},
 		{"8 kHz", mut(func(b []byte) []byte { binary.BigEndian.PutUint32(b[8:], 8000); return reCRC(b) }), nil, nil, "unsupported stream: 8000 Hz"},
 		{"rate 0", mut(func(b []byte) []byte { binary.BigEndian.PutUint32(b[8:], 0); return reCRC(b) }), vqs.ErrInvalidHeader, nil, "sample rate is 0"},
 		{"stages 0", mut(func(b []byte) []byte { b[14] = 0; return reCRC(b) }), vqs.ErrInvalidHeader, nil, "stage count is 0"},
@@ -262,5 +263,50 @@ func TestFileReaderMemoryBounded(t *testing.T) {
 		if maxPackets := len(b)/2 + 2*vqs.MaxBlockPackets; len(pcm) > maxPackets*codec.PacketSamples {
 			t.Errorf("%s: %d samples from %d bytes", name, len(pcm), len(b))
 		}
+	}
+}
+
+// TestDecoderParametersKeepStateFinite gives the decoder's public setters
+// values no caller should pass (NaN, infinities, huge tilts and postfilter
+// strengths): every packet played then and afterwards must stay finite and
+// in [-1, 1], without a Reset.
+func TestDecoderParametersKeepStateFinite(t *testing.T) {
+	good := realPackets(t, 6)
+	bad := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1000, -1000, 1e30, -1e30}
+	for _, v := range bad {
+		d := fuzzDecoder(t)
+		out, _ := decodeChecked(t, d, nil, good[0])
+		out = d.ComfortNoise(out, 40, float32(v))
+		out = d.ComfortNoise(out, 255, float32(v))
+		checkPCM(t, out)
+		for _, p := range good[1:] {
+			out, _ = decodeChecked(t, d, out, p)
+		}
+		out = d.Conceal(out)
+		checkPCM(t, out)
+
+		d = fuzzDecoder(t)
+		d.SetPostfilter(v)
+		out, _ = decodeChecked(t, d, nil, good[0])
+		for _, p := range good[1:] {
+			out, _ = decodeChecked(t, d, out, p)
+		}
+		out = d.ComfortNoise(out, 63, 0.5)
+		out = d.Conceal(out)
+		checkPCM(t, out)
+
+		cb := fuzzCB()
+		e, err := codec.NewEncoder(cb, cb.NumStages())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.FollowComfortNoise(30, float32(v))
+		pkt, err := e.Encode(nil, make([]float32, codec.PacketSamples))
+		if err != nil {
+			t.Fatalf("tilt %v: encoding after FollowComfortNoise: %v", v, err)
+		}
+		d = fuzzDecoder(t)
+		d.ComfortNoise(nil, 30, float32(v))
+		decodeChecked(t, d, nil, pkt)
 	}
 }

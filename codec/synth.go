@@ -55,6 +55,8 @@ type synthFrame struct {
 // allocates only in its constructor and is not safe for concurrent use.
 type Synthesizer struct {
 	postfilter float64
+	noiseShare float64       // voicingNoise, or a Variant's
+	variant    *synthVariant // nil but in ResynthesizeVariant
 	fft        *fourier.FFT
 	mc         *features.MelCepstrum
 	prev, next synthFrame
@@ -76,13 +78,15 @@ type Synthesizer struct {
 	dcX, dcY float64
 }
 
-// NewSynthesizer plans a synthesizer. postfilter (0 = off, typically 0.2–0.5)
-// sharpens formants by scaling mel-cepstral coefficients c2 and above, which
-// restores peaks that quantisation and interpolation flatten.
+// NewSynthesizer plans a synthesizer. postfilter (0 = off; the decoder uses
+// DefaultPostfilter) sharpens formants by scaling mel-cepstral coefficients
+// c2 and above, which restores peaks that smoothing, quantisation and
+// interpolation flatten.
 func NewSynthesizer(postfilter float64) *Synthesizer {
 	bins := synthN/2 + 1
 	s := &Synthesizer{
 		postfilter: postfilter,
+		noiseShare: voicingNoise,
 		fft:        fourier.NewFFT(synthN),
 		mc:         features.NewMelCepstrum(synthN, features.MCepOrder, features.MCepAlpha),
 		acc:        make([]float64, features.HopSize+synthN),
@@ -131,6 +135,9 @@ func (s *Synthesizer) Hop(dst []float32, fr *features.Frame) {
 	for s.pos < features.HopSize {
 		w := s.pos / features.HopSize
 		f0 := s.f0At(w)
+		if v := s.variant; v != nil && v.hold {
+			w = math.Round(w)
+		}
 		if f0 > 0 {
 			period := features.SampleRate / f0
 			s.event(s.pos, w, period, true)
@@ -146,6 +153,10 @@ func (s *Synthesizer) Hop(dst []float32, fr *features.Frame) {
 		x := s.acc[i]
 		y := x - s.dcX + dcPole*s.dcY
 		s.dcX, s.dcY = x, y
+		if v := s.variant; v != nil {
+			dst[i] = float32(v.output(x, y))
+			continue
+		}
 		dst[i] = float32(softLimit(y))
 	}
 	copy(s.acc, s.acc[features.HopSize:])
@@ -185,11 +196,21 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 	dst.f0 = fr.F0
 	s.mcep = fr.MCep
 	s.mc.ToLogSpectrum(s.logRaw, s.mcep[:])
+	if v := s.variant; v != nil && v.logEnv != nil {
+		copy(s.logRaw, v.logEnv)
+	}
 	if s.postfilter > 0 {
 		for m := 2; m < len(s.mcep); m++ {
 			s.mcep[m] *= float32(1 + s.postfilter)
 		}
 		s.mc.ToLogSpectrum(s.logAmp, s.mcep[:])
+		if v := s.variant; v != nil && v.pfFrom > 0 {
+			binHz := float64(features.SampleRate) / synthN
+			for k := range s.logAmp {
+				g := min(max((float64(k)*binHz-v.pfFrom/2)/v.pfFrom, 0), 1)
+				s.logAmp[k] = s.logRaw[k] + g*(s.logAmp[k]-s.logRaw[k])
+			}
+		}
 		// keep the frame's power unchanged
 		var before, after float64
 		for k, v := range s.logRaw {
@@ -208,7 +229,18 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 	for k, a := range s.logAmp {
 		share := 0.0
 		if fr.F0 > 0 {
-			share = 1 - (1-interpBands(&fr.Voicing, float64(k)*binHz))*voicingNoise
+			vs := 0.0
+			if v := s.variant; v != nil && v.bands != nil {
+				vs = v.interpBands(float64(k) * binHz)
+			} else {
+				vs = interpBands(&fr.Voicing, float64(k)*binHz)
+			}
+			ns := s.noiseShare
+			if v := s.variant; v != nil && v.noiseHigh > 0 {
+				t := min(max((float64(k)*binHz-2000)/3000, 0), 1)
+				ns += t * (v.noiseHigh - ns)
+			}
+			share = 1 - (1-vs)*ns
 		}
 		share = min(max(share, minShare), 1-minShare)
 		s.logV[k] = a + 0.5*math.Log(share)
@@ -245,6 +277,9 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	clear(s.noiseBuf)
 	for i := 0; i < n && i < len(s.noiseBuf); i++ {
 		s.noiseBuf[i] = s.uniform()
+	}
+	if v := s.variant; v != nil && v.shapeNoise && voiced {
+		v.shape(s.noiseBuf[:min(n, len(s.noiseBuf))])
 	}
 	s.fft.Coefficients(s.spec, s.noiseBuf)
 	// Across a voicing change the voiced end's filters hold.

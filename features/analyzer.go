@@ -37,6 +37,11 @@ type Analyzer struct {
 	buf   []float32 // the last historySize input samples, newest at the end
 	dcX   float64   // DC blocker state
 	dcY   float64
+
+	// Set by AnalyzeOffline only: the pitch to use instead of the tracker's.
+	forceF0 float64
+	force   bool
+	noDC    bool
 }
 
 // NewAnalyzer plans an analyzer for 16 kHz input.
@@ -70,10 +75,16 @@ func (a *Analyzer) Push(dst *Frame, hop []float32) {
 		x := float64(v)
 		y := x - a.dcX + dcPole*a.dcY
 		a.dcX, a.dcY = x, y
+		if a.noDC {
+			y = x
+		}
 		tail[i] = float32(y)
 	}
 	center := len(a.buf) - Lookahead
 	f0, per := a.pitch.Next(a.buf, center)
+	if a.force {
+		f0 = a.forceF0
+	}
 	dst.F0, dst.Periodicity = f0, per
 	if f0 > 0 {
 		a.bands.Analyze(&dst.Voicing, a.buf, center, f0)

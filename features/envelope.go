@@ -35,6 +35,8 @@ type EnvelopeAnalyzer struct {
 	pow       []float64
 	cum       []float64
 	logAmp    []float64
+	q1        float64 // CheapTrick's compensation lifter; 0 = none (AnalysisOptions.Lifter)
+	widthF0   float64 // smoothing width in harmonic spacings; 0 = 1 (AnalysisOptions.SmoothWidth)
 
 	// The Hann window, planned once.
 	window      []float64
@@ -86,10 +88,16 @@ func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 floa
 	width := 200.0
 	if f0 > 0 {
 		width = f0
+		if e.widthF0 > 0 {
+			width *= e.widthF0
+		}
 	}
 	e.smooth(width * float64(n) / float64(e.rate))
 	for k, p := range e.pow {
 		e.logAmp[k] = 0.5 * math.Log(p+powerFloor)
+	}
+	if e.q1 != 0 {
+		e.lifter(width / float64(e.rate))
 	}
 	e.mc.FromLogSpectrum(c, e.logAmp)
 }
@@ -142,4 +150,23 @@ func at0(cum []float64, x float64) float64 {
 	}
 	f := x - float64(i)
 	return cum[i]*(1-f) + cum[i+1]*f
+}
+
+// lifter applies CheapTrick's compensation lifter (1−2q1) + 2q1·cos(2πqf0)
+// to the cepstrum of logAmp, f0 in cycles per sample: it restores the
+// formant peaks that averaging over a harmonic spacing flattens.
+func (e *EnvelopeAnalyzer) lifter(f0 float64) {
+	for k, v := range e.logAmp {
+		e.spec[k] = complex(v, 0)
+	}
+	e.fft.Sequence(e.frame, e.spec)
+	n := len(e.frame)
+	for q := range e.frame {
+		qq := min(q, n-q)
+		e.frame[q] *= ((1 - 2*e.q1) + 2*e.q1*math.Cos(2*math.Pi*float64(qq)*f0)) / float64(n)
+	}
+	e.fft.Coefficients(e.spec, e.frame)
+	for k := range e.logAmp {
+		e.logAmp[k] = real(e.spec[k])
+	}
 }

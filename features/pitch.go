@@ -78,6 +78,10 @@ type PitchTracker struct {
 	prev  [ptMaxCands + 1]ptCand
 	pcost [ptMaxCands + 1]float64
 	nprev int
+	// The last frame's candidates and their local costs, for the offline
+	// path search (n is 0 when the frame had none or was gated silent).
+	local [ptMaxCands + 1]float64
+	n     int
 
 	voiced    bool
 	unvoicedN int
@@ -177,6 +181,7 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 	}
 	voiced := loud && n > 0 && score > th
 
+	t.n = 0
 	if n == 0 || !loud {
 		t.voiced = false
 		t.unvoicedN++
@@ -214,6 +219,7 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 				acc = min(acc, v)
 			}
 		}
+		t.local[j] = local
 		t.cost[j] = local + acc
 		if t.cost[j] < t.cost[jbest] {
 			jbest = j
@@ -225,6 +231,7 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 		t.pcost[j] = t.cost[j] - m
 	}
 	t.nprev = n
+	t.n = n
 	chosen := t.cands[jbest]
 
 	t.voiced = voiced

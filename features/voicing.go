@@ -12,7 +12,7 @@ var VoicingBandEdges = [NumVoicingBands + 1]float64{0, 1000, 2000, 4000, 6000, 8
 
 const (
 	bvWindowMs  = 20   // correlation window length
-	bvEnvFrom   = 2    // first band where the envelope correlation is used too
+	bvEnvFrom   = 2000 // lowest band edge (Hz) from which the envelope correlation is used too
 	bvEnvBias   = 0.1  // envelope correlation of noise is biased up: subtract this
 	bvEnvCorner = 1000 // smoothing of the rectified band, Hz
 )
@@ -31,7 +31,8 @@ type BandVoicing struct {
 	fs        int
 	lookahead int
 	half      int
-	taps      [NumVoicingBands][]float32
+	edges     []float64
+	taps      [][]float32
 	win       int
 	maxLag    int
 	y         []float64 // filtered band
@@ -42,15 +43,20 @@ type BandVoicing struct {
 // NewBandVoicing plans band filters for the given sample rate (16000 here).
 // Band edges above the Nyquist frequency are clipped to it.
 func NewBandVoicing(sampleRate int) *BandVoicing {
+	return newBandVoicing(sampleRate, VoicingBandEdges[:])
+}
+
+// newBandVoicing plans the bands between consecutive edges (Hz).
+func newBandVoicing(sampleRate int, edges []float64) *BandVoicing {
 	fs := sampleRate
-	b := &BandVoicing{fs: fs, lookahead: fs / 100}
+	b := &BandVoicing{fs: fs, lookahead: fs / 100, edges: edges}
 	b.half = fs / 500 // 65 taps at 16 kHz: about 800 Hz transition width
 	n := 2*b.half + 1
 	nyq := float64(fs) / 2
-	for i := range NumVoicingBands {
-		lo := min(VoicingBandEdges[i], nyq) / float64(fs)
-		hi := min(VoicingBandEdges[i+1], nyq) / float64(fs)
-		b.taps[i] = bvBandpass(n, lo, hi)
+	for i := range len(edges) - 1 {
+		lo := min(edges[i], nyq) / float64(fs)
+		hi := min(edges[i+1], nyq) / float64(fs)
+		b.taps = append(b.taps, bvBandpass(n, lo, hi))
 	}
 	b.win = fs * bvWindowMs / 1000
 	b.maxLag = int(math.Ceil(float64(fs)/MinF0)) + 2
@@ -72,8 +78,13 @@ func (b *BandVoicing) Lookahead() int { return b.lookahead }
 // center of buf for pitch f0 (Hz; clamped to [MinF0, MaxF0]). When f0 <= 0
 // every band is 0. buf[center-History() : center+Lookahead()] must be valid.
 func (b *BandVoicing) Analyze(dst *[NumVoicingBands]float32, buf []float32, center int, f0 float64) {
+	b.analyze(dst[:], buf, center, f0)
+}
+
+// analyze is Analyze for any number of bands (len(dst) of them).
+func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float64) {
 	if !(f0 > 0) {
-		*dst = [NumVoicingBands]float32{}
+		clear(dst)
 		return
 	}
 	f0 = min(max(f0, MinF0), MaxF0)
@@ -84,8 +95,7 @@ func (b *BandVoicing) Analyze(dst *[NumVoicingBands]float32, buf []float32, cent
 	start := end - n
 	y := b.y[:n]
 	env := b.env[:n]
-	for band := range NumVoicingBands {
-		h := b.taps[band]
+	for band, h := range b.taps {
 		x := buf[start-b.half : end+b.half]
 		for i := range y {
 			s := float32(0)
@@ -96,7 +106,7 @@ func (b *BandVoicing) Analyze(dst *[NumVoicingBands]float32, buf []float32, cent
 			y[i] = float64(s)
 		}
 		v := bvBestCorr(y, b.win, l0, false)
-		if band >= bvEnvFrom {
+		if b.edges[band] >= bvEnvFrom {
 			p := b.envPole
 			s := math.Abs(y[0])
 			for i, u := range y {

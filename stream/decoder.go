@@ -40,7 +40,7 @@ type Stats struct {
 	ComfortNoise int64 // slots played as comfort noise (DTX)
 	Stretched    int64 // slots inserted to deepen the buffer
 	Skipped      int64 // slots dropped to shorten it
-	Resets       int64 // restarts after a long gap or a timestamp jump
+	Resets       int64 // restarts after a long gap, a timestamp jump or a sequence-number jump
 	Depth        int   // packets waiting now
 	TargetDepth  int   // the depth the buffer is steering to
 	Jitter       int   // spread of arrival times over the last 2.5 s, samples
@@ -105,7 +105,12 @@ type Decoder struct {
 
 	tsU, seqU         unwrapper
 	baseTS            int64
-	firstSeq, highSeq int64
+	firstSeq, highSeq int64  // the sequence numbers of the current run (countSeq)
+	runReceived       int64  // packets received in it
+	lostBefore        int64  // losses of the runs before it
+	highSeqPos        int64  // the slot of the packet numbered highSeq
+	probe             uint16 // after a jump, the sequence number that would confirm a new run
+	probing           bool
 	pulled            int64 // samples delivered
 	out               [codec.PacketSamples]float32
 	outPos            int
@@ -156,6 +161,25 @@ func (d *Decoder) Reset() {
 	d.pulled = 0
 	d.stats = Stats{}
 	d.seqU = newUnwrapper(16)
+	d.runReceived, d.lostBefore, d.probing = 0, 0, false
+}
+
+// maxMisorder bounds how far a sequence number may stray from the run's:
+// one more than maxMisorder ahead of the slots that have passed since the
+// highest (the sender numbers each packet, and DTX pauses number none), or
+// more than maxMisorder behind the lowest, is not a loss or reordering but
+// a sender that restarted its numbering, or garbage. Counting such gaps as
+// lost reported billions of losses in a minute. As in RFC 3550 (A.1), such
+// a packet is a stray, left out of the loss count, unless the next packet
+// follows it: then the two start a new run (counted in Resets).
+const maxMisorder = 100
+
+// runLost is how many sequence numbers of the current run never arrived.
+func (d *Decoder) runLost() int64 {
+	if d.runReceived == 0 {
+		return 0
+	}
+	return max(d.highSeq-d.firstSeq+1-d.runReceived, 0)
 }
 
 // restart forgets the buffered packets and the timing.
@@ -167,6 +191,7 @@ func (d *Decoder) restart() {
 	d.dtx = false
 	d.outPos = len(d.out)
 	d.tsU = newUnwrapper(32)
+	d.highSeqPos = 0 // slots restart from 0
 	d.nOffs = 0
 	d.target = d.cfg.StartDepth
 	d.excessRun = 0
@@ -189,10 +214,7 @@ func (d *Decoder) Stats() Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := d.stats
-	s.Lost = 0
-	if d.seqU.started {
-		s.Lost = max(d.highSeq-d.firstSeq+1-s.Received, 0)
-	}
+	s.Lost = d.lostBefore + d.runLost()
 	for i := range d.ring {
 		if d.ring[i].state == slotWaiting && d.ring[i].pos >= d.next {
 			s.Depth++
@@ -241,18 +263,14 @@ func (d *Decoder) Push(p Packet) error {
 		d.start(pos)
 	}
 
-	seq := d.seqU.unwrap(uint32(p.Seq))
-	if d.stats.Received == 0 && d.stats.Late == 0 {
-		d.firstSeq, d.highSeq = seq, seq
-	}
+	seq := d.seqU.peek(uint32(p.Seq))
 
 	s := &d.ring[pos&(ringSize-1)]
 	if s.pos == pos && (s.state == slotWaiting || s.state == slotPlayed) {
 		d.stats.Duplicates++
 		return nil
 	}
-	d.firstSeq = min(d.firstSeq, seq)
-	d.highSeq = max(d.highSeq, seq)
+	d.countSeq(p.Seq, seq, pos)
 	d.stats.Received++
 	d.observe(pos, kind)
 	if pos < d.next {
@@ -271,6 +289,34 @@ func (d *Decoder) Push(p Packet) error {
 	}
 	d.highest = max(d.highest, pos)
 	return nil
+}
+
+// countSeq adds an accepted packet's sequence number, raw and as peeked
+// from the unwrapper, and its slot to the loss count.
+func (d *Decoder) countSeq(raw uint16, seq, pos int64) {
+	switch {
+	case d.runReceived == 0:
+		d.firstSeq, d.highSeq, d.highSeqPos = seq, seq, pos
+	case seq > d.highSeq+max(pos-d.highSeqPos, 0)+maxMisorder || seq < d.firstSeq-maxMisorder:
+		if !d.probing || raw != d.probe {
+			d.probing, d.probe = true, raw+1 // a stray, unless the next one follows it
+			return
+		}
+		// Two in a row: a new run, starting at the stray before this one.
+		d.stats.Resets++
+		d.lostBefore += d.runLost()
+		d.seqU = newUnwrapper(16)
+		d.seqU.unwrap(uint32(raw - 1))
+		seq = d.seqU.peek(uint32(raw))
+		d.firstSeq, d.highSeq, d.runReceived = seq-1, seq-1, 1
+	}
+	d.probing = false
+	d.seqU.unwrap(uint32(raw))
+	d.firstSeq = min(d.firstSeq, seq)
+	if seq > d.highSeq {
+		d.highSeq, d.highSeqPos = seq, pos
+	}
+	d.runReceived++
 }
 
 // start places the first packet (slot pos) StartDepth packets ahead of the

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -64,6 +65,25 @@ func TestJitterBuffer(t *testing.T) {
 			}
 			return ds
 		}, Stats{Received: int64(len(base)), Resets: 1}},
+		{"sequence numbers restart, a loss on each side", base, func(p []Packet) []delivery {
+			ds := inOrder(p)
+			for k := 100; k < len(ds); k++ {
+				ds[k].pkt.Seq += 20000 // a new numbering, the timestamps go on
+			}
+			return slices.Delete(slices.Delete(ds, 120, 121), 50, 51)
+		}, Stats{Received: int64(len(base)) - 2, Lost: 2, Concealed: 2, Resets: 1}},
+		{"sequence-number storm", base, func(p []Packet) []delivery {
+			ds := inOrder(p)
+			for k := range ds {
+				ds[k].pkt.Seq += uint16(k * 30000) // every packet 30,000 ahead of the last: not 30,000 losses
+			}
+			return ds
+		}, Stats{Received: int64(len(base))}},
+		{"a packet from far back", base, func(p []Packet) []delivery {
+			ds := inOrder(p)
+			ds[80].pkt.Seq -= 1000 // a stray: its number is missing from the run, not 1000 others
+			return ds
+		}, Stats{Received: int64(len(base)), Lost: 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,5 +121,29 @@ func TestJitterBufferRepairsAudio(t *testing.T) {
 	got := playout(t, newTestDecoder(t, &fixedDepth1), ds, len(pkts)+1)
 	if !slices.Equal(got, ref) {
 		t.Fatal("reordering within the buffer depth changed the audio")
+	}
+}
+
+// TestSequenceStormBounded feeds a minute of packets whose sequence numbers
+// are random (an attacker's or a broken sender's) and whose timestamps are
+// right: the losses reported can never exceed the slots that passed.
+func TestSequenceStormBounded(t *testing.T) {
+	x := loadClip(t, "librispeech-367-f.wav")[:2*codec.SampleRate]
+	pkts := packetize(t, x, nil)
+	rng := rand.New(rand.NewPCG(18, 8))
+	var ds []delivery
+	const slots = 3000 // 60 s
+	for k := range slots {
+		p := pkts[k%len(pkts)]
+		p.Seq = uint16(rng.Uint32())
+		p.Timestamp = uint32(k * codec.PacketSamples)
+		ds = append(ds, delivery{k, p})
+	}
+	dec := newTestDecoder(t, &fixedDepth1)
+	playout(t, dec, ds, slots+1)
+	st := dec.Stats()
+	t.Logf("received %d, lost %d, resets %d", st.Received, st.Lost, st.Resets)
+	if st.Received != slots || st.Lost > slots {
+		t.Errorf("received %d, lost %d in %d slots", st.Received, st.Lost, slots)
 	}
 }

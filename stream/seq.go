@@ -15,19 +15,24 @@ func newUnwrapper(bits uint) unwrapper { return unwrapper{bits: bits} }
 
 // unwrap returns v extended to 64 bits.
 func (u *unwrapper) unwrap(v uint32) int64 {
+	r := u.peek(v)
+	if !u.started || r > u.highest {
+		u.highest = r
+	}
+	u.started = true
+	return r
+}
+
+// peek returns what unwrap would return, without taking v into account
+// for the values after it.
+func (u *unwrapper) peek(v uint32) int64 {
 	if !u.started {
-		u.started = true
-		u.highest = int64(v)
-		return u.highest
+		return int64(v)
 	}
 	mod := int64(1) << u.bits
 	diff := (int64(v) - u.highest) & (mod - 1) // forward distance in [0, mod)
 	if diff >= mod/2 {
 		diff -= mod
 	}
-	r := u.highest + diff
-	if r > u.highest {
-		u.highest = r
-	}
-	return r
+	return u.highest + diff
 }

@@ -13,16 +13,18 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/internal/corpus"
 )
 
 func init() {
 	register(&command{
 		name: "bench",
-		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-check] [-loss [-loss-seed N] | -compact] FILES_OR_DIRS...",
-		summary: "Measure quality (STOI, ESTOI, MCD, LSD, F0, voicing), bitrate, latency and speed of\n" +
-			"vqspeak at each stage count, its unquantised ceiling, and Opus, Codec 2 and Speex\n" +
-			"when their tools are installed.",
+		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-pesq PATH] [-keep DIR] [-check] [-loss [-loss-seed N] | -compact] FILES_OR_DIRS...",
+		summary: "Measure quality (PESQ-WB and PESQ-NB when a pesq scorer is available, STOI, ESTOI,\n" +
+			"MCD, LSD, F0, voicing), bitrate, latency and speed of vqspeak at each stage count, its\n" +
+			"unquantised ceiling, and Opus, Codec 2 and Speex when their tools are installed. Silent\n" +
+			"or too short files are skipped with a warning.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("stages", "1,2,3,4", "comma-separated stage `LIST` to measure")
 			fs.String("json", "", "also write every number as JSON to `FILE` (\"-\" = stdout, replacing the table)")
@@ -30,8 +32,13 @@ func init() {
 			fs.Bool("peers", true, "also measure Opus, Codec 2 and Speex (skipped when their tools are missing)")
 			fs.Bool("check", false, "fail (exit 1) if a packet allocates or the latency exceeds 30 ms (for CI)")
 			fs.Bool("quality", true, "measure quality (false: bitrate, latency and speed only)")
+			fs.Bool("timing", true, "time every packet's encode and decode (false: quality only)")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.String("example", "", "`FILE` whose spectrograms -plot draws (default: the first of at least 3 s)")
+			fs.String("pesq", "", "`PATH` of an ITU-T P.862 scorer run as \"pesq -wb|-nb REF DEG\" (default: pesq in PATH; without one the PESQ columns are left out)")
+			fs.String("keep", "", "save every decoded file as a WAV under `DIR`, one subdirectory per row")
+			fs.Int("every", 1, "measure only every `N`th input file (in sorted order, from the first): a reproducible subset")
+			fs.Bool("decompose", false, "measure only the unquantised vocoder and its variants, each with one part substituted (README's decomposition table)")
 			lossFlags(fs)
 			fs.Bool("compact", false, "instead compare compact with plain .vqs files: size, entropy of each field, coding time (uses -stages, -json, -codebook)")
 		},
@@ -41,28 +48,57 @@ func init() {
 }
 
 // loadBenchClips reads the bench's inputs: the WAV and FLAC files under
-// args, with progress.
-func loadBenchClips(e *env, args []string) ([]string, []bench.Clip, error) {
-	files, err := corpus.Files(args)
+// args (every every-th of them in sorted order), with progress. Files that
+// hold no samples are returned as skipped rather than failing the run.
+func loadBenchClips(e *env, args []string, every int) ([]string, []bench.Clip, []bench.Skipped, error) {
+	all, err := corpus.Files(args)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
+	if every < 1 {
+		return nil, nil, nil, usagef("-every %d: want 1 or more", every)
+	}
+	if every > 1 {
+		var sub []string
+		for i := 0; i < len(all); i += every {
+			sub = append(sub, all[i])
+		}
+		all = sub
+	}
+	if len(all) == 0 {
+		return nil, nil, nil, fmt.Errorf("no .wav or .flac files in %s", strings.Join(args, " "))
 	}
 	prog := e.newProgress("reading")
 	defer prog.end()
-	clips := make([]bench.Clip, len(files))
-	for i, f := range files {
+	var files []string
+	var clips []bench.Clip
+	var skipped []bench.Skipped
+	for i, f := range all {
 		if err := e.ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		if clips[i], err = bench.LoadClip(f); err != nil {
-			return nil, nil, err
+		c, err := bench.LoadClip(f)
+		switch {
+		case errors.Is(err, audiofile.ErrNoAudio):
+			skipped = append(skipped, bench.Skipped{File: f, Reason: "no samples"})
+		case err != nil:
+			return nil, nil, nil, err
+		default:
+			files, clips = append(files, f), append(clips, c)
 		}
-		prog.update(i+1, len(files))
+		prog.update(i+1, len(all))
 	}
-	return files, clips, nil
+	if len(clips) == 0 {
+		return nil, nil, nil, fmt.Errorf("no audio in %s: every file is empty", strings.Join(args, " "))
+	}
+	return files, clips, skipped, nil
+}
+
+// warnSkipped tells stderr which inputs a bench run left out.
+func warnSkipped(e *env, skipped []bench.Skipped) {
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "vqspeak bench: warning: skipping %s: %s\n", s.File, s.Reason)
+	}
 }
 
 // phaseProgress returns a progress callback for the bench's phases, each
@@ -147,7 +183,7 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	files, clips, err := loadBenchClips(e, args)
+	files, clips, skipped, err := loadBenchClips(e, args, intFlag(fs, "every"))
 	if err != nil {
 		return err
 	}
@@ -169,7 +205,11 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 		Stages:    stages,
 		Codebook:  cb,
 		NoQuality: !boolFlag(fs, "quality"),
+		NoTiming:  !boolFlag(fs, "timing"),
 		Example:   example,
+	}
+	if boolFlag(fs, "decompose") {
+		cfg.Stages, cfg.Variants = []int{}, bench.Decomposition()
 	}
 	if boolFlag(fs, "peers") && !cfg.NoQuality {
 		var notes []string
@@ -178,6 +218,16 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 			fmt.Fprintf(e.stderr, "vqspeak bench: %s\n", n)
 		}
 	}
+	if !cfg.NoQuality {
+		cfg.PESQ, err = bench.FindPESQ(stringFlag(fs, "pesq"))
+		switch {
+		case errors.Is(err, bench.ErrNoPESQ):
+			fmt.Fprintf(e.stderr, "vqspeak bench: no pesq in PATH (give one with -pesq PATH): PESQ columns left out\n")
+		case err != nil:
+			return usagef("-pesq: %v", err)
+		}
+	}
+	cfg.Keep = stringFlag(fs, "keep")
 	cfg.Progress = phaseProgress(e)
 	res, err := bench.Run(e.ctx, clips, cfg)
 	if cfg.Progress != nil && isTerminal(e.stderr) {
@@ -186,6 +236,8 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	res.Skipped = append(skipped, res.Skipped...)
+	warnSkipped(e, res.Skipped)
 	if err := writeBenchResult(e, fs, res, func(w io.Writer) error { return bench.WriteTable(w, res) }); err != nil {
 		return err
 	}

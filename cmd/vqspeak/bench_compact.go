@@ -20,10 +20,11 @@ func runBenchCompact(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, clips, err := loadBenchClips(e, args)
+	_, clips, skipped, err := loadBenchClips(e, args, intFlag(fs, "every"))
 	if err != nil {
 		return err
 	}
+	warnSkipped(e, skipped)
 	cfg := bench.CompactConfig{Stages: stages, Codebook: cb}
 	cfg.Progress = phaseProgress(e)
 	res, err := bench.RunCompact(e.ctx, clips, cfg)

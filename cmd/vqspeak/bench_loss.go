@@ -41,10 +41,11 @@ func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, clips, err := loadBenchClips(e, args)
+	_, clips, skipped, err := loadBenchClips(e, args, intFlag(fs, "every"))
 	if err != nil {
 		return err
 	}
+	warnSkipped(e, skipped)
 	cfg := loss.Config{
 		Codebook: cb,
 		Stages:   stages,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vqspeak/vqspeak/bench"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
 // TestBench runs the harness on one clip with the peer tools hidden: the
@@ -26,7 +28,7 @@ func TestBench(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
-	for _, want := range []string{"skipping Opus", "skipping Codec 2", "skipping Speex", bench.QualityPlot} {
+	for _, want := range []string{"skipping Opus", "skipping Codec 2", "skipping Speex", "no pesq in PATH", bench.QualityPlot} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -50,6 +52,40 @@ func TestBench(t *testing.T) {
 	}
 }
 
+// TestBenchSkipsEmptyAndSilent runs a directory holding a clip, an empty
+// WAV and a silent one: the run goes on, warns about both and counts them.
+func TestBenchSkipsEmptyAndSilent(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var silent, empty bytes.Buffer
+	if err := audiofile.WriteWAV(&silent, make([]float32, 16000), 16000); err != nil {
+		t.Fatal(err)
+	}
+	if err := audiofile.WriteWAV(&empty, nil, 16000); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"a.wav": b, "empty.wav": empty.Bytes(), "silent.wav": silent.Bytes()} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, stderr := vqspeak(t, "bench", "-stages", "1", "-peers=false", "-pesq", "", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"skipping " + filepath.Join(dir, "empty.wav") + ": no samples", "skipping " + filepath.Join(dir, "silent.wav") + ": silent"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(out, "skipped 2 of 3 files") || !strings.Contains(out, "| vqspeak | 1 stages | 2000 |") {
+		t.Errorf("table:\n%s", out)
+	}
+}
+
 func TestBenchJSONToStdoutWithoutQuality(t *testing.T) {
 	code, out, stderr := vqspeak(t, "bench", "-stages", "2", "-quality=false", "-json", "-", clip)
 	if code != exitOK {
@@ -62,6 +98,41 @@ func TestBenchJSONToStdoutWithoutQuality(t *testing.T) {
 	if len(res.Rows) != 1 || res.Rows[0].Stages != 2 || res.Rows[0].BitrateBPS != 2400 ||
 		len(res.Rows[0].PerFile) != 0 || res.Rows[0].Timing == nil || res.Rows[0].Timing.Packets == 0 {
 		t.Errorf("rows: %+v", res.Rows)
+	}
+}
+
+// TestBenchDecompose runs the decomposition on every fifth bundled clip:
+// the ceiling and one row per substitution, no stage rows, no timing.
+func TestBenchDecompose(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the vocoder 20 times")
+	}
+	code, out, stderr := vqspeak(t, "bench", "-decompose", "-every", "5", "-peers=false", "-json", "-", filepath.Dir(clip))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res bench.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 + len(bench.Decomposition()); len(res.Rows) != want || len(res.Files) != 1 {
+		t.Fatalf("%d rows on %d files, want %d on the first of 5 clips", len(res.Rows), len(res.Files), want)
+	}
+	base := res.Rows[0].Quality
+	for _, r := range res.Rows {
+		if r.Codec != "vqspeak unquantised" || r.Timing != nil || !(r.Quality.STOI.Mean > 0.7) {
+			t.Errorf("row %s %s: STOI %.3f, timing %v", r.Codec, r.Setting, r.Quality.STOI.Mean, r.Timing)
+		}
+	}
+	// A substitution changes the output: not every row scores like the base.
+	same := 0
+	for _, r := range res.Rows[1:] {
+		if r.Quality.MCD.Mean == base.MCD.Mean {
+			same++
+		}
+	}
+	if same > 1 {
+		t.Errorf("%d substitutions score exactly like the codec", same)
 	}
 }
 
@@ -79,6 +150,8 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"bench", "-example", "other.wav", clip}, exitUsage, "not among the inputs"},
 		{[]string{"bench", filepath.Join(dir, "missing")}, exitFailure, "no such file"},
 		{[]string{"bench", dir}, exitFailure, "no .wav or .flac files"},
+		{[]string{"bench", "-every", "0", clip}, exitUsage, "-every 0"},
+		{[]string{"bench", "-pesq", filepath.Join(dir, "nopesq"), clip}, exitUsage, "-pesq"},
 	} {
 		code, _, stderr := vqspeak(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.contains) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"syscall"
 	"time"
 
@@ -39,11 +40,15 @@ func init() {
 	})
 	register(&command{
 		name: "receive",
-		args: "[-listen HOST:PORT] [-o OUT.wav] [-duration D] [-idle D] [-depth N] [-codebook FILE]",
+		args: "[-listen HOST:PORT] [-from HOST:PORT] [-pt N] [-o OUT.wav] [-duration D] [-idle D] [-depth N] [-codebook FILE]",
 		summary: "Receive a VQSPEAK RTP stream over UDP, play it out through the adaptive jitter buffer\n" +
-			"with loss concealment, and write the audio to a WAV file. Statistics go to stderr once a second.",
+			"with loss concealment, and write the audio to a WAV file. Statistics go to stderr once a second.\n" +
+			"Only one sender is heard: the -from address, or else the first that sends packets of payload\n" +
+			"type -pt (named on stderr); packets from any other address are ignored.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("listen", "127.0.0.1:5004", "UDP `HOST:PORT` to listen on (port 0 picks a free one)")
+			fs.String("from", "", "accept packets only from this `HOST:PORT` (default: the first sender heard)")
+			fs.Int("pt", 96, "RTP payload type of the stream (as the sender's -pt and SDP)")
 			fs.String("o", "", "write the received audio to this WAV `FILE` (\"-\" = stdout; default: statistics only)")
 			fs.Duration("duration", 0, "stop after this long (0: until the sender goes idle or Ctrl-C)")
 			fs.Duration("idle", 2*time.Second, "stop when no packet has come for this long after the first (0: never)")
@@ -181,22 +186,24 @@ func portOf(addr string) string {
 // callReceiver is the state of one "vqspeak receive".
 type callReceiver struct {
 	*vqrtp.Receiver
-	dec  *stream.Decoder
-	lead int64 // samples of prebuffer silence not to write
+	dec       *stream.Decoder
+	lead      int64 // samples of prebuffer silence not to write
+	pt        int   // the payload type accepted
+	fixedPeer bool  // -from was given
 }
 
 // listen reads datagrams until pc is closed and hands them to the receiver.
-func (r *callReceiver) listen(pc net.PacketConn) {
+func (r *callReceiver) listen(pc *net.UDPConn) {
 	buf := make([]byte, 2048)
 	for {
-		n, _, err := pc.ReadFrom(buf)
+		n, from, err := pc.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		r.Receive(buf[:n], time.Now().UnixNano())
+		r.Receive(buf[:n], from, time.Now().UnixNano())
 	}
 }
 
@@ -211,6 +218,21 @@ func runReceive(e *env, fs *flag.FlagSet, args []string) error {
 	duration, idle := callDuration(fs, "duration"), callDuration(fs, "idle")
 	if duration < 0 || idle < 0 {
 		return usagef("-duration and -idle cannot be negative")
+	}
+	pt := intFlag(fs, "pt")
+	if pt < 0 || pt > 127 {
+		return usagef("-pt %d: an RTP payload type is 0 to 127", pt)
+	}
+	rcfg := vqrtp.ReceiverConfig{PayloadType: uint8(pt)}
+	if from := stringFlag(fs, "from"); from != "" {
+		a, err := net.ResolveUDPAddr("udp", from)
+		if err != nil {
+			return usagef("-from %s: %v", from, err)
+		}
+		if a.Port == 0 {
+			return usagef("-from %s: want HOST:PORT, the sender's address and port", from)
+		}
+		rcfg.Peer = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), a.AddrPort().Port())
 	}
 	cfg := stream.DefaultDecoderConfig
 	if n := intFlag(fs, "depth"); n != 0 {
@@ -233,15 +255,23 @@ func runReceive(e *env, fs *flag.FlagSet, args []string) error {
 		defer out.Abort()
 		e.warnExt(outPath, "a WAV file", ".wav")
 	}
-	pc, err := net.ListenPacket("udp", stringFlag(fs, "listen"))
+	laddr, err := net.ResolveUDPAddr("udp", stringFlag(fs, "listen"))
+	if err != nil {
+		return err
+	}
+	pc, err := net.ListenUDP("udp", laddr)
 	if err != nil {
 		return err
 	}
 	defer pc.Close()
-	e.infof("listening on %s\n", pc.LocalAddr())
+	if rcfg.Peer.IsValid() {
+		e.infof("listening on %s for %s\n", pc.LocalAddr(), rcfg.Peer)
+	} else {
+		e.infof("listening on %s\n", pc.LocalAddr())
+	}
 	// The first StartDepth slots played are the prebuffer, silence before
 	// the first packet: they are not written.
-	r := &callReceiver{Receiver: vqrtp.NewReceiver(dec), dec: dec, lead: int64(cfg.StartDepth) * codec.PacketSamples}
+	r := &callReceiver{Receiver: vqrtp.NewReceiver(dec, rcfg), dec: dec, pt: pt, fixedPeer: rcfg.Peer.IsValid(), lead: int64(cfg.StartDepth) * codec.PacketSamples}
 	go r.listen(pc)
 
 	if outPath == "" {
@@ -306,6 +336,9 @@ func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time
 				continue
 			}
 			playStart = now
+			if p, _ := r.Peer(); !r.fixedPeer {
+				e.infof("receiving from %s; packets from other addresses are ignored (-from names the sender)\n", p)
+			}
 		}
 		due := int64(now.Sub(playStart)) * codec.SampleRate / int64(time.Second)
 		for pulled < due {
@@ -372,7 +405,14 @@ func (r *callReceiver) report(w io.Writer, t time.Duration, st stream.Stats, fin
 		"stretched %d, skipped %d, jitter %.1f ms, buffer %d (target %d)\n",
 		label, st.Received, max(st.Lost, 0), st.Late, st.Concealed, st.Recovered, st.ComfortNoise,
 		st.Invalid+r.BadRTP(), st.Stretched, st.Skipped, float64(st.Jitter)*1000/codec.SampleRate, st.Depth, st.TargetDepth)
-	if n := r.Foreign(); final && n > 0 {
-		fmt.Fprintf(w, "ignored %d packets from a second sender\n", n)
+	if !final {
+		return
+	}
+	if n := r.Foreign(); n > 0 {
+		p, _ := r.Peer()
+		fmt.Fprintf(w, "ignored %d packets from senders other than %s\n", n, p)
+	}
+	if n := r.OtherPayloadType(); n > 0 {
+		fmt.Fprintf(w, "ignored %d packets of another payload type than %d (-pt)\n", n, r.pt)
 	}
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +20,7 @@ import (
 	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/stream/vqrtp"
 )
 
 // callBuffer is a bytes.Buffer safe for a command writing while the test reads.
@@ -241,6 +244,9 @@ func TestCallUsage(t *testing.T) {
 		{[]string{"receive", "extra"}, exitUsage, "no arguments"},
 		{[]string{"receive", "-depth", "99"}, exitUsage, "-depth 99"},
 		{[]string{"receive", "-listen", "256.0.0.1:1"}, exitFailure, "256.0.0.1"},
+		{[]string{"receive", "-pt", "128"}, exitUsage, "-pt 128"},
+		{[]string{"receive", "-from", "127.0.0.1"}, exitUsage, "-from 127.0.0.1"},
+		{[]string{"receive", "-from", "127.0.0.1:0"}, exitUsage, "want HOST:PORT"},
 	} {
 		code, _, stderr := vqspeak(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.contains) {
@@ -252,5 +258,104 @@ func TestCallUsage(t *testing.T) {
 	code, _, stderr := vqspeak(t, "receive", "-listen", "127.0.0.1:0", "-duration", "100ms")
 	if code != 0 || !strings.Contains(stderr, "total: received 0") || time.Since(start) > 5*time.Second {
 		t.Errorf("receive -duration 100ms: exit %d after %v: %s", code, time.Since(start), stderr)
+	}
+}
+
+// TestReceiveInjector starts an injector (a UDP socket sending packets of
+// the right payload type, a different SSRC and loud frames) before the real
+// sender. With -from naming the sender, every injected packet is ignored
+// and the real one is heard whole, as are packets of another payload type
+// from the sender's own address; without -from the receiver takes the
+// first source, says which, and ignores the other.
+func TestReceiveInjector(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1.5 s in real time")
+	}
+	dial := func(dst string) *net.UDPConn {
+		c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.MustParseAddrPort(dst)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	packets := func(pt uint8, ssrc uint32, n int, frame byte) [][]byte {
+		pz, err := vqrtp.NewPacketizer(pt, ssrc, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [][]byte
+		for i := range n {
+			b, err := pz.AppendFrameAt(nil, uint32(i*codec.PacketSamples), bytes.Repeat([]byte{frame}, 8))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	const n = 40
+	real, evil, otherPT := packets(96, 1, n, 0x11), packets(96, 2, n+25, 0xFF), packets(97, 1, n, 0x22)
+
+	for _, withFrom := range []bool{true, false} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		sender, injector := (*net.UDPConn)(nil), (*net.UDPConn)(nil)
+		// The sockets need the receiver's address, the receiver the sender's:
+		// bind the sender first on a port of its own.
+		sc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"receive", "-listen", "127.0.0.1:0", "-idle", "300ms"}
+		if withFrom {
+			args = append(args, "-from", sc.LocalAddr().String())
+		}
+		var stderr callBuffer
+		done := make(chan int, 1)
+		go func() { done <- run(ctx, args, strings.NewReader(""), &bytes.Buffer{}, &stderr) }()
+		var addr string
+		for deadline := time.Now().Add(5 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if m := regexp.MustCompile(`listening on (\S+)`).FindStringSubmatch(stderr.String()); m != nil {
+				addr = m[1]
+			}
+		}
+		if addr == "" {
+			t.Fatalf("receiver did not start: %s", stderr.String())
+		}
+		injector = dial(addr)
+		dst := net.UDPAddrFromAddrPort(netip.MustParseAddrPort(addr))
+		sender = sc
+		// The injector goes first, 0.5 s ahead, and keeps going.
+		for i := range 25 {
+			injector.Write(evil[i])
+			time.Sleep(20 * time.Millisecond)
+		}
+		for i := range n {
+			injector.Write(evil[25+i])
+			sender.WriteToUDP(real[i], dst)
+			sender.WriteToUDP(otherPT[i], dst)
+			time.Sleep(20 * time.Millisecond)
+		}
+		code := <-done
+		cancel()
+		sc.Close()
+		out := stderr.String()
+		t.Logf("-from %v:\n%s", withFrom, out)
+		m := callTotal.FindStringSubmatch(out)
+		if code != 0 || m == nil {
+			t.Fatalf("exit %d: %s", code, out)
+		}
+		received, _ := strconv.Atoi(m[1])
+		if withFrom {
+			if received != n || !strings.Contains(out, fmt.Sprintf("ignored %d packets from senders other than %s", n+25, sc.LocalAddr())) ||
+				!strings.Contains(out, fmt.Sprintf("ignored %d packets of another payload type than 96 (-pt)", n)) {
+				t.Errorf("-from: received %d of the sender's %d packets, want all, and the injector's %d ignored", received, n, n+25)
+			}
+		} else {
+			if !strings.Contains(out, "receiving from "+injector.LocalAddr().String()) ||
+				!strings.Contains(out, fmt.Sprintf("ignored %d packets from senders other than %s", 2*n, injector.LocalAddr())) {
+				t.Errorf("without -from the first source was not named and kept")
+			}
+		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -104,6 +106,16 @@ func wavBytes(s wavSpec, x []float32) []byte {
 	b = append(b, "data"...)
 	b = binary.LittleEndian.AppendUint32(b, size)
 	return append(b, data...)
+}
+
+// flacHeader is the start of a FLAC stream, a STREAMINFO block declaring
+// rate, mono 16-bit and 1000 samples, and no frames.
+func flacHeader(rate int) []byte {
+	b := []byte("fLaC\x80\x00\x00\x22")                     // last block, STREAMINFO, 34 bytes
+	b = append(b, 0x10, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0, 0) // block sizes 4096, frame sizes unknown
+	v := uint64(rate)<<44 | uint64(15)<<36 | 1000           // rate:20 channels-1:3 bits-1:5 samples:36
+	b = binary.BigEndian.AppendUint64(b, v)
+	return append(b, make([]byte, 16)...) // MD5 unset
 }
 
 // writeFile writes b into dir/name and returns the path.
@@ -210,6 +222,12 @@ func TestCLIBadInputs(t *testing.T) {
 		"headeronly.wav":     wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: -1}, nil)[:30],
 		"cutwav.wav":         wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 16000, dataSize: 4 * 32000}, x[:16000]),
 		"text.wav":           []byte("this is not audio, only some text\n"),
+		"1hz.wav":            wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 1, dataSize: -1, raw: make([]byte, 64<<10)}, nil),
+		"3999hz.wav":         wavBytes(wavSpec{tag: 1, bits: 16, channels: 1, rate: 3999, dataSize: -1, raw: make([]byte, 800)}, nil),
+		"2hz.flac":           flacHeader(2),
+		"cutmeta.flac":       mustRead(t, filepath.Join("..", "..", "testdata", "audio", "speechcommands-bed-28497c5b.flac"))[:5000],
+		"late.jsonl":         []byte(`{"t":1e300,"index":[1],"f0":60,"voicing":5,"energy":40,"mid_f0":3,"mid_voicing":2,"mid_energy":4}` + "\n"),
+		"noindex.jsonl":      []byte(`{"t":0,"index":null,"f0":60,"voicing":5,"energy":40,"mid_f0":3,"mid_voicing":2,"mid_energy":4}` + "\n"),
 		"ogg.wav":            []byte("OggS\x00\x02 and some more bytes"),
 	}
 	for name, b := range files {
@@ -253,6 +271,13 @@ func TestCLIBadInputs(t *testing.T) {
 		{"MS ADPCM", []string{"encode", p("msadpcm.wav"), outVQS}, exitFailure, []string{"wav: unsupported encoding Microsoft ADPCM"}, false},
 		{"Ogg", []string{"encode", p("ogg.wav"), outVQS}, exitFailure, []string{"unsupported container Ogg"}, false},
 		{"not audio", []string{"encode", p("text.wav"), outVQS}, exitFailure, []string{"are not a WAV (RIFF/RIFX/RF64) or FLAC (fLaC) header"}, false},
+		{"rate 1 Hz", []string{"encode", p("1hz.wav"), outVQS}, exitFailure, []string{"wav: unsupported sample rate 1 Hz; supported: 4000 to 384000 Hz"}, false},
+		{"rate 3999 Hz", []string{"encode", p("3999hz.wav"), outVQS}, exitFailure, []string{"wav: unsupported sample rate 3999 Hz; supported: 4000 to 384000 Hz"}, false},
+		{"FLAC rate 2 Hz", []string{"encode", p("2hz.flac"), outVQS}, exitFailure, []string{"flac: unsupported sample rate 2 Hz; supported: 4000 to 384000 Hz"}, false},
+		{"tokens rate 1 Hz", []string{"tokens", p("1hz.wav"), "-o", outVQS}, exitFailure, []string{"unsupported sample rate 1 Hz"}, false},
+		{"FLAC metadata cut", []string{"encode", p("cutmeta.flac"), outVQS}, exitFailure, []string{"the file ends inside or right after its metadata blocks"}, false},
+		{"token time 1e300", []string{"untokens", p("late.jsonl"), outWAV}, exitFailure, []string{"late.jsonl: line 1: field t: token value out of range: 1e+300 s is later than any recording"}, false},
+		{"token index null", []string{"untokens", p("noindex.jsonl"), outWAV}, exitFailure, []string{"noindex.jsonl: line 1: field index: malformed token line: missing"}, false},
 		{"zero-length audio", []string{"encode", p("zero.wav"), outVQS}, exitFailure, []string{"no audio: the file holds zero samples"}, false},
 		{"WAV header cut", []string{"encode", p("headeronly.wav"), outVQS}, exitFailure, []string{"wav: malformed input"}, false},
 		{"WAV data cut", []string{"encode", p("cutwav.wav"), outVQS}, exitOK, []string{"warning: the input is truncated", "1.00 s"}, true},
@@ -522,6 +547,9 @@ func TestCLIInterruptedEncode(t *testing.T) {
 	if code != exitInterrupted || !strings.Contains(stderr, "interrupted: "+out+" is a valid file holding the first 2.00 s (101 packets)") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
+	if !strings.Contains(stderr, "s read before the interrupt → ") {
+		t.Errorf("the summary does not say its length is the part read:\n%s", stderr)
+	}
 	f, err := os.Open(out)
 	if err != nil {
 		t.Fatalf("the interrupted encode left no output: %v", err)
@@ -567,6 +595,141 @@ func TestCLIInterruptedEncode(t *testing.T) {
 	}
 	if extra := leftovers(t, dir, map[string]bool{"part.vqs": true, "full.vqs": true}); len(extra) > 0 {
 		t.Errorf("left behind: %v", extra)
+	}
+}
+
+// TestCLIInterruptedOverwrite: an interrupted run with -f leaves the file
+// it was to replace exactly as it was (a partial result never destroys a
+// complete one), says so, and removes its temporary file.
+func TestCLIInterruptedOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	vqsOut, wavOut := filepath.Join(dir, "whole.vqs"), filepath.Join(dir, "whole.wav")
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", clip, vqsOut); code != exitOK {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", vqsOut, wavOut); code != exitOK {
+		t.Fatal(stderr)
+	}
+	wholeVQS, wholeWAV := mustRead(t, vqsOut), mustRead(t, wavOut)
+	for _, tc := range []struct {
+		name string
+		args []string
+		out  string
+		keep []byte
+	}{
+		{"encode", []string{"encode", "-f", clip, vqsOut}, vqsOut, wholeVQS},
+		{"decode", []string{"decode", "-f", vqsOut, wavOut}, wavOut, wholeWAV},
+		{"untokens", nil, wavOut, wholeWAV}, // args filled in below
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if tc.name == "untokens" {
+				tok := filepath.Join(dir, "t.jsonl")
+				if code, _, stderr := vqspeakIn(t, context.Background(), nil, "tokens", "-f", "-o", tok, vqsOut); code != exitOK {
+					t.Fatal(stderr)
+				}
+				args = []string{"untokens", "-f", tok, wavOut}
+			}
+			ctx := &cancelAfter{Context: context.Background()}
+			ctx.n.Store(2)
+			code, _, stderr := vqspeakIn(t, ctx, nil, args...)
+			if code != exitInterrupted || !strings.Contains(stderr, "interrupted: "+tc.out+" is left as it was (an interrupted run does not replace an existing file)") {
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+			}
+			if !bytes.Equal(mustRead(t, tc.out), tc.keep) {
+				t.Errorf("the interrupted run changed %s", tc.out)
+			}
+			if extra := leftovers(t, dir, map[string]bool{"whole.vqs": true, "whole.wav": true, "t.jsonl": true}); len(extra) > 0 {
+				t.Errorf("left behind: %v", extra)
+			}
+		})
+	}
+}
+
+// TestCLIInfoAllLost: info on a file whose every packet is lost reports
+// the bitrate as unknown (JSON null), not NaN, and says why.
+func TestCLIInfoAllLost(t *testing.T) {
+	dir := t.TempDir()
+	b := encodeCLI(t, dir, robustClip(t)[:8000]) // 26 packets, one block
+	b[len(b)/2] ^= 0xFF                          // in the packets: the block header still says how many were lost
+	in := writeFile(t, dir, "lost.vqs", b)
+	code, stdout, stderr := vqspeakIn(t, context.Background(), nil, "info", "-json", in)
+	if code != exitOK {
+		t.Fatalf("info -json: exit %d: %s", code, stderr)
+	}
+	var info struct {
+		Packets int64    `json:"packets"`
+		Lost    int64    `json:"lost_packets"`
+		Bitrate *float64 `json:"bitrate_bps"`
+	}
+	if err := json.Unmarshal(stdout, &info); err != nil {
+		t.Fatalf("%v:\n%s", err, stdout)
+	}
+	if info.Packets != 0 || info.Lost == 0 || info.Bitrate != nil || !bytes.Contains(stdout, []byte(`"bitrate_bps": null`)) {
+		t.Errorf("packets %d, lost %d, bitrate %v; want 0, some, null:\n%s", info.Packets, info.Lost, info.Bitrate, stdout)
+	}
+	code, stdout, _ = vqspeakIn(t, context.Background(), nil, "info", in)
+	if code != exitOK || bytes.Contains(stdout, []byte("NaN")) || !strings.Contains(string(stdout), fmt.Sprintf("bitrate:     unknown: no packet could be read (%d lost)", info.Lost)) {
+		t.Errorf("info: exit %d:\n%s", code, stdout)
+	}
+}
+
+// TestCLIDamagedFLAC: a damaged frame in a FLAC input costs that frame,
+// not the file: encode warns, keeps the timing (the same packet count as
+// the undamaged file) and exits 0; with -strict it writes nothing and
+// exits 1.
+func TestCLIDamagedFLAC(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "testdata", "audio", "speechcommands-bed-28497c5b.flac")
+	good := mustRead(t, src)
+	bad := bytes.Clone(good)
+	bad[len(bad)/2] ^= 0x55
+	in := writeFile(t, dir, "bad.flac", bad)
+	ref, out := filepath.Join(dir, "ref.vqs"), filepath.Join(dir, "out.vqs")
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", src, ref); code != exitOK {
+		t.Fatal(stderr)
+	}
+	code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", "-strict", in, out)
+	if code != exitFailure || !strings.Contains(stderr, "bad.flac is damaged (1 damaged frame): nothing written") {
+		t.Errorf("-strict: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("-strict wrote an output")
+	}
+	code, _, stderr = vqspeakIn(t, context.Background(), nil, "encode", in, out)
+	if code != exitOK || !strings.Contains(stderr, "bad.flac: warning: flac: damaged frame at byte") ||
+		!strings.Contains(stderr, "samples of silence in its place") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = vqspeakIn(t, context.Background(), nil, "tokens", "-o", filepath.Join(dir, "t.jsonl"), in)
+	if code != exitOK || !strings.Contains(stderr, "bad.flac: warning: flac: damaged frame at byte") {
+		t.Errorf("tokens: exit %d: %s", code, stderr)
+	}
+	_, refPk, _, err1 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, ref)))
+	_, outPk, _, err2 := vqs.ReadAllPackets(bytes.NewReader(mustRead(t, out)))
+	if err1 != nil || err2 != nil || len(outPk) != len(refPk) {
+		t.Errorf("%d packets from the damaged file, %d from the good one (%v, %v)", len(outPk), len(refPk), err1, err2)
+	}
+}
+
+// TestTempFileErrorsNameTheOutput: an error writing the hidden temporary
+// file (here: after it was closed; a full disk alike) names the output the
+// user gave, never the temporary file.
+func TestTempFileErrorsNameTheOutput(t *testing.T) {
+	dir := t.TempDir()
+	e := &env{ctx: context.Background(), stdout: io.Discard, stderr: io.Discard}
+	o, err := e.createOutput(filepath.Join(dir, "out.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Abort()
+	o.f.Close()
+	_, err = o.W.Write([]byte("x"))
+	if err == nil || strings.Contains(err.Error(), ".tmp") || !strings.Contains(err.Error(), "writing "+filepath.Join(dir, "out.wav")) {
+		t.Errorf("write error %q", err)
+	}
+	if _, err := o.W.(io.Seeker).Seek(0, io.SeekStart); err == nil || strings.Contains(err.Error(), ".tmp") {
+		t.Errorf("seek error %q", err)
 	}
 }
 

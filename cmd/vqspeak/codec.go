@@ -12,18 +12,21 @@ import (
 	"github.com/vqspeak/vqspeak/internal/audiofile"
 	"github.com/vqspeak/vqspeak/internal/corpus"
 	"github.com/vqspeak/vqspeak/rvq"
+	"github.com/vqspeak/vqspeak/stream"
 )
 
 func init() {
 	register(&command{
-		name:    "encode",
-		args:    "[-stages N] [-compact] [-codebook FILE] IN.wav OUT.vqs",
-		summary: "Encode a WAV or FLAC file (any rate, mono or stereo) into a .vqs file. \"-\" reads stdin or writes stdout.",
+		name: "encode",
+		args: "[-stages N] [-compact] [-codebook FILE] [-strict] IN.wav OUT.vqs",
+		summary: "Encode a WAV or FLAC file (4 to 384 kHz, mono or stereo) into a .vqs file. \"-\" reads stdin or writes stdout.\n" +
+			"A damaged FLAC frame is skipped, replaced by silence and reported; -strict makes damage an error.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s, 1 = 2000 b/s)")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			// issue 8: compact storage
 			fs.Bool("compact", false, "entropy-code the packets in one-second blocks: a smaller file for storage, not for live streaming")
+			fs.Bool("strict", false, "exit with an error, writing nothing, if any frame of the input is damaged")
 		},
 		run:    runEncode,
 		writes: true,
@@ -151,6 +154,20 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if err := fe.Close(); err != nil { // encodes the lookahead still held back: more packets
 		return err
 	}
+	damage := src.Damage()
+	for _, d := range damage {
+		fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], d)
+	}
+	if len(damage) > 0 && boolFlag(fs, "strict") {
+		left := "nothing written"
+		if args[1] == "-" {
+			left = "stdout holds what was encoded"
+		}
+		return fmt.Errorf("%s is damaged (%s): %s", args[0], plural(int64(len(damage)), "damaged frame"), left)
+	}
+	if interrupted && out.replaces {
+		return out.keepExisting()
+	}
 	if err := out.Commit(); err != nil {
 		return err
 	}
@@ -159,8 +176,12 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(e.stderr, "%s: warning: the input is truncated (it ends before its header says it does); used the %.2f s present\n",
 			args[0], src.Duration())
 	}
-	e.infof("%s: %s, %.2f s → %s, %d stages, %d b/s\n",
-		args[0], src.Format(), src.Duration(), plural(packets, "packet"), stages, codec.Bitrate(cb, stages))
+	length := fmt.Sprintf("%.2f s", src.Duration())
+	if interrupted {
+		length = fmt.Sprintf("%.2f s read before the interrupt", src.Duration())
+	}
+	e.infof("%s: %s, %s → %s, %d stages, %d b/s\n",
+		args[0], src.Format(), length, plural(packets, "packet"), stages, codec.Bitrate(cb, stages))
 	if interrupted {
 		return fmt.Errorf("%w: %s is a valid file holding the first %.2f s (%s)",
 			errInterrupted, args[1], float64(encoded)/codec.SampleRate, plural(packets, "packet"))
@@ -181,7 +202,11 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	fd, err := vqs.NewDecoder(in, cb)
+	fr, err := vqs.NewPacketReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	fd, err := newSampleDecoder(fr, cb)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -232,6 +257,9 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%s is damaged (%s, %s lost): %s",
 			args[0], plural(int64(len(damage)), "problem"), plural(fd.Stats().LostPackets, "packet"), left)
 	}
+	if interrupted && out.replaces {
+		return out.keepExisting()
+	}
 	if err := out.Commit(); err != nil {
 		return err
 	}
@@ -241,4 +269,20 @@ func runDecode(e *env, fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%w: %s is a valid WAV file holding the first %.2f s", errInterrupted, args[1], secs)
 	}
 	return nil
+}
+
+// sampleDecoder decodes a .vqs stream into 16 kHz samples: vqs.Decoder
+// for files, stream.FileDecoder for live streams (record -), whose
+// payloads may carry FEC and DTX.
+type sampleDecoder interface {
+	ReadSamples(dst []float32) ([]float32, error)
+	Damage() []error
+	Stats() vqs.Stats
+}
+
+func newSampleDecoder(fr *vqs.PacketReader, cb *rvq.Codebook) (sampleDecoder, error) {
+	if fr.Header().Flags&vqs.FlagLive != 0 {
+		return stream.NewFileDecoder(fr, cb)
+	}
+	return vqs.NewPacketDecoder(fr, cb)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -264,6 +265,97 @@ func TestDevicesAndFIFOs(t *testing.T) {
 	}
 }
 
+// TestSymlinksAndSockets: a symbolic link is followed, as cp does: one to
+// /proc/self/fd/1 or /dev/stdout writes into stdout; one to a regular file
+// replaces that file with -f and stays a link; one to nothing is refused
+// and kept. A Unix socket is connected to and written into.
+func TestSymlinksAndSockets(t *testing.T) {
+	f := newFixtures(t)
+	dir := f.dir
+	sub := func(args ...string) (int, []byte, string) {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "VQSPEAK_TEST_MAIN=1")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), stdout.Bytes(), stderr.String()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, stdout.Bytes(), stderr.String()
+	}
+	fd1 := filepath.Join(dir, "fd1.wav")
+	if err := os.Symlink("/proc/self/fd/1", fd1); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{fd1, "/dev/stdout"} {
+		code, stdout, stderr := sub("decode", f.vqs, out)
+		if code != exitOK {
+			t.Fatalf("decode to %s: exit %d: %s", out, code, stderr)
+		}
+		if x := decodeWAV(t, stdout); len(x) < codec.SampleRate {
+			t.Errorf("decode to %s: stdout carried %d samples", out, len(x))
+		}
+	}
+	if fi, err := os.Lstat(fd1); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link to /proc/self/fd/1 was replaced: %v %v", fi.Mode(), err)
+	}
+
+	target, link := filepath.Join(dir, "target.wav"), filepath.Join(dir, "link-out.wav")
+	writeFile(t, dir, "target.wav", []byte("old"))
+	if err := os.Symlink("target.wav", link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := vqspeak(t, "decode", "-f", f.vqs, link); code != exitOK {
+		t.Fatalf("decode -f through a link: exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	decodeWAV(t, mustRead(t, target))
+
+	dangling := filepath.Join(dir, "dangling.wav")
+	if err := os.Symlink("nowhere/x.wav", dangling); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := vqspeak(t, "decode", f.vqs, dangling)
+	if code != exitFailure || !strings.Contains(stderr, "output "+dangling+" is a symbolic link to nowhere/x.wav, which does not exist: refusing to write through it") {
+		t.Errorf("decode to a dangling link: exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(dangling); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the dangling link was replaced: %v %v", fi.Mode(), err)
+	}
+
+	sock := filepath.Join(t.TempDir(), "s.wav") // short: socket paths are limited to 108 bytes
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skip("no Unix sockets here:", err)
+	}
+	defer ln.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(c)
+		c.Close()
+		got <- b
+	}()
+	if code, _, stderr := vqspeak(t, "decode", f.vqs, sock); code != exitOK {
+		t.Fatalf("decode to a socket: exit %d: %s", code, stderr)
+	}
+	if x := decodeWAV(t, <-got); len(x) < codec.SampleRate {
+		t.Errorf("the socket carried %d samples", len(x))
+	}
+	if fi, err := os.Lstat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		t.Errorf("the socket was replaced: %v %v", fi.Mode(), err)
+	}
+}
+
 // TestOutputCheckedFirst: an output that cannot be created fails before
 // the work, with a message that names the user's path and no temporary
 // file; a contradicting extension is warned about.
@@ -301,10 +393,10 @@ func TestOutputCheckedFirst(t *testing.T) {
 	}
 }
 
-// signalled runs this test binary as vqspeak in dir, sends it SIGINT when
+// signalled runs this test binary as vqspeak in dir, sends it sig when
 // trigger says so (it sees stderr so far) and returns the exit status,
 // stderr and how long the process took to exit after the signal.
-func signalled(t *testing.T, dir string, trigger func(stderr string, running time.Duration) bool, args ...string) (int, string, time.Duration) {
+func signalled(t *testing.T, dir string, sig os.Signal, trigger func(stderr string, running time.Duration) bool, args ...string) (int, string, time.Duration) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir = dir
@@ -341,7 +433,7 @@ func signalled(t *testing.T, dir string, trigger func(stderr string, running tim
 		s := buf.String()
 		mu.Unlock()
 		if trigger(s, time.Since(start)) {
-			cmd.Process.Signal(os.Interrupt)
+			cmd.Process.Signal(sig)
 			sent = time.Now()
 			break
 		}
@@ -436,7 +528,7 @@ func TestInterrupt(t *testing.T) {
 			"interrupted", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stderr, stop := signalled(t, f.dir, tc.trigger, tc.args...)
+			code, stderr, stop := signalled(t, f.dir, os.Interrupt, tc.trigger, tc.args...)
 			t.Logf("stopped %v after SIGINT", stop.Round(time.Millisecond))
 			if code != exitInterrupted {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
@@ -473,6 +565,87 @@ func mustReadDir(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// TestTermAndHangup: SIGTERM and SIGHUP (a closed terminal) stop a run as
+// Ctrl-C does: exit 130, a valid partial output, no temporary file.
+func TestTermAndHangup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs long commands")
+	}
+	f := newFixtures(t)
+	longVQS, _ := f.long()
+	keep := map[string]bool{}
+	for _, e := range mustReadDir(t, f.dir) {
+		keep[e] = true
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		// Signalled once some audio is written: a loaded machine may take
+		// longer than any fixed delay to start decoding.
+		written := func(string, time.Duration) bool {
+			tmps, _ := filepath.Glob(filepath.Join(f.dir, ".part.wav.tmp*"))
+			for _, p := range tmps {
+				if fi, err := os.Stat(p); err == nil && fi.Size() > 64<<10 {
+					return true
+				}
+			}
+			return false
+		}
+		code, stderr, stop := signalled(t, f.dir, sig, written, "decode", longVQS, "part.wav")
+		t.Logf("%v: stopped %v after the signal", sig, stop.Round(time.Millisecond))
+		if code != exitInterrupted || !strings.Contains(stderr, "interrupted: part.wav is a valid WAV file") {
+			t.Errorf("%v: exit %d: %s", sig, code, stderr)
+		}
+		decodeWAV(t, mustRead(t, filepath.Join(f.dir, "part.wav")))
+		os.Remove(filepath.Join(f.dir, "part.wav"))
+		if extra := leftovers(t, f.dir, keep); len(extra) > 0 {
+			t.Errorf("%v: left behind: %v", sig, extra)
+		}
+	}
+}
+
+// TestStaleTemporaries: a temporary file that a killed run left (no live
+// process holds its lock) is removed, with a warning, by the next run that
+// writes the same output; one a live run holds, or one just created, is not.
+func TestStaleTemporaries(t *testing.T) {
+	f := newFixtures(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "k.vqs")
+	old := time.Now().Add(-time.Hour)
+	// A live run: this process holds the temporary file it created.
+	e := &env{ctx: context.Background(), stdout: io.Discard, stderr: io.Discard}
+	live, err := e.createOutput(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	stale := writeFile(t, dir, ".k.vqs.tmp1234", []byte("left by a killed run"))
+	young := writeFile(t, dir, ".k.vqs.tmp5678", []byte("just created"))
+	other := writeFile(t, dir, ".other.vqs.tmp1234", []byte("another output's"))
+	for _, p := range []string{stale, other, live.tmp} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := vqspeak(t, "encode", "-f", f.wav, out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale temporary file is still there")
+	}
+	for _, p := range []string{young, other, live.tmp} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
+	// From a fresh start, the warning names what went.
+	writeFile(t, dir, ".k.vqs.tmp42", nil)
+	os.Chtimes(filepath.Join(dir, ".k.vqs.tmp42"), old, old)
+	code, _, stderr = vqspeak(t, "encode", "-f", f.wav, out)
+	if code != exitOK || !strings.Contains(stderr, out+": warning: removed .k.vqs.tmp42, a temporary file left by a run that was killed") {
+		t.Errorf("exit %d, no warning: %s", code, stderr)
+	}
 }
 
 // TestSecondSignal: a second Ctrl-C exits at once and still removes the

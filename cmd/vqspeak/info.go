@@ -36,7 +36,7 @@ type fileInfo struct {
 	DurationSeconds  float64       `json:"duration_s"`
 	StagesHistogram  map[int]int64 `json:"packets_by_stages"`
 	PayloadBytes     int64         `json:"payload_bytes"`
-	BitrateBPS       float64       `json:"bitrate_bps"`
+	BitrateBPS       *float64      `json:"bitrate_bps"` // null when no packet could be read (all lost)
 	LatencyMillis    float64       `json:"algorithmic_latency_ms"`
 	Codebook         string        `json:"codebook_fingerprint"`
 	CodebookMatches  bool          `json:"codebook_matches"`
@@ -122,8 +122,9 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		info.SavingPercent = 100 * (1 - float64(info.FileBytes)/float64(info.PlainBytes))
 	}
 	info.DurationSeconds = float64(st.Packets+st.LostPackets) * info.PacketMillis / 1000
-	if info.DurationSeconds > 0 {
-		info.BitrateBPS = float64(info.PayloadBytes*8) / (float64(st.Packets) * info.PacketMillis / 1000)
+	if st.Packets > 0 {
+		bps := float64(info.PayloadBytes*8) / (float64(st.Packets) * info.PacketMillis / 1000)
+		info.BitrateBPS = &bps
 	}
 	if boolFlag(fs, "json") {
 		enc := json.NewEncoder(e.stdout)
@@ -147,7 +148,11 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		}
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "bitrate:     %.0f b/s payload (%d bytes)\n", info.BitrateBPS, info.PayloadBytes)
+	if info.BitrateBPS != nil {
+		fmt.Fprintf(w, "bitrate:     %.0f b/s payload (%d bytes)\n", *info.BitrateBPS, info.PayloadBytes)
+	} else {
+		fmt.Fprintf(w, "bitrate:     unknown: no packet could be read (%d lost)\n", info.LostPackets)
+	}
 	fmt.Fprintf(w, "storage:     %s, %d blocks (%d compact), %d bytes", info.Mode, info.Blocks, info.CompactBlocks, info.FileBytes)
 	if info.Mode == "compact" {
 		fmt.Fprintf(w, ", %.1f%% smaller than plain (%d bytes), %.0f b/s whole file",

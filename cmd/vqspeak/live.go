@@ -18,15 +18,18 @@ import (
 	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/internal/device"
 	"github.com/vqspeak/vqspeak/internal/device/pa"
+	"github.com/vqspeak/vqspeak/stream"
 )
 
 func init() {
 	register(&command{
 		name:    "record",
-		args:    "[-stages N] [-in DEVICE] [-duration D] OUT.vqs",
-		summary: "Record from the microphone into a .vqs file until Ctrl-C (or -duration).\nThe file is flushed every second, so it stays valid whatever stops the recording.",
+		args:    "[-stages N] [-in DEVICE] [-duration D] [-fec] [-dtx] [OUT.vqs | -]",
+		summary: "Record from the microphone into a .vqs file until Ctrl-C (or -duration).\nThe file is flushed every second, so it stays valid whatever stops the recording.\nWith \"-\", or no OUT when stdout is not a terminal, a live stream goes to stdout,\neach packet the moment it is coded: vqspeak record | vqspeak play -",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s)")
+			fs.Bool("fec", false, "live stream: send a low-rate copy of each packet in the next one, to rebuild single losses")
+			fs.Bool("dtx", false, "live stream: send only a comfort-noise update every 320 ms during silence")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.String("in", "", "input `DEVICE`: name, part of a name or index from \"vqspeak devices\" (default: the system's)")
 			fs.Duration("duration", 0, "stop after this much audio (0: at Ctrl-C)")
@@ -37,7 +40,7 @@ func init() {
 	register(&command{
 		name:    "play",
 		args:    "[-out DEVICE] IN.vqs",
-		summary: "Play a .vqs file on the speakers. \"-\" reads stdin.",
+		summary: "Play a .vqs file on the speakers. \"-\" reads stdin.\nA live stream (vqspeak record -) goes through a jitter buffer paced by the device,\nwhich conceals a stalled pipe; it may be joined mid-way.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.String("out", "", "output `DEVICE`: name, part of a name or index from \"vqspeak devices\" (default: the system's)")
@@ -68,8 +71,16 @@ func closeOnCancel(ctx context.Context, c io.Closer) func() bool {
 }
 
 func runRecord(e *env, fs *flag.FlagSet, args []string) error {
-	if len(args) != 1 {
+	live := len(args) == 1 && args[0] == "-" || len(args) == 0 && !isTerminal(e.stdout)
+	switch {
+	case len(args) > 1:
 		return usagef("want one output file, got %d arguments", len(args))
+	case len(args) == 0 && !live:
+		return usagef("want an output file, or \"-\" for a live stream on stdout (a pipe)")
+	case live && isTerminal(e.stdout):
+		return usagef("refusing to write a binary stream to a terminal: pipe it (vqspeak record | vqspeak play -) or name a file")
+	case !live && (boolFlag(fs, "fec") || boolFlag(fs, "dtx")):
+		return usagef("-fec and -dtx are for a live stream (record -)")
 	}
 	cb, stages, err := codebookAndStages(fs)
 	if err != nil {
@@ -86,12 +97,20 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer host.Close()
-	src, err := host.OpenSource(stringFlag(fs, "in"), device.Config{})
+	cfg := device.Config{}
+	if live {
+		cfg = device.Config{LowLatency: true, Buffer: pipeRing} // a live stream wants its audio now
+	}
+	src, err := host.OpenSource(stringFlag(fs, "in"), cfg)
 	if err != nil {
 		return deviceHint(err)
 	}
 	defer src.Close()
 	defer closeOnCancel(e.ctx, src)()
+	if live {
+		cfg := stream.EncoderConfig{Stages: stages, FEC: boolFlag(fs, "fec"), DTX: boolFlag(fs, "dtx")}
+		return recordPipe(e, src, e.stdout, cb, cfg, limit)
+	}
 
 	// Written in place, not through a temporary file: what was flushed
 	// survives a crash or a kill.
@@ -176,7 +195,19 @@ func runPlay(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer in.Close()
-	fd, err := vqs.NewDecoder(in, cb)
+	// A live stream arrives through a pipe and may be joined mid-way.
+	newReader := vqs.NewPacketReader
+	if isStream(e, args[0]) {
+		newReader = vqs.JoinPacketReader
+	}
+	fr, err := newReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	if fr.Header().Flags&vqs.FlagLive != 0 && isStream(e, args[0]) {
+		return playLive(e, args[0], fr, cb, host, stringFlag(fs, "out"))
+	}
+	fd, err := newSampleDecoder(fr, cb)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}

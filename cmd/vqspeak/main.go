@@ -17,7 +17,7 @@ import (
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP) // a closed terminal ends a run as Ctrl-C does
 	go func() {
 		<-sig
 		cancel() // the command stops, says what it left and exits 130

@@ -108,6 +108,9 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		if err := fe.Close(); err != nil {
 			return err
 		}
+		for _, d := range src.Damage() {
+			fmt.Fprintf(e.stderr, "%s: warning: %v\n", args[0], d)
+		}
 		interrupted, encodedBefore = stopped, float64(encoded)/codec.SampleRate
 		file = &buf
 	}
@@ -186,6 +189,9 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if interrupted && out.replaces {
+		return out.keepExisting()
+	}
 	if err := out.Commit(); err != nil {
 		return err
 	}
@@ -244,6 +250,9 @@ func runUntokens(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	if err := ww.Close(); err != nil {
 		return err
+	}
+	if interrupted && out.replaces {
+		return out.keepExisting()
 	}
 	if err := out.Commit(); err != nil {
 		return err

@@ -20,7 +20,7 @@ func init() {
 	register(&command{
 		name: "train",
 		args: "[-o FILE] [-stages N] [-size K] [-seed N] [flags] DIR_OR_FILE...",
-		summary: "Train an envelope codebook on speech (WAV and FLAC, found recursively, any rate).\n" +
+		summary: "Train an envelope codebook on speech (WAV and FLAC, found recursively, 4 to 384 kHz).\n" +
 			"Every tenth file is held out and measured at the end: per-stage utilisation,\nperplexity, distortion and envelope error. The same -seed and input give the\nsame file byte for byte, whatever the number of cores or -workers.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("o", "codebook.vqcb", "output codebook `FILE`")
@@ -310,6 +310,9 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		// Ctrl-C: keep the stages finished, a valid shorter codebook.
 		if cb == nil {
 			return fmt.Errorf("%w during stage 1: nothing written", errInterrupted)
+		}
+		if out.replaces {
+			return out.keepExisting()
 		}
 		if err := writeCodebook(out, cb); err != nil {
 			return err

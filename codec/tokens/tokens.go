@@ -35,6 +35,10 @@ const (
 // packets are concealed, so a bad time stamp cannot make hours of audio.
 const MaxGap = 1500 // 30 s
 
+// MaxTime is the latest time stamp accepted, in seconds (about 31 years):
+// no recording is longer, and far larger ones overflow packet numbers.
+const MaxTime = 1e9
+
 // ErrSyntax means a token line cannot be parsed at all.
 var ErrSyntax = errors.New("malformed token line")
 
@@ -233,6 +237,18 @@ func (tr *Reader) csvHeader(line string) error {
 
 func (tr *Reader) csvRecord(t *Token, line string) error {
 	cells := strings.Split(line, ",")
+	if strings.Contains(line, `"`) { // RFC 4180 quoting, as spreadsheets write it
+		cr := csv.NewReader(strings.NewReader(line))
+		cr.FieldsPerRecord = -1
+		var err error
+		if cells, err = cr.Read(); err != nil {
+			var pe *csv.ParseError // its line numbers count from this record
+			if errors.As(err, &pe) {
+				return tr.fail("", ErrSyntax, "CSV column %d: %v", pe.Column, pe.Err)
+			}
+			return tr.fail("", ErrSyntax, "%v", err)
+		}
+	}
 	if len(cells) != len(tr.cols) {
 		return tr.fail("", ErrSyntax, "%d cells, the header has %d", len(cells), len(tr.cols))
 	}
@@ -296,6 +312,9 @@ func (tr *Reader) fill(t *Token, j *jsonToken) error {
 	if math.IsNaN(*j.T) || math.IsInf(*j.T, 0) || *j.T < 0 {
 		return tr.fail("t", ErrRange, "%v is not a time", *j.T)
 	}
+	if *j.T > MaxTime {
+		return tr.fail("t", ErrRange, "%g s is later than any recording (at most %g s)", *j.T, float64(MaxTime))
+	}
 	t.Time = *j.T
 	p := &t.Packet
 	*p = codec.Packet{}
@@ -309,6 +328,9 @@ func (tr *Reader) fill(t *Token, j *jsonToken) error {
 			return tr.fail(f.Name(), ErrRange, "%d outside 0..%d", *v, 1<<f.Bits()-1)
 		}
 		p.SetField(f, uint8(*v))
+	}
+	if j.Index == nil { // absent, null, or no CSV index cell filled
+		return tr.fail("index", ErrSyntax, "missing")
 	}
 	if len(j.Index) < 1 || len(j.Index) > tr.maxStages {
 		return tr.fail("index", ErrRange, "%d indices, want 1 to %d", len(j.Index), tr.maxStages)

@@ -67,3 +67,40 @@ func TestReaderNamesLineAndField(t *testing.T) {
 		t.Errorf("got %v, want a range error on line 2, field voicing", err)
 	}
 }
+
+// TestReaderMessages: each bad record gets the message that says what is
+// wrong with it, and RFC 4180 quoting in CSV is read as spreadsheets mean it.
+func TestReaderMessages(t *testing.T) {
+	const fields = `"f0":60,"voicing":5,"energy":40,"mid_f0":3,"mid_voicing":2,"mid_energy":4`
+	const csvHead = "t,f0,voicing,energy,mid_f0,mid_voicing,mid_energy,i1,i2\n"
+	for _, tc := range []struct {
+		name, in string
+		format   tokens.Format
+		field    string // "" when the record must be read
+		want     string
+	}{
+		{"time beyond any recording", `{"t":1e300,"index":[1],` + fields + "}", tokens.JSONL, "t", "1e+300 s is later than any recording"},
+		{"index missing", `{"t":0,` + fields + "}", tokens.JSONL, "index", "missing"},
+		{"index null", `{"t":0,"index":null,` + fields + "}", tokens.JSONL, "index", "missing"},
+		{"index empty", `{"t":0,"index":[],` + fields + "}", tokens.JSONL, "index", "0 indices, want 1 to 4"},
+		{"CSV index cells empty", csvHead + "0,60,5,40,3,2,4,,", tokens.CSV, "index", "missing"},
+		{"CSV quoted cells", csvHead + `"0","60",5,40,3,2,4,"482",""`, tokens.CSV, "", ""},
+		{"CSV bad quoting", csvHead + `0,60,5,40,3,2,4,"48"2,`, tokens.CSV, "", "line 2: malformed token line: CSV column 20: extraneous or missing \" in quoted-field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tokens.NewReader(strings.NewReader(tc.in), tc.format, 1024, 4)
+			var tok tokens.Token
+			err := r.Read(&tok)
+			if tc.want == "" {
+				if err != nil || tok.Packet.Stages != 1 || tok.Packet.Index[0] != 482 || tok.Packet.F0 != 60 {
+					t.Fatalf("%v, %+v", err, tok)
+				}
+				return
+			}
+			var te *tokens.Error
+			if !errors.As(err, &te) || te.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want field %q and %q", err, tc.field, tc.want)
+			}
+		})
+	}
+}

@@ -120,13 +120,14 @@ func NewDecoder(r io.Reader, cb *rvq.Codebook) (*Decoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := fr.Header()
-	if h.SampleRate != codec.SampleRate || h.PacketSamples != codec.PacketSamples {
-		return nil, fmt.Errorf("vqs: unsupported stream: %d Hz with %d-sample packets; this decoder does %d Hz with %d-sample packets",
-			h.SampleRate, h.PacketSamples, codec.SampleRate, codec.PacketSamples)
-	}
-	if fp := cb.Fingerprint(); fp != h.CodebookFingerprint {
-		return nil, fmt.Errorf("%w: file needs codebook %x, given %x", ErrCodebookMismatch, h.CodebookFingerprint, fp)
+	return NewPacketDecoder(fr, cb)
+}
+
+// NewPacketDecoder is NewDecoder over a PacketReader that has read the
+// header, such as one from JoinPacketReader.
+func NewPacketDecoder(fr *PacketReader, cb *rvq.Codebook) (*Decoder, error) {
+	if err := CheckCodebook(fr.Header(), cb); err != nil {
+		return nil, err
 	}
 	dec, err := codec.NewDecoder(cb)
 	if err != nil {
@@ -139,6 +140,20 @@ func NewDecoder(r io.Reader, cb *rvq.Codebook) (*Decoder, error) {
 		packet: make([]byte, 0, MaxPacketLen),
 		pcm:    make([]float32, 0, codec.PacketSamples),
 	}, nil
+}
+
+// CheckCodebook reports whether a stream with header h can be decoded
+// with codebook cb: the rate and packet size are the codec's and the
+// fingerprints match.
+func CheckCodebook(h Header, cb *rvq.Codebook) error {
+	if h.SampleRate != codec.SampleRate || h.PacketSamples != codec.PacketSamples {
+		return fmt.Errorf("vqs: unsupported stream: %d Hz with %d-sample packets; this decoder does %d Hz with %d-sample packets",
+			h.SampleRate, h.PacketSamples, codec.SampleRate, codec.PacketSamples)
+	}
+	if fp := cb.Fingerprint(); fp != h.CodebookFingerprint {
+		return fmt.Errorf("%w: file needs codebook %x, given %x", ErrCodebookMismatch, h.CodebookFingerprint, fp)
+	}
+	return nil
 }
 
 // Header is the file's header.

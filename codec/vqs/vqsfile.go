@@ -117,8 +117,12 @@ const (
 	// *UnsupportedFlagsError. Flags outside it are hints and may be ignored.
 	FlagsRequired uint16 = 0x00FF
 
+	// FlagLive marks a live stream (NewLiveWriter): live blocks whose
+	// packets are sent one by one as they are coded.
+	FlagLive uint16 = 1 << 1
+
 	// knownRequiredFlags are the required flags this reader implements.
-	knownRequiredFlags uint16 = FlagCompactBlocks
+	knownRequiredFlags uint16 = FlagCompactBlocks | FlagLive
 )
 
 var cRCTable = crc32.MakeTable(crc32.Castagnoli)
@@ -488,6 +492,9 @@ type PacketReader struct {
 	truncated *TruncatedBlockError // returned after the cut block's packets
 	err       error                // returned once everything else is: io.EOF or an I/O error
 
+	liveLen int    // packet length of the live block being read; 0 outside one
+	slot    uint32 // slot of the packet most recently returned
+
 	validAt   int64 // a valid block is known to start here (resync cache)
 	noneKnown bool  // no valid block starts at or after noneFrom
 	noneFrom  int64
@@ -571,6 +578,11 @@ func (fr *PacketReader) Header() Header { return fr.h }
 // describes the whole file.
 func (fr *PacketReader) Stats() Stats { return fr.stats }
 
+// Slot is the index of the packet most recently returned by ReadPacket:
+// its position in the file, or in a live stream its 20 ms slot, which
+// skips the slots DTX did not send.
+func (fr *PacketReader) Slot() uint32 { return fr.slot }
+
 // Verified reports whether the packet most recently returned by ReadPacket
 // passed a block CRC. It is false only for packets recovered from a cut
 // final block.
@@ -589,6 +601,7 @@ func (fr *PacketReader) ReadPacket(dst []byte) ([]byte, error) {
 		if fr.left > 0 {
 			n := int(fr.payload[fr.pos])
 			p := append(dst[:0], fr.payload[fr.pos+1:fr.pos+1+n]...)
+			fr.slot = fr.next - uint32(fr.left)
 			fr.pos += 1 + n
 			fr.left--
 			fr.stats.Packets++
@@ -606,7 +619,11 @@ func (fr *PacketReader) ReadPacket(dst []byte) ([]byte, error) {
 		if fr.err != nil {
 			return nil, fr.err
 		}
-		fr.nextBlock()
+		if fr.liveLen > 0 {
+			fr.nextFrame()
+		} else {
+			fr.nextBlock()
+		}
 	}
 }
 
@@ -624,13 +641,15 @@ type blockHeader struct {
 	count   int
 	first   uint32
 	payload int // payload length
+	live    liveHeader
 }
 
 func (h blockHeader) total() int { return blockHeaderLen + h.payload + blockCRCLen }
 
 // parseBlockHeader reports whether b starts with a plausible block
-// header; compact blocks are valid only in a compact file.
-func parseBlockHeader(b []byte, allowCompact bool) (blockHeader, bool) {
+// header; compact blocks are valid only in a compact file, live blocks
+// only in a live stream (flags are the file header's).
+func parseBlockHeader(b []byte, flags uint16) (blockHeader, bool) {
 	if len(b) < blockHeaderLen || b[0] != sync0 || b[1] != sync1 {
 		return blockHeader{}, false
 	}
@@ -644,7 +663,9 @@ func parseBlockHeader(b []byte, allowCompact bool) (blockHeader, bool) {
 	case h.kind == kindPackets:
 		// Each record is 2..256 bytes.
 		return h, h.count > 0 && h.payload >= 2*h.count && h.payload <= 256*h.count
-	case h.kind == kindCompact && allowCompact:
+	case h.kind == kindLive && flags&FlagLive != 0:
+		return parseLiveHeader(b)
+	case h.kind == kindCompact && flags&FlagCompactBlocks != 0:
 		// Index bits, table set and the stage-count stream's method at least.
 		return h, h.count > 0 && h.payload >= 3
 	case h.kind >= kindAncillary:
@@ -670,8 +691,8 @@ func completeRecords(p []byte, max int) (n, used int) {
 // checkBlock classifies the block that b starts with (b holds everything
 // available from that position up to at least one whole block, or the rest
 // of the file).
-func checkBlock(b []byte, allowCompact bool) (blockHeader, blockStatus) {
-	h, ok := parseBlockHeader(b, allowCompact)
+func checkBlock(b []byte, flags uint16) (blockHeader, blockStatus) {
+	h, ok := parseBlockHeader(b, flags)
 	if !ok {
 		return h, blockBad
 	}
@@ -699,14 +720,14 @@ func checkBlock(b []byte, allowCompact bool) (blockHeader, blockStatus) {
 }
 
 // findBlock returns the offset of the first complete valid block in b, or -1.
-func findBlock(b []byte, allowCompact bool) int {
+func findBlock(b []byte, flags uint16) int {
 	for i := 0; i+blockHeaderLen <= len(b); i++ {
 		j := bytes.IndexByte(b[i:], sync0)
 		if j < 0 {
 			return -1
 		}
 		i += j
-		if _, st := checkBlock(b[i:], allowCompact); st == blockOK {
+		if _, st := checkBlock(b[i:], flags); st == blockOK {
 			return i
 		}
 	}
@@ -724,7 +745,7 @@ func (fr *PacketReader) discard(n int) {
 func (fr *PacketReader) peekBlock() ([]byte, error) {
 	b, err := fr.br.Peek(blockHeaderLen)
 	if err == nil {
-		if h, ok := parseBlockHeader(b, fr.isCompact()); ok {
+		if h, ok := parseBlockHeader(b, fr.h.Flags); ok {
 			b, err = fr.br.Peek(h.total())
 		}
 	}
@@ -756,7 +777,7 @@ func (fr *PacketReader) nextBlock() {
 		fr.discard(len(b))
 		return
 	}
-	h, st := checkBlock(b, fr.isCompact())
+	h, st := checkBlock(b, fr.h.Flags)
 	switch st {
 	case blockOK:
 		fr.accept(b, h, start, 0)
@@ -772,7 +793,7 @@ func (fr *PacketReader) nextBlock() {
 	// Damaged. If no good block follows, the count of a plausible header
 	// that continues the sequence is the best guess at what was lost.
 	hint := 0
-	if _, ok := parseBlockHeader(b, fr.isCompact()); ok && h.kind < kindAncillary && h.first == fr.next {
+	if _, ok := parseBlockHeader(b, fr.h.Flags); ok && h.kind < kindAncillary && h.first == fr.next {
 		hint = h.count
 	}
 	fr.resync(start, hint)
@@ -794,7 +815,7 @@ func (fr *PacketReader) blockAfter(b []byte, pos int64) bool {
 	if fr.noneKnown && pos+1 >= fr.noneFrom {
 		return false
 	}
-	i := findBlock(b[1:], fr.isCompact())
+	i := findBlock(b[1:], fr.h.Flags)
 	if i < 0 {
 		fr.noneKnown, fr.noneFrom = true, pos+1
 		return false
@@ -841,7 +862,7 @@ func (fr *PacketReader) resync(start int64, hint int) {
 			fr.fail(err)
 			return
 		}
-		h, st := checkBlock(b, fr.isCompact())
+		h, st := checkBlock(b, fr.h.Flags)
 		switch st {
 		case blockOK:
 			fr.accept(b, h, start, pos-start)
@@ -912,6 +933,16 @@ func (fr *PacketReader) accept(b []byte, h blockHeader, start, skipped int64) {
 		fr.discard(h.total())
 		return
 	}
+	if h.kind == kindLive {
+		if h.live.resume {
+			fr.next = h.first // skipped on purpose (DTX), not lost
+		}
+		fr.gapBefore(h, start, skipped, true)
+		fr.liveLen = h.live.length
+		fr.stats.Blocks++
+		fr.discard(h.total())
+		return
+	}
 	fr.gapBefore(h, start, skipped, true)
 	if h.kind == kindPackets {
 		fr.payload = append(fr.payload[:0], b[blockHeaderLen:blockHeaderLen+h.payload]...)
@@ -950,8 +981,6 @@ func (fr *PacketReader) acceptPartial(b []byte, h blockHeader, start, skipped in
 	fr.err = io.EOF
 	fr.discard(len(b))
 }
-
-func (fr *PacketReader) isCompact() bool { return fr.h.Flags&FlagCompactBlocks != 0 }
 
 func (fr *PacketReader) fail(err error) {
 	fr.err = fmt.Errorf("vqs: reading at offset %d: %w", fr.off, err)

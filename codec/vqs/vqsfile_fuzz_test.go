@@ -37,6 +37,20 @@ func FuzzFileReader(f *testing.F) {
 	damaged := bytes.Clone(compact.data)
 	damaged[compact.blocks[1]+25] ^= 0x08
 	f.Add(damaged)
+	// Live streams: whole, cut inside a frame, with a damaged frame.
+	var live bytes.Buffer
+	lw, err := vqs.NewLiveWriter(&live, vqs.Header{SampleRate: 16000, PacketSamples: 320, Stages: 4})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i, p := range testPackets(60, 8, 2, 12) {
+		lw.WritePacket(uint32(i+i/20*5), p) // a gap every 20 slots, as DTX leaves
+	}
+	f.Add(live.Bytes())
+	f.Add(live.Bytes()[:live.Len()-4])
+	damagedLive := bytes.Clone(live.Bytes())
+	damagedLive[80] ^= 0x21
+	f.Add(damagedLive)
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr, err := vqs.NewPacketReader(bytes.NewReader(data))

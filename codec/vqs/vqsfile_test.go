@@ -324,7 +324,7 @@ func TestFileOpenErrors(t *testing.T) {
 		{"header CRC byte", flipped(29), vqs.ErrHeaderChecksum, nil, "checksum"},
 		{"sample rate byte", flipped(10), vqs.ErrHeaderChecksum, nil, "checksum"},
 		{"fingerprint byte", flipped(20), vqs.ErrHeaderChecksum, nil, "checksum"},
-		{"required flag unknown", rawHeader(1, 32, 0x0002, nil), nil, new(*vqs.UnsupportedFlagsError), "0x0002"},
+		{"required flag unknown", rawHeader(1, 32, 0x0004, nil), nil, new(*vqs.UnsupportedFlagsError), "0x0004"},
 		{"required flag bit 7", rawHeader(1, 32, 0x0080, nil), nil, new(*vqs.UnsupportedFlagsError), "0x0080"},
 	}
 	for n := 1; n < 32; n++ {

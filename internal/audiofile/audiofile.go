@@ -27,6 +27,8 @@ type Audio struct {
 	// would (or inside a frame): Samples holds every whole frame that was
 	// present. Streams that declare an unknown length are never Truncated.
 	Truncated bool
+	// Damage lists the damaged FLAC frames skipped (see Stream.Damage).
+	Damage []error
 }
 
 // Duration returns the length of the audio in seconds.
@@ -39,6 +41,20 @@ func (a *Audio) Duration() float64 {
 
 // MaxRate is the highest sample rate accepted by the readers and writers.
 const MaxRate = 384000
+
+// MinRate is the lowest sample rate the readers accept. No speech
+// recording has less (telephone speech is 8 kHz), and converting a lower
+// rate to 16 kHz would turn each input sample into thousands.
+const MinRate = 4000
+
+// checkReadRate refuses a declared sample rate the readers do not handle.
+func checkReadRate(format string, rate int64) error {
+	if rate >= MinRate && rate <= MaxRate {
+		return nil
+	}
+	return &UnsupportedError{Format: format, Property: "sample rate", Value: fmt.Sprintf("%d Hz", rate),
+		Supported: fmt.Sprintf("%d to %d Hz", MinRate, MaxRate)}
+}
 
 // ErrNoAudio is returned (wrapped) when a well-formed file holds zero samples.
 var ErrNoAudio = errors.New("no audio: the file holds zero samples")
@@ -80,6 +96,7 @@ type Stream struct {
 	Format   string // human-readable source encoding, e.g. "WAV PCM 24-bit"
 
 	next      func(dst []float32) ([]float32, bool, error) // one block; io.EOF (and truncated) at the end
+	damage    func() []error                               // nil: the format has no damage to skip
 	hint      int                                          // bounded capacity hint for Read
 	noAudio   error                                        // what to report when the input ends with no samples
 	n         int64
@@ -114,6 +131,16 @@ func (s *Stream) ReadSamples(dst []float32) ([]float32, error) {
 // Samples returns how many samples have been delivered so far.
 func (s *Stream) Samples() int64 { return s.n }
 
+// Damage lists the damaged stretches the stream skipped so far (FLAC
+// frames that failed their CRC or did not parse, each a *DamageError; at
+// most 100 are kept). A WAV stream has none: its bytes are the samples.
+func (s *Stream) Damage() []error {
+	if s.damage == nil {
+		return nil
+	}
+	return s.damage()
+}
+
 // Truncated reports, once ReadSamples has returned io.EOF, that the input
 // ended before its header said it would (or inside a frame): every whole
 // frame present was delivered. Inputs that declare no length are never
@@ -127,7 +154,7 @@ func (s *Stream) readAll() (*Audio, error) {
 		var err error
 		a.Samples, err = s.ReadSamples(a.Samples)
 		if err == io.EOF {
-			a.Truncated = s.Truncated()
+			a.Truncated, a.Damage = s.Truncated(), s.Damage()
 			return a, nil
 		}
 		if err != nil {

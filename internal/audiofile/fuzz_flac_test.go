@@ -2,10 +2,13 @@ package audiofile
 
 import (
 	"bytes"
+	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -178,5 +181,84 @@ func TestReadFLACDeclaredLength(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
 		t.Errorf("allocated %d bytes for a %d-byte stream declaring 2^36 samples", alloc, len(b))
+	}
+}
+
+// TestFLACDamageSkipped flips a byte inside one frame's samples and one in
+// a later frame's header: each costs its frame, reported as a DamageError
+// and replaced by as much silence, and every other frame decodes as before.
+func TestFLACDamageSkipped(t *testing.T) {
+	const n, block = 40 * 1000, 1000
+	good := makeFLAC(t, 16000, 1, 16, n, block, false)
+	ref, err := ReadFLAC(bytes.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// frameAt is the byte offset of frame num: where a frame of that
+	// number parses.
+	frameAt := func(num uint64) int {
+		for i := 42; i+1 < len(good); i++ {
+			if good[i] == 0xFF && good[i+1] == 0xF8 {
+				if f, err := frame.Parse(bytes.NewReader(good[i:])); err == nil && f.Num == num {
+					return i
+				}
+			}
+		}
+		t.Fatalf("no frame %d", num)
+		return 0
+	}
+	b := bytes.Clone(good)
+	b[(frameAt(10)+frameAt(11))/2] ^= 0x55 // inside frame 10
+	b[frameAt(30)+1] ^= 0x01               // the sync code of frame 30
+	a, err := ReadFLAC(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Samples) != n || a.Truncated || len(a.Damage) != 2 {
+		t.Fatalf("%d samples (want %d), truncated %v, damage %v", len(a.Samples), n, a.Truncated, a.Damage)
+	}
+	var de *DamageError
+	for i, d := range a.Damage {
+		if !errors.As(d, &de) || de.Silence != block || de.Sample != int64([]int{10, 30}[i]*block) {
+			t.Errorf("damage %d: %v", i, d)
+		}
+	}
+	for i := range a.Samples {
+		lost := i/block == 10 || i/block == 30
+		if lost && a.Samples[i] != 0 || !lost && a.Samples[i] != ref.Samples[i] {
+			t.Fatalf("sample %d (frame %d) is %v, want %v", i, i/block, a.Samples[i], ref.Samples[i])
+		}
+	}
+	t.Log(a.Damage[0])
+}
+
+// TestFLACRandomDamage flips a few random bytes in the frames of a valid
+// stream, 300 times: every read must succeed, keep the timing to within
+// the frames that were hit (damage at the very end shortens the stream)
+// and report damage whenever samples changed.
+func TestFLACRandomDamage(t *testing.T) {
+	const n, block = 40 * 1000, 1000
+	good := makeFLAC(t, 16000, 1, 16, n, block, false)
+	ref, err := ReadFLAC(bytes.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 18))
+	for trial := range 300 {
+		b := bytes.Clone(good)
+		flips := 1 + rng.IntN(3)
+		for range flips {
+			b[42+rng.IntN(len(b)-42)] ^= byte(1 + rng.IntN(255))
+		}
+		a, err := ReadFLAC(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		if len(a.Samples) > n || len(a.Samples) < n-(flips+1)*block {
+			t.Fatalf("trial %d: %d samples of %d after %d flips; damage %v", trial, len(a.Samples), n, flips, a.Damage)
+		}
+		if len(a.Damage) == 0 && !slices.Equal(a.Samples, ref.Samples[:len(a.Samples)]) {
+			t.Fatalf("trial %d: samples changed with no damage reported", trial)
+		}
 	}
 }

@@ -99,7 +99,7 @@ func ReadWAV(r io.Reader) (*Audio, error) {
 // OpenWAV reads the header of a RIFF/WAVE stream (also big-endian RIFX and
 // RF64 with streaming sizes) holding PCM 8/16/24/32-bit or IEEE float
 // 32/64-bit samples, plain or WAVE_FORMAT_EXTENSIBLE, with any channel count
-// and a sample rate from 1 to MaxRate, and returns a Stream positioned at
+// and a sample rate from MinRate to MaxRate, and returns a Stream positioned at
 // the first sample. Channels are averaged to mono; float samples are
 // clamped to [-1, 1] (NaN becomes 0).
 //
@@ -223,9 +223,8 @@ func (w *wavReader) parseFmt(b []byte, off int64, container string) (*wavFmt, er
 	if rate == 0 {
 		return nil, wavErr(off+4, "sample rate is 0")
 	}
-	if rate > MaxRate {
-		return nil, &UnsupportedError{Format: "wav", Property: "sample rate", Value: fmt.Sprintf("%d Hz", rate),
-			Supported: fmt.Sprintf("1 to %d Hz", MaxRate)}
+	if err := checkReadRate("wav", rate); err != nil {
+		return nil, err
 	}
 	f := &wavFmt{bits: bits, channels: channels, rate: int(rate), blockAlign: blockAlign}
 	switch tag {

@@ -21,12 +21,18 @@ import (
 // block, so that encoding holds a few blocks in memory, not the input:
 // a small FLAC file can hold hours of audio.
 type Input struct {
-	src  *audiofile.Stream
-	rs   *resample.Resampler // nil when the source is at 16 kHz
-	raw  []float32           // one block at the source rate
-	out  int64               // samples delivered at 16 kHz
-	done bool
+	src    *audiofile.Stream
+	rs     *resample.Resampler // nil when the source is at 16 kHz
+	raw    []float32           // one block at the source rate
+	pos    int                 // raw[pos:] is not converted yet
+	srcEnd bool                // src returned io.EOF
+	out    int64               // samples delivered at 16 kHz
+	done   bool
 }
+
+// maxBlock bounds the 16 kHz samples one ReadSamples call delivers (about
+// 256 KB), so that memory does not grow with the ratio of the rates.
+const maxBlock = 1 << 16
 
 // Open reads the header of a WAV or FLAC stream.
 func Open(r io.Reader) (*Input, error) {
@@ -43,33 +49,43 @@ func Open(r io.Reader) (*Input, error) {
 	return s, nil
 }
 
-// ReadSamples appends the next block of 16 kHz samples to dst and returns
-// io.EOF after the last. In total it delivers exactly what
-// resample.All would make of the whole input.
+// ReadSamples appends the next block of 16 kHz samples (at most about
+// maxBlock) to dst and returns io.EOF after the last. In total it delivers
+// exactly what resample.All would make of the whole input.
 func (s *Input) ReadSamples(dst []float32) ([]float32, error) {
 	if s.done {
 		return dst, io.EOF
 	}
-	var err error
-	s.raw, err = s.src.ReadSamples(s.raw[:0])
-	if err != nil && err != io.EOF {
-		return dst, err
+	if s.pos == len(s.raw) && !s.srcEnd {
+		var err error
+		s.raw, err = s.src.ReadSamples(s.raw[:0])
+		s.pos = 0
+		switch {
+		case err == io.EOF:
+			s.srcEnd = true
+		case err != nil:
+			return dst, err
+		}
 	}
 	before := len(dst)
 	if s.rs == nil {
-		dst = append(dst, s.raw...)
+		n := min(len(s.raw)-s.pos, maxBlock)
+		dst = append(dst, s.raw[s.pos:s.pos+n]...)
+		s.pos += n
 	} else {
-		dst = s.rs.Process(dst, s.raw)
-		if err == io.EOF {
-			// Flush gives ceil(N·to/from) samples in all, Resample round().
+		from := int64(s.src.Rate)
+		n := min(len(s.raw)-s.pos, int(max(1, maxBlock*from/codec.SampleRate)))
+		dst = s.rs.Process(dst, s.raw[s.pos:s.pos+n])
+		s.pos += n
+		if s.srcEnd && s.pos == len(s.raw) {
+			// Flush gives ceil(N·to/from) samples in all, resample.All round().
 			dst = s.rs.Flush(dst)
-			from := int64(s.src.Rate)
 			want := (s.src.Samples()*codec.SampleRate + from/2) / from
 			dst = dst[:before+int(max(0, min(int64(len(dst)-before), want-s.out)))]
 		}
 	}
 	s.out += int64(len(dst) - before)
-	if err == io.EOF {
+	if s.srcEnd && s.pos == len(s.raw) {
 		s.done = true
 		if len(dst) == before {
 			return dst, io.EOF
@@ -85,6 +101,10 @@ func (s *Input) Format() string { return s.src.Format }
 func (s *Input) Duration() float64 {
 	return float64(s.src.Samples()) / float64(s.src.Rate)
 }
+
+// Damage lists the damaged stretches of the source skipped so far (FLAC
+// frames, see audiofile.Stream.Damage), each replaced by silence.
+func (s *Input) Damage() []error { return s.src.Damage() }
 
 // Truncated reports, at the end, that the source ended before its header
 // said it would.

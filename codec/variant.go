@@ -1,0 +1,134 @@
+package codec
+
+import (
+	"math"
+
+	"github.com/vqspeak/vqspeak/features"
+)
+
+// Variant substitutes parts of the unquantised analysis/synthesis, for the
+// experiments that find where the vocoder loses quality (vqspeak bench
+// -decompose, the decomposition table in README). The zero value is the
+// codec's own vocoder.
+type Variant struct {
+	Analysis features.AnalysisOptions
+	// FullEnvelope synthesises from the smoothed log spectrum itself
+	// instead of its 24th-order mel-cepstrum.
+	FullEnvelope bool
+	// NoiseShare, when > 0, replaces the share of the measured aperiodic
+	// power that voiced frames synthesise as noise (voicingNoise).
+	NoiseShare float64
+	// NoiseShareHigh, when > 0, is the noise share from 5 kHz up, reached
+	// linearly from the usual share at 2 kHz.
+	NoiseShareHigh float64
+	// ShapedNoise concentrates the noise of voiced frames after each
+	// pulse (exponential decay over a quarter period) instead of spreading
+	// it evenly over the period.
+	ShapedNoise bool
+	// HoldFilters gives every pulse and noise segment the filters of the
+	// nearer frame instead of interpolating them to its own instant.
+	HoldFilters bool
+	// NoLimiter and NoDCBlocker leave out the output's soft limiter and
+	// its 20 Hz high-pass.
+	NoLimiter, NoDCBlocker bool
+	// HalfRateEnvelope gives every second frame the mean of its
+	// neighbours' mel-cepstra, as if the envelope were sent every 20 ms
+	// (the codec sends one per packet and interpolates the middle frame).
+	HalfRateEnvelope bool
+	// Postfilter is the formant postfilter strength (0 = off).
+	Postfilter float64
+	// PostfilterFrom, when > 0, fades the postfilter in linearly from
+	// half this frequency (Hz) to 1.5 times it.
+	PostfilterFrom float64
+}
+
+// synthVariant is a Variant's state inside the Synthesizer.
+type synthVariant struct {
+	logEnv           []float64 // this frame's full log envelope, when set
+	bands            []float32 // this frame's fine band voicing, when set
+	centres          []float64 // centre frequencies of bands
+	hold, shapeNoise bool
+	noLimiter, noDC  bool
+	pfFrom           float64
+	noiseHigh        float64
+	pfBelow          bool
+}
+
+// output is the final sample for input x and DC-blocked y.
+func (v *synthVariant) output(x, y float64) float64 {
+	if v.noDC {
+		y = x
+	}
+	if v.noLimiter {
+		return y
+	}
+	return softLimit(y)
+}
+
+// interpBands interpolates the fine band voicing linearly between centres.
+func (v *synthVariant) interpBands(f float64) float64 {
+	c := v.centres
+	if f <= c[0] {
+		return float64(v.bands[0])
+	}
+	for b := 1; b < len(c); b++ {
+		if f <= c[b] {
+			t := (f - c[b-1]) / (c[b] - c[b-1])
+			return (1-t)*float64(v.bands[b-1]) + t*float64(v.bands[b])
+		}
+	}
+	return float64(v.bands[len(v.bands)-1])
+}
+
+// shape weights a voiced noise segment by exp(−4t/len), scaled to keep its
+// power.
+func (v *synthVariant) shape(x []float64) {
+	var p float64
+	for i := range x {
+		w := math.Exp(-4 * float64(i) / float64(len(x)))
+		x[i] *= w
+		p += w * w
+	}
+	if p == 0 {
+		return
+	}
+	g := math.Sqrt(float64(len(x)) / p)
+	for i := range x {
+		x[i] *= g
+	}
+}
+
+// ResynthesizeVariant is Resynthesize with the parts v substitutes (its
+// postfilter is v.Postfilter, off in the zero Variant). It allocates freely: for experiments only.
+func ResynthesizeVariant(x []float32, v Variant) []float32 {
+	frames := features.AnalyzeOffline(x, v.Analysis)
+	if v.HalfRateEnvelope {
+		for h := 1; h+1 < len(frames); h += 2 {
+			a, b, m := &frames[h-1].MCep, &frames[h+1].MCep, &frames[h].MCep
+			for i := range m {
+				m[i] = (a[i] + b[i]) / 2
+			}
+		}
+	}
+	syn := NewSynthesizer(v.Postfilter)
+	if v.NoiseShare > 0 {
+		syn.noiseShare = v.NoiseShare
+	}
+	sv := &synthVariant{hold: v.HoldFilters, shapeNoise: v.ShapedNoise, noLimiter: v.NoLimiter, noDC: v.NoDCBlocker, pfFrom: v.PostfilterFrom, noiseHigh: v.NoiseShareHigh}
+	if e := v.Analysis.VoicingEdges; e != nil {
+		for b := range len(e) - 1 {
+			sv.centres = append(sv.centres, (e[b]+e[b+1])/2)
+		}
+	}
+	syn.variant = sv
+	out := make([]float32, len(frames)*features.HopSize)
+	for h := 1; h < len(frames); h++ {
+		fr := &frames[h]
+		if v.FullEnvelope {
+			sv.logEnv = fr.LogEnvelope
+		}
+		sv.bands = fr.Bands
+		syn.Hop(out[(h-1)*features.HopSize:h*features.HopSize], &fr.Frame)
+	}
+	return out[:len(x)]
+}
