@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -154,6 +155,15 @@ func checkBenchOutputs(e *env, fs *flag.FlagSet, args []string) error {
 	if dir := stringFlag(fs, "plot"); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("-plot: %w", err)
+		}
+		// The plots follow the same rule as any output: an existing one
+		// is replaced only with -f.
+		for _, name := range []string{bench.QualityPlot, bench.QualityPeersPlot, bench.SpectrogramPlot, bench.TimingPlot} {
+			o, err := e.createOutput(filepath.Join(dir, name), args...)
+			if err != nil {
+				return fmt.Errorf("-plot: %w", err)
+			}
+			o.Abort()
 		}
 	}
 	return nil

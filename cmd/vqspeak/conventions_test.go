@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/internal/audiofile"
@@ -214,6 +215,35 @@ func TestOverwriteNeedsForce(t *testing.T) {
 				t.Errorf("replaced output has mode %v, want the old file's 0600", fi.Mode().Perm())
 			}
 		})
+	}
+}
+
+// bench -plot writes its PNGs under the same rule: an existing plot is
+// replaced only with -f.
+func TestBenchPlotNeedsForce(t *testing.T) {
+	f := newFixtures(t)
+	dir := filepath.Join(f.dir, "plots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := []byte("precious")
+	png := filepath.Join(dir, bench.TimingPlot)
+	if err := os.WriteFile(png, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"bench", "-peers=false", "-quality=false", "-stages", "1", "-plot", dir, f.wav}
+	code, _, stderr := vqspeak(t, args...)
+	if code != exitFailure || !strings.Contains(stderr, "output "+png+" exists: add -f to overwrite it") {
+		t.Fatalf("without -f: exit %d: %s", code, stderr)
+	}
+	if !bytes.Equal(mustRead(t, png), old) {
+		t.Fatalf("without -f the plot changed")
+	}
+	if code, _, stderr = vqspeak(t, append([]string{"bench", "-f"}, args[1:]...)...); code != exitOK {
+		t.Fatalf("with -f: exit %d: %s", code, stderr)
+	}
+	if bytes.Equal(mustRead(t, png), old) {
+		t.Fatalf("with -f the plot was not replaced")
 	}
 }
 
