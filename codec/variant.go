@@ -51,7 +51,6 @@ type synthVariant struct {
 	noLimiter, noDC  bool
 	pfFrom           float64
 	noiseHigh        float64
-	pfBelow          bool
 }
 
 // output is the final sample for input x and DC-blocked y.
