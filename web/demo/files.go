@@ -1,0 +1,91 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/internal/corpus"
+	"github.com/vqspeak/vqspeak/rvq"
+	"github.com/vqspeak/vqspeak/stream"
+)
+
+// ReadAudio reads a whole WAV or FLAC file and converts it to 16 kHz
+// mono, as vqspeak encode does before it encodes.
+func ReadAudio(data []byte) ([]float32, error) {
+	_, x, err := corpus.Read(bytes.NewReader(data))
+	return x, err
+}
+
+// EncodeFile encodes a WAV or FLAC file into a .vqs file with stages RVQ
+// stages: the same bytes vqspeak encode writes.
+func EncodeFile(cb *rvq.Codebook, data []byte, stages int) ([]byte, error) {
+	src, err := corpus.Open(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	fe, err := vqs.NewEncoder(&out, cb, stages)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := src.EncodeInto(context.Background(), fe); err != nil {
+		return nil, err
+	}
+	if err := fe.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// DecodeFile decodes a .vqs file (a plain file, or a live stream that
+// vqspeak record wrote) into 16 kHz samples, as vqspeak decode does:
+// damage is concealed, and reported in damage.
+func DecodeFile(cb *rvq.Codebook, data []byte) (pcm []float32, damage []error, err error) {
+	fr, err := vqs.NewPacketReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, nil, err
+	}
+	var fd interface {
+		ReadSamples(dst []float32) ([]float32, error)
+		Damage() []error
+	}
+	if fr.Header().Flags&vqs.FlagLive != 0 {
+		fd, err = stream.NewFileDecoder(fr, cb)
+	} else {
+		fd, err = vqs.NewPacketDecoder(fr, cb)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for {
+		pcm, err = fd.ReadSamples(pcm)
+		if err == io.EOF {
+			return pcm, fd.Damage(), nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// WAV returns 16 kHz samples as a 16-bit WAV file, as vqspeak decode
+// writes them.
+func WAV(pcm []float32) ([]byte, error) {
+	var out bytes.Buffer
+	ww, err := audiofile.NewWAVWriter(&out, codec.SampleRate)
+	if err != nil {
+		return nil, err
+	}
+	if err := ww.WriteSamples(pcm); err != nil {
+		return nil, err
+	}
+	if err := ww.Close(); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return out.Bytes(), nil
+}
