@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/vqspeak/vqspeak/codec"
@@ -73,19 +72,12 @@ func DecodeFile(cb *rvq.Codebook, data []byte) (pcm []float32, damage []error, e
 	}
 }
 
-// WAV returns 16 kHz samples as a 16-bit WAV file, as vqspeak decode
-// writes them.
+// WAV returns 16 kHz samples as a 16-bit WAV file, byte for byte what
+// vqspeak decode writes to a file.
 func WAV(pcm []float32) ([]byte, error) {
 	var out bytes.Buffer
-	ww, err := audiofile.NewWAVWriter(&out, codec.SampleRate)
-	if err != nil {
+	if err := audiofile.WriteWAV(&out, pcm, codec.SampleRate); err != nil {
 		return nil, err
-	}
-	if err := ww.WriteSamples(pcm); err != nil {
-		return nil, err
-	}
-	if err := ww.Close(); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return out.Bytes(), nil
 }

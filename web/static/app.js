@@ -4,7 +4,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const test = window.vqspeakTest = { ready: false, live: null, lastWAV: null, speed: null, fileError: null };
+const test = window.vqspeakTest = { ready: false, live: null, lastWAV: null, lastVQS: null, speed: null, fileError: null };
 let vq = null;
 
 function base64(bytes) {
@@ -13,24 +13,27 @@ function base64(bytes) {
   return btoa(s);
 }
 
-// speed times the per-packet calls on two seconds of a synthetic voiced
-// signal (a gliding pulse train with some noise), as a page would make them.
+// speed times the per-packet calls on a synthetic voiced signal (a gliding
+// pulse train with some noise), as a page would make them: 50 packets to
+// warm up the browser's compiler, then 250 (5 s of audio) timed.
 function speed() {
-  const n = vq.packetSamples, packets = 100;
-  const x = new Float32Array(packets * n);
-  let phase = 0;
+  const n = vq.packetSamples, warm = 50, packets = 250;
+  const x = new Float32Array((warm + packets) * n);
+  let phase = 0, y = 0;
   for (let i = 0; i < x.length; i++) {
     const f0 = 110 + 60 * Math.sin(2 * Math.PI * i / 16000 / 1.3);
     phase += f0 / 16000;
-    if (phase >= 1) { phase -= 1; x[i] += 0.5; }
-    x[i] += 0.02 * (Math.random() - 0.5);
+    let v = 0.02 * (Math.random() - 0.5);
+    if (phase >= 1) { phase -= 1; v += 0.5; }
+    y = 0.45 * y + v; // a little low-pass colour
+    x[i] = y;
   }
-  for (let i = 1; i < x.length; i++) x[i] += 0.9 * x[i - 1] * 0.5; // a little low-pass colour
   const enc = vq.encoder(vq.maxStages), dec = vq.decoder();
   const pkts = [];
+  for (let p = 0; p < warm; p++) dec.decode(enc.encode(x.subarray(p * n, (p + 1) * n)));
   const m0 = vq.raw.mallocs();
   let t = performance.now();
-  for (let p = 0; p < packets; p++) pkts.push(enc.encode(x.subarray(p * n, (p + 1) * n)).slice());
+  for (let p = warm; p < warm + packets; p++) pkts.push(enc.encode(x.subarray(p * n, (p + 1) * n)).slice());
   const te = (performance.now() - t) / packets;
   t = performance.now();
   for (const p of pkts) dec.decode(p);
@@ -56,7 +59,7 @@ async function init() {
 
 // ---- Live -------------------------------------------------------------------
 
-let live = null, ctx = null, node = null, lastStats = null, worklet = { queued: 0, underruns: 0 };
+let live = null, ctx = null, node = null, lastStats = null, worklet = { queued: 0, underruns: 0, dropped: 0 };
 let processMS = 0, processCalls = 0;
 
 function bindRange(id, fmt) {
@@ -139,7 +142,7 @@ function showStats() {
   const wk = 1000 * (rate / 100 + worklet.queued) / rate;
   const dev = 1000 * ((ctx.baseLatency || 0) + (ctx.outputLatency || 0));
   $('latency').textContent = `${(s.latencyMS + wk + dev).toFixed(0)} ms = codec, network and jitter buffer ${s.latencyMS.toFixed(0)} + worklet ${wk.toFixed(0)} + browser ${dev.toFixed(0)}` +
-    (worklet.underruns ? ` (${worklet.underruns} underruns)` : '');
+    (worklet.underruns ? `; ${worklet.underruns} underruns, ${(1000 * worklet.dropped / rate).toFixed(0)} ms dropped` : '');
   if (processCalls) {
     const us = 1000 * processMS / processCalls * 2; // two 10 ms chunks per 20 ms packet
     $('speed').textContent = `${test.speed.encodeUS.toFixed(0)} µs encode, ${test.speed.decodeUS.toFixed(0)} µs decode per 20 ms packet; live path ${us.toFixed(0)} µs per 20 ms (resampling, network, jitter buffer included)`;
@@ -206,11 +209,13 @@ async function handleFile(file) {
   $('wavLink').href = $('decoded').src;
   $('wavLink').download = stem + '.decoded.wav';
   $('fileResult').hidden = false;
+  test.lastVQS = isVQS ? null : base64(vqs);
   test.lastWAV = base64(dec.wav);
 }
 
 function onFile(file) {
   test.lastWAV = null;
+  test.lastVQS = null;
   handleFile(file).catch((e) => {
     $('fileInfo').textContent = `${file.name}: ${e.message || e}`;
     $('fileResult').hidden = false;

@@ -12,6 +12,11 @@ class VqspeakProcessor extends AudioWorkletProcessor {
     this.r = 0; // samples read from the ring, ever
     this.w = 0; // samples written, ever
     this.prime = 2 * chunk; // queue this much before playing, and again after an underrun
+    // When the main thread stalls (a file being decoded, a busy tab) and
+    // then delivers the backlog at once, the queue would keep that delay
+    // for good: beyond prime + 4 chunks the oldest audio is dropped instead.
+    this.maxQueue = this.prime + 4 * chunk;
+    this.dropped = 0;
     this.playing = false;
     this.underruns = 0;
     this.frames = 0;
@@ -20,6 +25,10 @@ class VqspeakProcessor extends AudioWorkletProcessor {
       if (this.w - this.r + x.length > this.ring.length) return; // cannot happen at the capture pace
       for (let i = 0; i < x.length; i++) this.ring[(this.w + i) % this.ring.length] = x[i];
       this.w += x.length;
+      if (this.w - this.r > this.maxQueue) {
+        this.dropped += this.w - this.prime - this.r;
+        this.r = this.w - this.prime;
+      }
     };
   }
 
@@ -44,7 +53,7 @@ class VqspeakProcessor extends AudioWorkletProcessor {
     }
     if (this.playing) this.r += n;
     if (++this.frames % 40 === 0) { // about 10 times a second
-      this.port.postMessage({queued: this.w - this.r, underruns: this.underruns});
+      this.port.postMessage({ queued: this.w - this.r, underruns: this.underruns, dropped: this.dropped });
     }
     return true;
   }

@@ -69,6 +69,10 @@ func main() {
 	select {} // the functions above live as long as the page
 }
 
+// packetSamples is a decoder's return value, boxed once: an int above 255
+// would be boxed into a new allocation on every call.
+var packetSamples any = codec.PacketSamples
+
 // fail turns an error into a JS Error for the caller to throw.
 func fail(err error) js.Value { return jsError.New(err.Error()) }
 
@@ -178,12 +182,12 @@ func newDecoder(cb *rvq.Codebook) any {
 			return fail(err)
 		}
 		js.CopyBytesToJS(out.u8, bytesOf(pcm))
-		return len(pcm)
+		return packetSamples
 	}))
 	o.Set("conceal", js.FuncOf(func(js.Value, []js.Value) any {
 		pcm = dec.Conceal(pcm[:0])
 		js.CopyBytesToJS(out.u8, bytesOf(pcm))
-		return len(pcm)
+		return packetSamples
 	}))
 	return o
 }

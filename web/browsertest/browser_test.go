@@ -1,0 +1,267 @@
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"math"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/vqspeak/vqspeak/bench/metrics"
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/web"
+	"github.com/vqspeak/vqspeak/web/demo"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/web.png with the test's screenshot")
+
+// clip is what the fake microphone plays, over and over: a bundled clip
+// resampled to 48 kHz (see testdata/ATTRIBUTION.md).
+const clip = "testdata/librispeech-367-f-48k.wav"
+
+// minLiveSTOI is the bar of issue 15 for the live path without loss.
+const minLiveSTOI = 0.75
+
+func chromium(t *testing.T) string {
+	if p := os.Getenv("VQSPEAK_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("no Chromium: apt-get install chromium, or set VQSPEAK_CHROMIUM")
+	return ""
+}
+
+// consoleErrors collects what the page reports as an error.
+type consoleErrors struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (c *consoleErrors) add(s string) {
+	c.mu.Lock()
+	c.msgs = append(c.msgs, s)
+	c.mu.Unlock()
+}
+
+func (c *consoleErrors) list() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.msgs...)
+}
+
+func TestBrowser(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clipPath, err := filepath.Abs(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+
+	// The files the page will decode, made by the command line.
+	dir := t.TempDir()
+	cli := filepath.Join(dir, "vqspeak")
+	build := exec.CommandContext(ctx, "go", "build", "-o", cli, "./cmd/vqspeak")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/vqspeak: %v\n%s", err, out)
+	}
+	speech := filepath.Join(root, "testdata/audio/librispeech-7312-m.wav")
+	vqsFile, wavFile := filepath.Join(dir, "speech.vqs"), filepath.Join(dir, "speech.wav")
+	for _, args := range [][]string{{"encode", "-q", speech, vqsFile}, {"decode", "-q", vqsFile, wavFile}} {
+		if out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput(); err != nil {
+			t.Fatalf("vqspeak %v: %v\n%s", args, err, out)
+		}
+	}
+
+	assets, err := web.Build(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.Handler(assets))
+	defer srv.Close()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", clipPath),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.WindowSize(1000, 1200),
+	)
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	var errs consoleErrors
+	console := chromedp.Console(bctx) // subscribes now, before the page loads
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				errs.add(m.String())
+			}
+		}
+	}()
+	poll := func(expr string, timeout time.Duration) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(100*time.Millisecond))
+	}
+
+	// The page loads, instantiates the codec and measures its speed.
+	loadStart := time.Now()
+	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL),
+		poll("window.vqspeakTest && vqspeakTest.ready", time.Minute)); err != nil {
+		t.Fatalf("page load: %v (errors: %q)", err, errs.list())
+	}
+	t.Logf("page ready in %.1f s (.wasm %d bytes)", time.Since(loadStart).Seconds(), len(assets.WASM))
+	speed, err := chromedp.Run(bctx, chromedp.Evaluate[struct {
+		EncodeUS, DecodeUS, GoAllocsPerCall float64
+	}]("vqspeakTest.speed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("in the browser, per 20 ms packet: encode %.0f µs, decode %.0f µs; Go heap allocations per call from JS %.2f",
+		speed.EncodeUS, speed.DecodeUS, speed.GoAllocsPerCall)
+
+	// Live: the fake microphone through the whole path for a few seconds.
+	const seconds = 5
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#start")),
+		poll(fmt.Sprintf("vqspeakTest.live && vqspeakTest.live.stats().samples >= %d", (seconds+1)*codec.SampleRate), time.Minute)); err != nil {
+		t.Fatalf("live path: %v (errors: %q)", err, errs.list())
+	}
+	rec, err := chromedp.Run(bctx, chromedp.Evaluate[struct{ Mic, Out []float32 }](
+		fmt.Sprintf(`(() => { const r = vqspeakTest.live.recorded(%d); return {mic: Array.from(r.mic), out: Array.from(r.out)}; })()`, seconds)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, poll("vqspeakTest.liveUSPerPacket > 0", 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	liveUS, err := chromedp.Run(bctx, chromedp.Evaluate[float64]("vqspeakTest.liveUSPerPacket"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("live path in the browser: %.0f µs per 20 ms of audio (resampling, network simulation and jitter buffer included)", liveUS)
+	clip48, err := os.ReadFile(clipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := demo.ReadAudio(clip48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stoi := scoreAgainstLoop(t, ref, rec.Out)
+	micSTOI := scoreAgainstLoop(t, ref, rec.Mic)
+	delay := metrics.Align(rec.Mic, rec.Out, codec.SampleRate/2)
+	t.Logf("live: decoded audio vs the clip STOI %.3f (the microphone signal vs the clip: %.3f; decoded lags the microphone by %.1f ms)",
+		stoi, micSTOI, float64(delay)*1000/codec.SampleRate)
+	if stoi < minLiveSTOI {
+		t.Errorf("live path: STOI %.3f against the clip, want ≥ %.2f", stoi, minLiveSTOI)
+	}
+
+	// Files: the CLI's .vqs decodes to the CLI's WAV, byte for byte; a WAV
+	// is encoded to the CLI's bytes (last, so the picture shows both
+	// players).
+	if err := chromedp.Do(bctx,
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{vqsFile}),
+		poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
+		t.Fatalf("file path: %v (errors: %q)", err, errs.list())
+	}
+	gotWAV, err := chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastWAV"))
+	if err != nil {
+		t.Fatalf("%v (file error: %v)", err, fileError(bctx))
+	}
+	wav, err := base64.StdEncoding.DecodeString(gotWAV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := os.ReadFile(wavFile); !bytes.Equal(wav, want) {
+		t.Errorf("the page decoded %s into %d bytes of WAV that differ from vqspeak decode's %d", vqsFile, len(wav), len(want))
+	}
+	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void]("vqspeakTest.lastWAV = null"),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{speech}),
+		poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	gotVQS, err := chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastVQS"))
+	if err != nil {
+		t.Fatalf("%v (file error: %v)", err, fileError(bctx))
+	}
+	if want, _ := os.ReadFile(vqsFile); gotVQS != base64.StdEncoding.EncodeToString(want) {
+		t.Errorf("the page's .vqs of %s differs from vqspeak encode's (%d base64 bytes, want %d)", speech, len(gotVQS), base64.StdEncoding.EncodedLen(len(want)))
+	}
+	// Keep the live view running a little longer for the picture.
+	if err := chromedp.Do(bctx, chromedp.Sleep(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "web.png")
+	if *update {
+		shot = filepath.Join(root, "docs", "web.png")
+	}
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
+	if e := errs.list(); len(e) > 0 {
+		t.Errorf("the page reported errors:\n%s", strings.Join(e, "\n"))
+	}
+}
+
+// scoreAgainstLoop finds where x sits in the clip ref played in a loop (as
+// Chromium's fake microphone plays it) and returns STOI of x against it
+// (the loop starts where the fake microphone's playback happens to be).
+func scoreAgainstLoop(t *testing.T, ref, x []float32) float64 {
+	t.Helper()
+	var loop []float32
+	for len(loop) < len(x)+2*len(ref) {
+		loop = append(loop, ref...)
+	}
+	lag := metrics.Align(loop, x, len(loop))
+	r, d := metrics.Compensate(loop, x, lag)
+	if lag < 0 { // x starts -lag samples into the loop: the usual case
+		r = loop[-lag:][:len(x)]
+		d = x
+	}
+	s, err := metrics.STOI(r, d, codec.SampleRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.IsNaN(s) {
+		t.Fatal("STOI is NaN")
+	}
+	return s
+}
+
+// fileError reads the Files panel's error, if it reported one.
+func fileError(ctx context.Context) any {
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[any]("vqspeakTest.fileError"))
+	if err != nil {
+		return err
+	}
+	return v
+}
