@@ -136,13 +136,18 @@ func TestBrowser(t *testing.T) {
 	}
 	t.Logf("page ready in %.1f s (.wasm %d bytes)", time.Since(loadStart).Seconds(), len(assets.WASM))
 	speed, err := chromedp.Run(bctx, chromedp.Evaluate[struct {
-		EncodeUS, DecodeUS, GoAllocsPerCall float64
+		EncodeUS, DecodeUS, ConcealUS float64
+		GoAllocs, AllocPackets        int
 	}]("vqspeakTest.speed"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("in the browser, per 20 ms packet: encode %.0f µs, decode %.0f µs; Go heap allocations per call from JS %.2f",
-		speed.EncodeUS, speed.DecodeUS, speed.GoAllocsPerCall)
+	t.Logf("in the browser, per 20 ms packet: encode %.0f µs (4 stages), decode %.0f µs, conceal %.0f µs",
+		speed.EncodeUS, speed.DecodeUS, speed.ConcealUS)
+	if speed.AllocPackets == 0 || speed.GoAllocs != 0 {
+		t.Errorf("the WebAssembly binding allocated %d times on the Go heap in %d packets (encode with the stage count changed every packet, decode, conceal), want 0",
+			speed.GoAllocs, speed.AllocPackets)
+	}
 
 	// Live: the fake microphone through the whole path for a few seconds.
 	const seconds = 5
@@ -163,6 +168,14 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("live path in the browser: %.0f µs per 20 ms of audio (resampling, network simulation and jitter buffer included)", liveUS)
+	liveAllocs, err := chromedp.Run(bctx, chromedp.Evaluate[struct{ LiveAllocs, LiveAllocChunks int }](
+		"({liveAllocs: vqspeakTest.liveAllocs, liveAllocChunks: vqspeakTest.liveAllocChunks})"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if liveAllocs.LiveAllocChunks == 0 || liveAllocs.LiveAllocs != 0 {
+		t.Errorf("the live path allocated %d times on the Go heap in %d sampled chunks, want 0", liveAllocs.LiveAllocs, liveAllocs.LiveAllocChunks)
+	}
 	clip48, err := os.ReadFile(clipPath)
 	if err != nil {
 		t.Fatal(err)

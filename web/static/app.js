@@ -4,7 +4,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const test = window.vqspeakTest = { ready: false, live: null, lastWAV: null, lastVQS: null, speed: null, fileError: null };
+const test = window.vqspeakTest = { ready: false, live: null, lastWAV: null, lastVQS: null, speed: null, fileError: null, liveAllocs: 0, liveAllocChunks: 0 };
 let vq = null;
 
 function base64(bytes) {
@@ -15,7 +15,12 @@ function base64(bytes) {
 
 // speed times the per-packet calls on a synthetic voiced signal (a gliding
 // pulse train with some noise), as a page would make them: 50 packets to
-// warm up the browser's compiler, then 250 (5 s of audio) timed.
+// warm up the browser's compiler, then 250 (5 s of audio) timed at 4
+// stages. Then it counts the Go heap's allocations over 250 more packets
+// with the stage count changed every packet and every fifth packet
+// concealed (the steady state should allocate nothing; the count of two
+// back-to-back mallocs() calls, which allocate a little themselves, is
+// subtracted).
 function speed() {
   const n = vq.packetSamples, warm = 50, packets = 250;
   const x = new Float32Array((warm + packets) * n);
@@ -28,18 +33,29 @@ function speed() {
     y = 0.45 * y + v; // a little low-pass colour
     x[i] = y;
   }
+  const frame = (p) => x.subarray(p * n, (p + 1) * n);
   const enc = vq.encoder(vq.maxStages), dec = vq.decoder();
+  for (let p = 0; p < warm; p++) {
+    dec.decode(enc.encode(frame(p), 1 + p % vq.maxStages));
+    dec.conceal();
+  }
   const pkts = [];
-  for (let p = 0; p < warm; p++) dec.decode(enc.encode(x.subarray(p * n, (p + 1) * n)));
-  const m0 = vq.raw.mallocs();
   let t = performance.now();
-  for (let p = warm; p < warm + packets; p++) pkts.push(enc.encode(x.subarray(p * n, (p + 1) * n)).slice());
+  for (let p = warm; p < warm + packets; p++) pkts.push(enc.encode(frame(p), vq.maxStages).slice());
   const te = (performance.now() - t) / packets;
   t = performance.now();
   for (const p of pkts) dec.decode(p);
   const td = (performance.now() - t) / packets;
-  const allocs = (vq.raw.mallocs() - m0) / packets / 2;
-  return { encodeUS: 1000 * te, decodeUS: 1000 * td, goAllocsPerCall: allocs };
+  t = performance.now();
+  for (let p = 0; p < packets; p++) dec.conceal();
+  const tc = (performance.now() - t) / packets;
+  const m0 = vq.mallocs(), m1 = vq.mallocs();
+  for (let p = warm; p < warm + packets; p++) {
+    const pkt = enc.encode(frame(p), 1 + p % vq.maxStages);
+    if (p % 5 === 0) dec.conceal(); else dec.decode(pkt);
+  }
+  const allocs = vq.mallocs() - m1 - (m1 - m0);
+  return { encodeUS: 1000 * te, decodeUS: 1000 * td, concealUS: 1000 * tc, goAllocs: allocs, allocPackets: packets };
 }
 
 async function init() {
@@ -51,7 +67,7 @@ async function init() {
   }
   $('fingerprint').textContent = vq.fingerprint;
   test.speed = speed();
-  $('speed').textContent = `encode ${test.speed.encodeUS.toFixed(0)} µs, decode ${test.speed.decodeUS.toFixed(0)} µs per 20 ms packet (WebAssembly, this browser)`;
+  $('speed').textContent = `encode ${test.speed.encodeUS.toFixed(0)} µs, decode ${test.speed.decodeUS.toFixed(0)} µs, conceal ${test.speed.concealUS.toFixed(0)} µs per 20 ms packet (WebAssembly, this browser)`;
   $('status').textContent = 'Ready. Start the live path, or drop a file below.';
   $('start').disabled = false;
   test.ready = true;
@@ -100,11 +116,18 @@ async function start() {
   });
   node.port.onmessage = (e) => {
     if (!(e.data instanceof Float32Array)) { worklet = e.data; return; }
+    // Every 50th chunk also counts the Go heap's allocations (for the
+    // browser test; two back-to-back mallocs() calls measure their own).
+    const count = processCalls % 50 === 25;
+    const m0 = count ? vq.mallocs() : 0, m1 = count ? vq.mallocs() : 0;
     const t = performance.now();
     live.input.set(e.data);
-    const err = live.process();
-    if (err instanceof Error) throw err;
+    live.process();
     processMS += performance.now() - t;
+    if (count) {
+      test.liveAllocs += vq.mallocs() - m1 - (m1 - m0);
+      test.liveAllocChunks++;
+    }
     processCalls++;
     node.port.postMessage(live.output.slice());
   };

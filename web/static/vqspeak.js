@@ -1,6 +1,7 @@
 // vqspeak.js loads the codec compiled to WebAssembly and wraps its raw
-// per-packet interface (globalThis.vqspeakGo, see web/wasm) in plain
-// functions. Include wasm_exec.js (from the Go that built the .wasm) first.
+// interface (globalThis.vqspeakGo and the module's exports, see web/wasm)
+// in plain functions. Include wasm_exec.js (from the Go that built the
+// .wasm) first.
 //
 //   const vq = await loadVqspeak('vqspeak.wasm');
 //   const enc = vq.encoder(4), dec = vq.decoder();
@@ -8,6 +9,10 @@
 //   const out = dec.decode(packet);              // Float32Array(320), valid until the next call
 //   const lost = dec.conceal();                  // for a missing packet
 //   vq.encodeFile(wavBytes, 4) → .vqs bytes; vq.decodeFile(vqsBytes) → {pcm, wav, damage}
+//
+// The per-packet calls go straight to WebAssembly exports with numbers for
+// arguments, and the samples and bytes are copied in and out of Go's memory
+// through typed-array views, so Go allocates nothing per packet.
 'use strict';
 
 async function loadVqspeak(url) {
@@ -20,35 +25,70 @@ async function loadVqspeak(url) {
   go.run(instance); // runs until the page goes away
   await ready;
   const raw = globalThis.vqspeakGo;
+  const ex = instance.exports;
   const check = (r) => { if (r instanceof Error) throw r; return r; };
+  const checkN = (n) => { if (n < 0) throw new Error(raw.lastError()); return n; };
+  // view is a typed array over Go memory at addr. Go's heap does not move,
+  // but the WebAssembly memory's ArrayBuffer is replaced when it grows, so
+  // get() makes the view again after that.
+  const view = (Type, addr, length) => {
+    let a = null;
+    return { get() { if (a === null || a.buffer !== ex.mem.buffer) a = new Type(ex.mem.buffer, addr, length); return a; } };
+  };
   return {
     raw,
+    exports: ex,
     fingerprint: raw.fingerprint,
     sampleRate: raw.sampleRate,
     packetSamples: raw.packetSamples,
     maxStages: raw.maxStages,
+    maxPacketSize: raw.maxPacketSize,
     encoder(stages) {
       const e = check(raw.newEncoder(stages));
+      const h = e.handle, input = view(Float32Array, e.input, raw.packetSamples), output = view(Uint8Array, e.output, raw.maxPacketSize);
+      let st = e.stages;
       return {
-        encode(pcm, st) {
-          e.input.set(pcm);
-          return e.output.subarray(0, check(e.encode(st)));
+        // encode codes 320 samples with st stages (default: as last time).
+        encode(pcm, s) {
+          if (s !== undefined) st = s;
+          input.get().set(pcm);
+          const n = checkN(ex.vqspeakEncode(h, st));
+          return output.get().subarray(0, n);
         },
       };
     },
     decoder() {
       const d = check(raw.newDecoder());
+      const h = d.handle, input = view(Uint8Array, d.input, d.inputSize), output = view(Float32Array, d.output, raw.packetSamples);
       return {
         decode(packet) {
-          d.input.set(packet);
-          return d.output.subarray(0, check(d.decode(packet.length)));
+          if (packet.length > d.inputSize) throw new Error(`decode: packet of ${packet.length} bytes, at most ${d.inputSize}`);
+          input.get().set(packet);
+          return output.get().subarray(0, checkN(ex.vqspeakDecode(h, packet.length)));
         },
-        conceal() { return d.output.subarray(0, check(d.conceal())); },
+        conceal() { return output.get().subarray(0, checkN(ex.vqspeakConceal(h))); },
       };
     },
-    live(config) { return check(raw.newLive(config)); },
+    // live returns the demo's whole live path (web/demo): set input (chunk
+    // samples at the device rate), call process(), read output.
+    live(config) {
+      const l = check(raw.newLive(config));
+      const input = view(Float32Array, l.input, l.chunk), output = view(Float32Array, l.output, l.chunk);
+      return {
+        chunk: l.chunk,
+        get input() { return input.get(); },
+        get output() { return output.get(); },
+        process() { checkN(ex.vqspeakProcess(l.handle)); },
+        setStages(n) { check(l.setStages(n)); },
+        setNetwork(loss, jitterMS) { check(l.setNetwork(loss, jitterMS)); },
+        setOptions(fec, dtx) { check(l.setOptions(fec, dtx)); },
+        stats() { return l.stats(); },
+        recorded(seconds) { return l.recorded(seconds); },
+      };
+    },
     encodeFile(bytes, stages) { return check(raw.encodeFile(bytes, stages)); },
     decodeFile(bytes) { return check(raw.decodeFile(bytes)); },
     readAudio(bytes) { return check(raw.readAudio(bytes)); },
+    mallocs() { return raw.mallocs(); },
   };
 }

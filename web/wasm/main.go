@@ -3,22 +3,34 @@
 // Command wasm is vqspeak compiled to WebAssembly for web pages
 // (GOOS=js GOARCH=wasm). It puts one object, globalThis.vqspeakGo, on the
 // page and calls globalThis.onVqspeakReady when it is there. The demo's
-// web/static/vqspeak.js wraps it in a friendlier API; this layer is built
-// for speed: every per-packet call copies between a Go buffer and a typed
-// array made once per object (its input and output properties), so the
-// codec allocates nothing per packet, as in Go. Errors come back as JS
-// Error values, never as panics.
+// web/static/vqspeak.js wraps it in a friendlier API.
+//
+// The per-packet calls are built for speed and make no allocation on the
+// Go heap, as in Go: they are WebAssembly exports (go:wasmexport) that take
+// a handle and plain numbers. The page copies samples and bytes in and out
+// of Go's memory through typed arrays over the module's memory (exports.mem)
+// at the addresses the constructors report. An export returns -1 on error,
+// and lastError() tells why. Everything else is a syscall/js function that
+// returns a JS Error value instead of panicking.
 //
 // vqspeakGo:
 //
 //	fingerprint, sampleRate, packetSamples, maxStages, maxPacketSize
-//	newEncoder(stages) → {input: Float32Array(320), output: Uint8Array, encode(stages) → bytes}
-//	newDecoder()       → {input: Uint8Array, output: Float32Array(320), decode(n) → samples, conceal() → samples}
-//	newLive(config)    → {input, output: Float32Array(chunk), process(), setStages(n),
-//	                      setNetwork(loss, jitterMS), setOptions(fec, dtx), stats(), recorded(seconds)}
+//	newEncoder(stages) → {handle, stages, input: address of 320 float32, output: address of maxPacketSize bytes}
+//	newDecoder()       → {handle, input: address of inputSize bytes, inputSize, output: address of 320 float32}
+//	newLive(config)    → {handle, chunk, input, output: addresses of chunk float32,
+//	                      setStages(n), setNetwork(loss, jitterMS), setOptions(fec, dtx), stats(), recorded(seconds)}
 //	encodeFile(bytes, stages) → Uint8Array (.vqs)      readAudio(bytes) → Float32Array (16 kHz)
 //	decodeFile(bytes) → {pcm: Float32Array, wav: Uint8Array, damage: [string]}
+//	lastError() → the message of the last export that returned -1
 //	mallocs() → the Go heap's allocation count (the allocation test reads it)
+//
+// Exports:
+//
+//	vqspeakEncode(handle, stages) → packet bytes at output
+//	vqspeakDecode(handle, n) → samples at output (from the n-byte packet at input)
+//	vqspeakConceal(handle) → samples at output (a stand-in for a lost packet)
+//	vqspeakProcess(handle) → chunk (the live path: input to output)
 package main
 
 import (
@@ -57,6 +69,7 @@ func main() {
 	api.Set("encodeFile", js.FuncOf(func(_ js.Value, args []js.Value) any { return encodeFile(cb, args) }))
 	api.Set("decodeFile", js.FuncOf(func(_ js.Value, args []js.Value) any { return decodeFile(cb, args) }))
 	api.Set("readAudio", js.FuncOf(readAudio))
+	api.Set("lastError", js.FuncOf(func(js.Value, []js.Value) any { return lastErr }))
 	api.Set("mallocs", js.FuncOf(func(js.Value, []js.Value) any {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
@@ -68,10 +81,6 @@ func main() {
 	}
 	select {} // the functions above live as long as the page
 }
-
-// packetSamples is a decoder's return value, boxed once: an int above 255
-// would be boxed into a new allocation on every call.
-var packetSamples any = codec.PacketSamples
 
 // fail turns an error into a JS Error for the caller to throw.
 func fail(err error) js.Value { return jsError.New(err.Error()) }
@@ -128,35 +137,86 @@ func jsFloats(x []float32) js.Value {
 	return v.f32
 }
 
+// The per-packet calls are WebAssembly exports (go:wasmexport), not
+// syscall/js functions: a syscall/js call from JS allocates a few values on
+// the Go heap every time, an export call takes plain numbers and nothing.
+// An object made by newEncoder, newDecoder or newLive is a handle into
+// objects, and its buffers are Go memory the page views as typed arrays at
+// the addresses the constructor reports (Go's heap does not move).
+type object struct {
+	enc    *codec.Encoder
+	dec    *codec.Decoder
+	live   *demo.Pipeline
+	stages int
+	pcm    []float32 // encoder input, decoder output
+	pkt    []byte    // encoder output, decoder input
+	in     []float32 // live input
+	out    []float32 // live output
+}
+
+var (
+	objects []*object
+	lastErr string // the error of the last export call that returned -1
+)
+
+// addr is where a buffer starts in the WebAssembly memory.
+func addr[T any](x []T) int { return int(uintptr(unsafe.Pointer(&x[0]))) }
+
+func register(o *object) js.Value {
+	objects = append(objects, o)
+	v := jsObject.New()
+	v.Set("handle", len(objects)-1)
+	return v
+}
+
+func get(h int32) *object {
+	if h < 0 || int(h) >= len(objects) {
+		lastErr = fmt.Sprintf("no vqspeak object %d", h)
+		return nil
+	}
+	return objects[h]
+}
+
+func failed(err error) int32 {
+	lastErr = err.Error()
+	return -1
+}
+
 func newEncoder(cb *rvq.Codebook, args []js.Value) any {
 	stages := argInt(args, 0, codec.DefaultStages)
 	enc, err := codec.NewEncoder(cb, stages)
 	if err != nil {
 		return fail(err)
 	}
-	in := newFloatView(codec.PacketSamples)
-	pcm := make([]float32, codec.PacketSamples)
-	pkt := make([]byte, 0, enc.MaxPacketSize())
-	out := jsUint8Array.New(enc.MaxPacketSize())
-	o := jsObject.New()
-	o.Set("input", in.f32)
-	o.Set("output", out)
-	o.Set("encode", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if n := argInt(args, 0, stages); n != stages {
-			if err := enc.SetStages(n); err != nil {
-				return fail(err)
-			}
-			stages = n
+	o := &object{enc: enc, stages: stages, pcm: make([]float32, codec.PacketSamples), pkt: make([]byte, enc.MaxPacketSize())}
+	v := register(o)
+	v.Set("stages", stages)
+	v.Set("input", addr(o.pcm))
+	v.Set("output", addr(o.pkt))
+	return v
+}
+
+// encode codes the 320 samples at the encoder's input with stages stages
+// into its output and returns the packet's length, or -1.
+//
+//go:wasmexport vqspeakEncode
+//lint:ignore U1000 called by the page, as an export
+func encode(h, stages int32) int32 {
+	o := get(h)
+	if o == nil || o.enc == nil {
+		return -1
+	}
+	if int(stages) != o.stages {
+		if err := o.enc.SetStages(int(stages)); err != nil {
+			return failed(err)
 		}
-		js.CopyBytesToGo(bytesOf(pcm), in.u8)
-		var err error
-		if pkt, err = enc.Encode(pkt[:0], pcm); err != nil {
-			return fail(err)
-		}
-		js.CopyBytesToJS(out, pkt)
-		return len(pkt)
-	}))
-	return o
+		o.stages = int(stages)
+	}
+	p, err := o.enc.Encode(o.pkt[:0], o.pcm)
+	if err != nil {
+		return failed(err)
+	}
+	return int32(len(p))
 }
 
 func newDecoder(cb *rvq.Codebook) any {
@@ -164,32 +224,44 @@ func newDecoder(cb *rvq.Codebook) any {
 	if err != nil {
 		return fail(err)
 	}
-	in := jsUint8Array.New(64)
-	pkt := make([]byte, 64)
-	out := newFloatView(codec.PacketSamples)
-	pcm := make([]float32, 0, codec.PacketSamples)
-	o := jsObject.New()
-	o.Set("input", in)
-	o.Set("output", out.f32)
-	o.Set("decode", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		n := argInt(args, 0, -1)
-		if n < 0 || n > len(pkt) {
-			return fail(fmt.Errorf("decode(%d): want the packet's length, 0 to %d bytes", n, len(pkt)))
-		}
-		js.CopyBytesToGo(pkt[:n], in)
-		var err error
-		if pcm, err = dec.Decode(pcm[:0], pkt[:n]); err != nil {
-			return fail(err)
-		}
-		js.CopyBytesToJS(out.u8, bytesOf(pcm))
-		return packetSamples
-	}))
-	o.Set("conceal", js.FuncOf(func(js.Value, []js.Value) any {
-		pcm = dec.Conceal(pcm[:0])
-		js.CopyBytesToJS(out.u8, bytesOf(pcm))
-		return packetSamples
-	}))
-	return o
+	o := &object{dec: dec, pcm: make([]float32, codec.PacketSamples), pkt: make([]byte, 64)}
+	v := register(o)
+	v.Set("input", addr(o.pkt))
+	v.Set("inputSize", len(o.pkt))
+	v.Set("output", addr(o.pcm))
+	return v
+}
+
+// decode decodes the n-byte packet at the decoder's input into its output
+// and returns the number of samples, or -1.
+//
+//go:wasmexport vqspeakDecode
+//lint:ignore U1000 called by the page, as an export
+func decode(h, n int32) int32 {
+	o := get(h)
+	if o == nil || o.dec == nil {
+		return -1
+	}
+	if n < 0 || int(n) > len(o.pkt) {
+		return failed(fmt.Errorf("decode: packet of %d bytes: want 0 to %d", n, len(o.pkt)))
+	}
+	pcm, err := o.dec.Decode(o.pcm[:0], o.pkt[:n])
+	if err != nil {
+		return failed(err)
+	}
+	return int32(len(pcm))
+}
+
+// conceal writes the decoder's stand-in for a lost packet to its output.
+//
+//go:wasmexport vqspeakConceal
+//lint:ignore U1000 called by the page, as an export
+func conceal(h int32) int32 {
+	o := get(h)
+	if o == nil || o.dec == nil {
+		return -1
+	}
+	return int32(len(o.dec.Conceal(o.pcm[:0])))
 }
 
 func newLive(cb *rvq.Codebook, args []js.Value) any {
@@ -220,26 +292,18 @@ func newLive(cb *rvq.Codebook, args []js.Value) any {
 	if err != nil {
 		return fail(err)
 	}
-	in, out := newFloatView(chunk), newFloatView(chunk)
-	inGo, outGo := make([]float32, chunk), make([]float32, chunk)
-	o := jsObject.New()
-	o.Set("input", in.f32)
-	o.Set("output", out.f32)
-	o.Set("process", js.FuncOf(func(js.Value, []js.Value) any {
-		js.CopyBytesToGo(bytesOf(inGo), in.u8)
-		if err := p.Process(outGo, inGo); err != nil {
-			return fail(err)
-		}
-		js.CopyBytesToJS(out.u8, bytesOf(outGo))
-		return nil
-	}))
-	o.Set("setStages", js.FuncOf(func(_ js.Value, args []js.Value) any {
+	o := &object{live: p, in: make([]float32, chunk), out: make([]float32, chunk)}
+	v := register(o)
+	v.Set("input", addr(o.in))
+	v.Set("output", addr(o.out))
+	v.Set("chunk", chunk)
+	v.Set("setStages", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if err := p.SetStages(argInt(args, 0, 0)); err != nil {
 			return fail(err)
 		}
 		return nil
 	}))
-	o.Set("setNetwork", js.FuncOf(func(_ js.Value, args []js.Value) any {
+	v.Set("setNetwork", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 2 {
 			return fail(fmt.Errorf("setNetwork: want loss (0 to 1) and jitter (ms)"))
 		}
@@ -248,7 +312,7 @@ func newLive(cb *rvq.Codebook, args []js.Value) any {
 		}
 		return nil
 	}))
-	o.Set("setOptions", js.FuncOf(func(_ js.Value, args []js.Value) any {
+	v.Set("setOptions", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 2 {
 			return fail(fmt.Errorf("setOptions: want fec and dtx"))
 		}
@@ -257,7 +321,7 @@ func newLive(cb *rvq.Codebook, args []js.Value) any {
 		}
 		return nil
 	}))
-	o.Set("stats", js.FuncOf(func(js.Value, []js.Value) any {
+	v.Set("stats", js.FuncOf(func(js.Value, []js.Value) any {
 		s := p.Stats()
 		return map[string]any{
 			"samples": s.Samples, "packets": s.Packets, "bytes": s.Bytes,
@@ -266,7 +330,7 @@ func newLive(cb *rvq.Codebook, args []js.Value) any {
 			"latencyMS": s.LatencyMS,
 		}
 	}))
-	o.Set("recorded", js.FuncOf(func(_ js.Value, args []js.Value) any {
+	v.Set("recorded", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		sec := 1.0
 		if len(args) > 0 && args[0].Type() == js.TypeNumber {
 			sec = args[0].Float()
@@ -274,7 +338,22 @@ func newLive(cb *rvq.Codebook, args []js.Value) any {
 		mic, dec := p.Recorded(sec)
 		return map[string]any{"mic": jsFloats(mic), "out": jsFloats(dec)}
 	}))
-	return o
+	return v
+}
+
+// process runs one chunk of the live path from its input to its output.
+//
+//go:wasmexport vqspeakProcess
+//lint:ignore U1000 called by the page, as an export
+func process(h int32) int32 {
+	o := get(h)
+	if o == nil || o.live == nil {
+		return -1
+	}
+	if err := o.live.Process(o.out, o.in); err != nil {
+		return failed(err)
+	}
+	return int32(len(o.out))
 }
 
 func encodeFile(cb *rvq.Codebook, args []js.Value) any {
