@@ -1,13 +1,15 @@
 package browsertest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"flag"
 	"fmt"
+	"io"
 	"math"
-	"net/http/httptest"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +22,6 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
-	"github.com/vqspeak/vqspeak/web"
 	"github.com/vqspeak/vqspeak/web/demo"
 )
 
@@ -96,12 +97,7 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
-	assets, err := web.Build(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.Handler(assets))
-	defer srv.Close()
+	srvURL, wasmSize := serve(ctx, t, cli, root)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
@@ -134,13 +130,13 @@ func TestBrowser(t *testing.T) {
 
 	// The page loads, instantiates the codec and measures its speed.
 	loadStart := time.Now()
-	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL),
+	if err := chromedp.Do(bctx, chromedp.Navigate(srvURL),
 		poll("window.vqspeakTest && vqspeakTest.ready", time.Minute)); err != nil {
 		t.Fatalf("page load: %v (errors: %q)", err, errs.list())
 	}
-	t.Logf("page ready in %.1f s (.wasm %d bytes)", time.Since(loadStart).Seconds(), len(assets.WASM))
-	if len(assets.WASM) > maxWASM {
-		t.Errorf("the .wasm is %d bytes, more than %d", len(assets.WASM), maxWASM)
+	t.Logf("page ready in %.1f s", time.Since(loadStart).Seconds())
+	if wasmSize > maxWASM {
+		t.Errorf("the .wasm is %d bytes, more than %d", wasmSize, maxWASM)
 	}
 	fp, err := chromedp.Run(bctx, chromedp.Evaluate[string]("document.getElementById('fingerprint').textContent"))
 	if err != nil {
@@ -287,6 +283,82 @@ func TestBrowser(t *testing.T) {
 	if e := errs.list(); len(e) > 0 {
 		t.Errorf("the page reported errors:\n%s", strings.Join(e, "\n"))
 	}
+}
+
+// serve starts vqspeak web from the checkout at root on a free loopback
+// port, as a user would, and returns the page's address and the .wasm's
+// size (served uncompressed and gzip-compressed). The server is stopped
+// with Ctrl-C (SIGINT) at the end of the test and must exit cleanly.
+func serve(ctx context.Context, t *testing.T, cli, root string) (string, int) {
+	cmd := exec.Command(cli, "web", "-listen", "127.0.0.1:0")
+	cmd.Dir = root
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("vqspeak web after Ctrl-C: %v\n%s", err, stderr.Bytes())
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Error("vqspeak web did not stop on Ctrl-C")
+		}
+	})
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+		exited <- cmd.Wait() // after stdout is read to its end
+	}()
+	var line string
+	select {
+	case line = <-lines:
+	case <-ctx.Done():
+		t.Fatalf("vqspeak web: no address: %v\n%s", ctx.Err(), stderr.Bytes())
+	}
+	const prefix = "serving the vqspeak demo on "
+	addr, ok := strings.CutPrefix(line, prefix)
+	addr, _, _ = strings.Cut(addr, " ")
+	if !ok || !strings.HasPrefix(addr, "http://127.0.0.1:") {
+		t.Fatalf("vqspeak web printed %q, want %q and a loopback address\n%s", line, prefix, stderr.Bytes())
+	}
+	t.Logf("vqspeak web: serving in %.1f s (the .wasm built with the go command)", time.Since(start).Seconds())
+	sizes := map[string]int{}
+	for _, enc := range []string{"identity", "gzip"} {
+		req, err := http.NewRequestWithContext(ctx, "GET", addr+"vqspeak.wasm", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", enc) // set by hand: Go's client does not decompress it then
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET vqspeak.wasm (%s): %d, %v", enc, res.StatusCode, err)
+		}
+		sizes[enc] = len(b)
+	}
+	t.Logf(".wasm: %d bytes, %d gzip-compressed as served", sizes["identity"], sizes["gzip"])
+	return addr, sizes["identity"]
 }
 
 // scoreAgainstLoop finds where x sits in the clip ref played in a loop (as
