@@ -212,9 +212,14 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`(() => {
-		const set = (id, v, ev) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event(ev)); };
-		set('loss', 20, 'change');
-		set('stages', 2, 'input');
+		const set = (id, v) => {
+			const e = document.getElementById(id);
+			e.value = v;
+			e.dispatchEvent(new Event('input')); // as a dragged slider does
+			e.dispatchEvent(new Event('change')); // when it is let go
+		};
+		set('loss', 20);
+		set('stages', 2);
 	})()`), poll(fmt.Sprintf("vqspeakTest.live.stats().packets >= %d", before.Packets+100), 30*time.Second)); err != nil {
 		t.Fatalf("loss: %v (errors: %q)", err, errs.list())
 	}
