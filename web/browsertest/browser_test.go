@@ -159,6 +159,25 @@ func TestBrowser(t *testing.T) {
 			speed.GoAllocs, speed.AllocPackets)
 	}
 
+	// An export's error comes back as an exception with Go's message, and
+	// the objects keep working after one.
+	msgs, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`(() => {
+		const msg = (f) => { try { f(); return ''; } catch (e) { return String(e.message); } };
+		const enc = vq.encoder(4), dec = vq.decoder();
+		return [
+			msg(() => enc.encode(new Float32Array(320), 9)),
+			msg(() => dec.decode(new Uint8Array(3))),
+			msg(() => dec.decode(enc.encode(new Float32Array(320), 2))),
+		];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("errors: %q", msgs)
+	if len(msgs) != 3 || !strings.Contains(msgs[0], codec.ErrStages.Error()) || msgs[1] == "" || msgs[2] != "" {
+		t.Errorf("encode at 9 stages, decode of 3 bytes, then a good packet: got errors %q, want ErrStages, an error, none", msgs)
+	}
+
 	// Live: the fake microphone through the whole path for a few seconds.
 	const seconds = 5
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#start")),
@@ -238,9 +257,28 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("live: %.2f bytes per packet at 2 stages, %.2f at 4: want fewer", bytes2, bytes4)
 	}
 
-	// Files: the CLI's .vqs decodes to the CLI's WAV, byte for byte; a WAV
-	// is encoded to the CLI's bytes (last, so the picture shows both
-	// players).
+	// Files: the CLI's .vqs decodes to the CLI's WAV, byte for byte; a FLAC
+	// and a WAV are encoded to the CLI's bytes (the WAV last, so the
+	// picture shows both players).
+	flac := filepath.Join(root, "testdata/audio/speechcommands-bed-28497c5b.flac")
+	cliVQS := func(in string) []byte {
+		if in == speech {
+			b, err := os.ReadFile(vqsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		out := filepath.Join(dir, filepath.Base(in)+".vqs")
+		if msg, err := exec.CommandContext(ctx, cli, "encode", "-q", in, out).CombinedOutput(); err != nil {
+			t.Fatalf("vqspeak encode %s: %v\n%s", in, err, msg)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	if err := chromedp.Do(bctx,
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{vqsFile}),
 		poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
@@ -257,17 +295,20 @@ func TestBrowser(t *testing.T) {
 	if want, _ := os.ReadFile(wavFile); !bytes.Equal(wav, want) {
 		t.Errorf("the page decoded %s into %d bytes of WAV that differ from vqspeak decode's %d", vqsFile, len(wav), len(want))
 	}
-	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void]("vqspeakTest.lastWAV = null"),
-		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{speech}),
-		poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	gotVQS, err := chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastVQS"))
-	if err != nil {
-		t.Fatalf("%v (file error: %v)", err, fileError(bctx))
-	}
-	if want, _ := os.ReadFile(vqsFile); gotVQS != base64.StdEncoding.EncodeToString(want) {
-		t.Errorf("the page's .vqs of %s differs from vqspeak encode's (%d base64 bytes, want %d)", speech, len(gotVQS), base64.StdEncoding.EncodedLen(len(want)))
+	for _, in := range []string{flac, speech} {
+		if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void]("vqspeakTest.lastWAV = null"),
+			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{in}),
+			poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		gotVQS, err := chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastVQS"))
+		if err != nil {
+			t.Fatalf("%s: %v (file error: %v)", in, err, fileError(bctx))
+		}
+		want := cliVQS(in)
+		if gotVQS != base64.StdEncoding.EncodeToString(want) {
+			t.Errorf("the page's .vqs of %s differs from vqspeak encode's (%d base64 bytes, want %d)", in, len(gotVQS), base64.StdEncoding.EncodedLen(len(want)))
+		}
 	}
 	// Keep the live view running a little longer for the picture.
 	if err := chromedp.Do(bctx, chromedp.Sleep(time.Second)); err != nil {
