@@ -16,7 +16,7 @@ function base64(bytes) {
 // speed times the per-packet calls on a synthetic voiced signal (a gliding
 // pulse train with some noise), as a page would make them: 50 packets to
 // warm up the browser's compiler, then 250 (5 s of audio) timed at 4
-// stages. Then it counts the Go heap's allocations over 250 more packets
+// stages. Then it counts the Go heap's allocations over 100 more packets
 // with the stage count changed every packet and every fifth packet
 // concealed (the steady state should allocate nothing; the count of two
 // back-to-back mallocs() calls, which allocate a little themselves, is
@@ -50,12 +50,13 @@ function speed() {
   for (let p = 0; p < packets; p++) dec.conceal();
   const tc = (performance.now() - t) / packets;
   const m0 = vq.mallocs(), m1 = vq.mallocs();
-  for (let p = warm; p < warm + packets; p++) {
+  const allocPackets = 100;
+  for (let p = warm; p < warm + allocPackets; p++) {
     const pkt = enc.encode(frame(p), 1 + p % vq.maxStages);
     if (p % 5 === 0) dec.conceal(); else dec.decode(pkt);
   }
   const allocs = vq.mallocs() - m1 - (m1 - m0);
-  return { encodeUS: 1000 * te, decodeUS: 1000 * td, concealUS: 1000 * tc, goAllocs: allocs, allocPackets: packets };
+  return { encodeUS: 1000 * te, decodeUS: 1000 * td, concealUS: 1000 * tc, goAllocs: allocs, allocPackets };
 }
 
 async function init() {
