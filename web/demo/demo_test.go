@@ -32,28 +32,29 @@ func run(t testing.TB, p *Pipeline, x []float32, rate int) {
 	}
 }
 
-// TestPipelineQuality: the clip at 48 kHz through the live path decodes to
+// TestPipelineQuality: the clip at 48 kHz (and 44.1) through the live path decodes to
 // speech that STOI scores like the codec's own file path (0.88 for this clip).
 func TestPipelineQuality(t *testing.T) {
 	x16, err := ReadAudio(readClip(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := resample.All(x16, codec.SampleRate, 48000)
-	x = append(x, make([]float32, 48000/2)...) // let the last words out
 	for _, tc := range []struct {
 		name string
 		cfg  Config
 		min  float64
 	}{
 		{"clean", Config{Rate: 48000, Record: 10}, 0.82},
+		{"clean, 44.1 kHz device", Config{Rate: 44100, Record: 10}, 0.82},
 		{"10% loss, FEC, 60 ms jitter", Config{Rate: 48000, Record: 10, Loss: 0.1, FEC: true, JitterMS: 60}, 0.75},
 	} {
+		x := resample.All(x16, codec.SampleRate, tc.cfg.Rate)
+		x = append(x, make([]float32, tc.cfg.Rate/2)...) // let the last words out
 		p, err := New(codec.DefaultCodebook(), tc.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		run(t, p, x, 48000)
+		run(t, p, x, tc.cfg.Rate)
 		mic, out := p.Recorded(10)
 		stoi, lag := alignedSTOI(t, mic, out)
 		s := p.Stats()
