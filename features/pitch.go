@@ -70,7 +70,7 @@ type PitchTracker struct {
 	maxLag    int
 	history   int
 
-	y     []float64 // filtered span, full rate
+	y     []float64 // filtered span, full rate, mean removed
 	yd    []float64 // decimated span
 	rd    []float64 // coarse correlation per decimated lag
 	cands [ptMaxCands + 1]ptCand
@@ -78,6 +78,9 @@ type PitchTracker struct {
 	prev  [ptMaxCands + 1]ptCand
 	pcost [ptMaxCands + 1]float64
 	nprev int
+
+	raw    firCache // the filtered span before the mean is removed
+	stream bool     // see setStream
 	// The last frame's candidates and their local costs, for the offline
 	// path search (n is 0 when the frame had none or was gated silent).
 	local [ptMaxCands + 1]float64
@@ -107,6 +110,7 @@ func NewPitchTracker(sampleRate int) *PitchTracker {
 	span := t.win + t.maxLag + t.dec + 2
 	t.history = span + 2*t.half - t.lookahead
 	t.y = make([]float64, span)
+	t.raw = newFIRCache(span)
 	nd := t.win/t.dec + t.maxLag/t.dec + 2
 	t.yd = make([]float64, nd)
 	t.rd = make([]float64, t.maxLag/t.dec+2)
@@ -136,7 +140,16 @@ func (t *PitchTracker) Reset() {
 	t.peak = 0
 	t.spkLogF = 0
 	t.spkN = 0
+	t.raw.reset()
 }
+
+// setStream makes t keep its filtered span between calls: the caller
+// promises to call shift before each call with how far its buffer has moved
+// since the previous one (the Analyzer's buffer moves one hop per push).
+func (t *PitchTracker) setStream() { t.stream = true }
+
+// shift records that the caller's buffer moved k samples (stream mode).
+func (t *PitchTracker) shift(k int) { t.raw.shift(k) }
 
 // Next analyses the instant at index center of buf and returns F0 in Hz
 // (0 when unvoiced) and the periodicity in [0, 1] (the best normalised
@@ -258,19 +271,13 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 // The span's mean is removed.
 func (t *PitchTracker) filter(buf []float32, end int) {
 	n := len(t.y)
-	start := end - n
-	h := t.lp
-	L := len(h)
-	x := buf[start-t.half : end+t.half]
+	if !t.stream {
+		t.raw.reset() // buf may be any buffer: filter all of it
+	}
+	copy(t.y, t.raw.filter(buf, end, n, t.lp))
 	mean := 0.0
-	for i := 0; i < n; i++ {
-		s := float32(0)
-		xx := x[i : i+L]
-		for k, v := range h {
-			s += v * xx[k]
-		}
-		t.y[i] = float64(s)
-		mean += float64(s)
+	for _, v := range t.y {
+		mean += v
 	}
 	mean /= float64(n)
 	for i := range t.y {

@@ -35,8 +35,9 @@ type BandVoicing struct {
 	taps      [][]float32
 	win       int
 	maxLag    int
-	y         []float64 // filtered band
-	env       []float64 // smoothed rectified band
+	bandY     []firCache // filtered bands, kept between calls in stream mode
+	stream    bool       // see stream
+	env       []float64  // smoothed rectified band
 	envPole   float64
 }
 
@@ -60,15 +61,17 @@ func newBandVoicing(sampleRate int, edges []float64) *BandVoicing {
 	}
 	b.win = fs * bvWindowMs / 1000
 	b.maxLag = int(math.Ceil(float64(fs)/MinF0)) + 2
-	b.y = make([]float64, b.win+b.maxLag+2)
-	b.env = make([]float64, len(b.y))
+	for range b.taps {
+		b.bandY = append(b.bandY, newFIRCache(b.win+b.maxLag+2))
+	}
+	b.env = make([]float64, b.win+b.maxLag+2)
 	b.envPole = math.Exp(-2 * math.Pi * bvEnvCorner / float64(fs))
 	return b
 }
 
 // History is how many samples before center Analyze reads (at most).
 func (b *BandVoicing) History() int {
-	return len(b.y) + 2*b.half - b.lookahead
+	return len(b.env) + 2*b.half - b.lookahead
 }
 
 // Lookahead is how many samples at and after center Analyze reads: one hop.
@@ -81,8 +84,30 @@ func (b *BandVoicing) Analyze(dst *[NumVoicingBands]float32, buf []float32, cent
 	b.analyze(dst[:], buf, center, f0)
 }
 
+// setStream makes b keep its filtered bands between calls: the caller
+// promises to call shift before each call with how far its buffer has moved
+// since the previous one (the Analyzer's buffer moves one hop per push).
+func (b *BandVoicing) setStream() { b.stream = true }
+
+// shift records that the caller's buffer moved k samples (stream mode).
+func (b *BandVoicing) shift(k int) {
+	for i := range b.bandY {
+		b.bandY[i].shift(k)
+	}
+}
+
+// reset forgets the filtered bands kept in stream mode.
+func (b *BandVoicing) reset() {
+	for i := range b.bandY {
+		b.bandY[i].reset()
+	}
+}
+
 // analyze is Analyze for any number of bands (len(dst) of them).
 func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float64) {
+	if !b.stream {
+		b.reset() // buf may be any buffer: filter all of it
+	}
 	if !(f0 > 0) {
 		clear(dst)
 		return
@@ -92,19 +117,9 @@ func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float
 	l0 := int(math.Round(lag))
 	n := b.win + l0 + 2 // span: window plus lagged copy with ±1 search margin
 	end := center + b.lookahead - b.half
-	start := end - n
-	y := b.y[:n]
 	env := b.env[:n]
 	for band, h := range b.taps {
-		x := buf[start-b.half : end+b.half]
-		for i := range y {
-			s := float32(0)
-			xx := x[i : i+len(h)]
-			for k, v := range h {
-				s += v * xx[k]
-			}
-			y[i] = float64(s)
-		}
+		y := b.bandY[band].filter(buf, end, n, h)
 		v := bvBestCorr(y, b.win, l0, false)
 		if b.edges[band] >= bvEnvFrom {
 			p := b.envPole
