@@ -352,13 +352,6 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	}
 }
 
-// cexp is the complex exponential, inlined for the per-bin loops.
-func cexp(z complex128) complex128 {
-	m := math.Exp(real(z))
-	sin, cos := math.Sincos(imag(z))
-	return complex(m*cos, m*sin)
-}
-
 // minimumPhase fills spec with the complex log spectrum (log amplitude +
 // j·phase) of the minimum-phase filter whose log amplitude is logAmp,
 // through the folded real cepstrum.
