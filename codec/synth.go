@@ -241,23 +241,33 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		copy(s.logAmp, s.logRaw)
 	}
 	const minShare = 1e-4
+	if fr.F0 <= 0 {
+		// Unvoiced, every bin has the smallest share: the logs are the
+		// same for all of them (computed as the loop below would).
+		share := float64(minShare)
+		lv, ln := 0.5*math.Log(share), 0.5*math.Log(1-share)
+		for k, a := range s.logAmp {
+			dst.logV[k] = a + lv
+			dst.logN[k] = a + ln
+		}
+		copy(dst.logAmp, s.logAmp)
+		dst.made = [3]bool{}
+		return
+	}
 	binHz := float64(features.SampleRate) / synthN
 	for k, a := range s.logAmp {
-		share := 0.0
-		if fr.F0 > 0 {
-			vs := 0.0
-			if v := s.variant; v != nil && v.bands != nil {
-				vs = v.interpBands(float64(k) * binHz)
-			} else {
-				vs = interpBands(&fr.Voicing, float64(k)*binHz)
-			}
-			ns := s.noiseShare
-			if v := s.variant; v != nil && v.noiseHigh > 0 {
-				t := min(max((float64(k)*binHz-2000)/3000, 0), 1)
-				ns += t * (v.noiseHigh - ns)
-			}
-			share = 1 - (1-vs)*ns
+		vs := 0.0
+		if v := s.variant; v != nil && v.bands != nil {
+			vs = v.interpBands(float64(k) * binHz)
+		} else {
+			vs = interpBands(&fr.Voicing, float64(k)*binHz)
 		}
+		ns := s.noiseShare
+		if v := s.variant; v != nil && v.noiseHigh > 0 {
+			t := min(max((float64(k)*binHz-2000)/3000, 0), 1)
+			ns += t * (v.noiseHigh - ns)
+		}
+		share := 1 - (1-vs)*ns
 		share = min(max(share, minShare), 1-minShare)
 		dst.logV[k] = a + 0.5*math.Log(share)
 		dst.logN[k] = a + 0.5*math.Log(1-share)
