@@ -44,12 +44,28 @@ const voicingNoise = 0.15
 // the log amplitude, so interpolating them between frames is the same as
 // taking the minimum phase of the interpolated envelope: each pulse then
 // costs one complex exponential per bin and no cepstral FFTs.
+//
+// The three filters are made when an event first needs them (filter): a
+// frame inside a voiced run never needs full, one inside an unvoiced run
+// never needs voiced or noise, and each minimum phase costs two FFTs. A
+// filter is the same function of the frame's log amplitudes whenever it is
+// made, so the output is bit for bit that of making all three every frame.
 type synthFrame struct {
 	f0     float64
 	voiced []complex128 // ln amplitude + j·phase of the pulse filter
 	noise  []complex128 // the same for the noise mixed with the pulses
 	full   []complex128 // the same for the whole envelope: unvoiced noise
+
+	logV, logN, logAmp []float64 // the log amplitudes of the three
+	made               [3]bool   // which of voiced, noise, full are made
 }
+
+// The filters of a synthFrame, for filter.
+const (
+	filterVoiced = iota
+	filterNoise
+	filterFull
+)
 
 // Synthesizer renders 10 ms hops of speech from frame parameters. It
 // allocates only in its constructor and is not safe for concurrent use.
@@ -68,8 +84,6 @@ type Synthesizer struct {
 	mcep     [features.MCepOrder + 1]float32
 	logRaw   []float64
 	logAmp   []float64
-	logV     []float64
-	logN     []float64
 	seq      []float64
 	spec     []complex128
 	specV    []complex128
@@ -92,8 +106,6 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 		acc:        make([]float64, features.HopSize+synthN),
 		logRaw:     make([]float64, bins),
 		logAmp:     make([]float64, bins),
-		logV:       make([]float64, bins),
-		logN:       make([]float64, bins),
 		seq:        make([]float64, synthN),
 		spec:       make([]complex128, bins),
 		specV:      make([]complex128, bins),
@@ -104,6 +116,9 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 		f.voiced = make([]complex128, bins)
 		f.noise = make([]complex128, bins)
 		f.full = make([]complex128, bins)
+		f.logV = make([]float64, bins)
+		f.logN = make([]float64, bins)
+		f.logAmp = make([]float64, bins)
 	}
 	s.Reset()
 	return s
@@ -118,6 +133,7 @@ func (s *Synthesizer) Reset() {
 			f.noise[k] = f.voiced[k]
 			f.full[k] = f.voiced[k]
 		}
+		f.made = [3]bool{true, true, true}
 	}
 	clear(s.acc)
 	s.pos = 0
@@ -225,30 +241,56 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		copy(s.logAmp, s.logRaw)
 	}
 	const minShare = 1e-4
+	if fr.F0 <= 0 {
+		// Unvoiced, every bin has the smallest share: the logs are the
+		// same for all of them (computed as the loop below would).
+		share := float64(minShare)
+		lv, ln := 0.5*math.Log(share), 0.5*math.Log(1-share)
+		for k, a := range s.logAmp {
+			dst.logV[k] = a + lv
+			dst.logN[k] = a + ln
+		}
+		copy(dst.logAmp, s.logAmp)
+		dst.made = [3]bool{}
+		return
+	}
 	binHz := float64(features.SampleRate) / synthN
 	for k, a := range s.logAmp {
-		share := 0.0
-		if fr.F0 > 0 {
-			vs := 0.0
-			if v := s.variant; v != nil && v.bands != nil {
-				vs = v.interpBands(float64(k) * binHz)
-			} else {
-				vs = interpBands(&fr.Voicing, float64(k)*binHz)
-			}
-			ns := s.noiseShare
-			if v := s.variant; v != nil && v.noiseHigh > 0 {
-				t := min(max((float64(k)*binHz-2000)/3000, 0), 1)
-				ns += t * (v.noiseHigh - ns)
-			}
-			share = 1 - (1-vs)*ns
+		vs := 0.0
+		if v := s.variant; v != nil && v.bands != nil {
+			vs = v.interpBands(float64(k) * binHz)
+		} else {
+			vs = interpBands(&fr.Voicing, float64(k)*binHz)
 		}
+		ns := s.noiseShare
+		if v := s.variant; v != nil && v.noiseHigh > 0 {
+			t := min(max((float64(k)*binHz-2000)/3000, 0), 1)
+			ns += t * (v.noiseHigh - ns)
+		}
+		share := 1 - (1-vs)*ns
 		share = min(max(share, minShare), 1-minShare)
-		s.logV[k] = a + 0.5*math.Log(share)
-		s.logN[k] = a + 0.5*math.Log(1-share)
+		dst.logV[k] = a + 0.5*math.Log(share)
+		dst.logN[k] = a + 0.5*math.Log(1-share)
 	}
-	s.minimumPhase(dst.voiced, s.logV)
-	s.minimumPhase(dst.noise, s.logN)
-	s.minimumPhase(dst.full, s.logAmp)
+	copy(dst.logAmp, s.logAmp)
+	dst.made = [3]bool{}
+}
+
+// filter returns one of f's filters (filterVoiced, filterNoise or
+// filterFull), making it first if no event has needed it yet.
+func (s *Synthesizer) filter(f *synthFrame, which int) []complex128 {
+	spec, logAmp := f.voiced, f.logV
+	switch which {
+	case filterNoise:
+		spec, logAmp = f.noise, f.logN
+	case filterFull:
+		spec, logAmp = f.full, f.logAmp
+	}
+	if !f.made[which] {
+		s.minimumPhase(spec, logAmp)
+		f.made[which] = true
+	}
+	return spec
 }
 
 // interpBands interpolates band voicing strengths linearly between band centres.
@@ -274,6 +316,15 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	frac := t - float64(start)
 	n := int(span + 0.5)
 
+	// The filters first: making one uses s.spec.
+	var noiseA, noiseB, voicedA, voicedB []complex128
+	if voiced {
+		noiseA, noiseB = s.filter(a, filterNoise), s.filter(b, filterNoise)
+		voicedA, voicedB = s.filter(a, filterVoiced), s.filter(b, filterVoiced)
+	} else {
+		noiseA, noiseB = s.filter(a, filterFull), s.filter(b, filterFull) // all the power is noise
+	}
+
 	clear(s.noiseBuf)
 	for i := 0; i < n && i < len(s.noiseBuf); i++ {
 		s.noiseBuf[i] = s.uniform()
@@ -291,10 +342,6 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 			wa, wb = 0, 1
 		}
 	}
-	noiseA, noiseB := a.noise, b.noise
-	if !voiced {
-		noiseA, noiseB = a.full, b.full // all the power is noise
-	}
 	cw0, cw1 := complex(1-w, 0), complex(w, 0)
 	pulseGain := 0.5 * math.Log(span) // a pulse per span samples carries the power of span samples
 	phaseStep := -2 * math.Pi * frac / synthN
@@ -302,7 +349,7 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	for k := range s.spec {
 		x := s.spec[k] * cexp(cw0*noiseA[k]+cw1*noiseB[k])
 		if voiced {
-			lv := cwa*a.voiced[k] + cwb*b.voiced[k] + complex(pulseGain, phaseStep*float64(k))
+			lv := cwa*voicedA[k] + cwb*voicedB[k] + complex(pulseGain, phaseStep*float64(k))
 			x += cexp(lv)
 		}
 		s.spec[k] = x
@@ -313,13 +360,6 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	for i := range min(len(acc), synthN) {
 		acc[i] += s.seq[i] * scale
 	}
-}
-
-// cexp is the complex exponential, inlined for the per-bin loops.
-func cexp(z complex128) complex128 {
-	m := math.Exp(real(z))
-	sin, cos := math.Sincos(imag(z))
-	return complex(m*cos, m*sin)
 }
 
 // minimumPhase fills spec with the complex log spectrum (log amplitude +

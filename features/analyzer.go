@@ -46,17 +46,23 @@ type Analyzer struct {
 
 // NewAnalyzer plans an analyzer for 16 kHz input.
 func NewAnalyzer() *Analyzer {
-	return &Analyzer{
+	a := &Analyzer{
 		pitch: NewPitchTracker(SampleRate),
 		bands: NewBandVoicing(SampleRate),
 		env:   NewEnvelopeAnalyzer(SampleRate, 2*Lookahead),
 		buf:   make([]float32, historySize),
 	}
+	// buf moves one hop per push: the pitch tracker and the band filters
+	// keep what they filtered and filter only the new hop.
+	a.pitch.setStream()
+	a.bands.setStream()
+	return a
 }
 
 // Reset forgets all past input.
 func (a *Analyzer) Reset() {
 	a.pitch.Reset()
+	a.bands.reset()
 	clear(a.buf)
 	a.dcX, a.dcY = 0, 0
 }
@@ -70,6 +76,8 @@ var dcPole = 1 - 2*math.Pi*20/SampleRate
 func (a *Analyzer) Push(dst *Frame, hop []float32) {
 	hop = hop[:HopSize]
 	copy(a.buf, a.buf[HopSize:])
+	a.pitch.shift(HopSize)
+	a.bands.shift(HopSize)
 	tail := a.buf[len(a.buf)-HopSize:]
 	for i, v := range hop {
 		x := float64(v)

@@ -97,8 +97,24 @@ func (mc *MelCepstrum) FromLogSpectrum(c []float32, logAmp []float64) {
 		f := mc.frac[j]
 		t[j] = logAmp[i]*(1-f) + logAmp[i+1]*f
 	}
-	for m := 0; m <= mc.order; m++ {
-		row := mc.fwd[m]
+	// Four rows at a time: each coefficient is still summed over j in the
+	// same order (so the result is bit for bit that of one row at a time),
+	// but the four independent sums keep the FPU busy instead of waiting
+	// on one chain of additions.
+	m := 0
+	for ; m+4 <= mc.order+1; m += 4 {
+		r0, r1, r2, r3 := mc.fwd[m][:len(t)], mc.fwd[m+1][:len(t)], mc.fwd[m+2][:len(t)], mc.fwd[m+3][:len(t)]
+		var s0, s1, s2, s3 float64
+		for j, v := range t {
+			s0 += r0[j] * v
+			s1 += r1[j] * v
+			s2 += r2[j] * v
+			s3 += r3[j] * v
+		}
+		c[m], c[m+1], c[m+2], c[m+3] = float32(s0), float32(s1), float32(s2), float32(s3)
+	}
+	for ; m <= mc.order; m++ {
+		row := mc.fwd[m][:len(t)]
 		var s float64
 		for j, v := range t {
 			s += row[j] * v
@@ -111,10 +127,27 @@ func (mc *MelCepstrum) FromLogSpectrum(c []float32, logAmp []float64) {
 func (mc *MelCepstrum) ToLogSpectrum(logAmp []float64, c []float32) {
 	_ = logAmp[mc.bins-1]
 	n := min(len(c), mc.order+1)
-	for k, row := range mc.inv {
+	c = c[:n]
+	// Four bins at a time, each summed over m in the same order as one at
+	// a time (the same result bit for bit), as in FromLogSpectrum.
+	k := 0
+	for ; k+4 <= len(mc.inv); k += 4 {
+		r0, r1, r2, r3 := mc.inv[k][:n], mc.inv[k+1][:n], mc.inv[k+2][:n], mc.inv[k+3][:n]
+		var s0, s1, s2, s3 float64
+		for m, cm := range c {
+			v := float64(cm)
+			s0 += r0[m] * v
+			s1 += r1[m] * v
+			s2 += r2[m] * v
+			s3 += r3[m] * v
+		}
+		logAmp[k], logAmp[k+1], logAmp[k+2], logAmp[k+3] = s0, s1, s2, s3
+	}
+	for ; k < len(mc.inv); k++ {
+		row := mc.inv[k][:n]
 		var s float64
-		for m := 0; m < n; m++ {
-			s += row[m] * float64(c[m])
+		for m, cm := range c {
+			s += row[m] * float64(cm)
 		}
 		logAmp[k] = s
 	}

@@ -70,14 +70,19 @@ type PitchTracker struct {
 	maxLag    int
 	history   int
 
-	y     []float64 // filtered span, full rate
+	y     []float64 // filtered span, full rate, mean removed
 	yd    []float64 // decimated span
 	rd    []float64 // coarse correlation per decimated lag
+	rs    []float64 // full-rate correlations around one candidate
+	xyd   []float64 // coarse cross terms per decimated lag
 	cands [ptMaxCands + 1]ptCand
 	cost  [ptMaxCands + 1]float64
 	prev  [ptMaxCands + 1]ptCand
 	pcost [ptMaxCands + 1]float64
 	nprev int
+
+	raw    firCache // the filtered span before the mean is removed
+	stream bool     // see setStream
 	// The last frame's candidates and their local costs, for the offline
 	// path search (n is 0 when the frame had none or was gated silent).
 	local [ptMaxCands + 1]float64
@@ -107,9 +112,12 @@ func NewPitchTracker(sampleRate int) *PitchTracker {
 	span := t.win + t.maxLag + t.dec + 2
 	t.history = span + 2*t.half - t.lookahead
 	t.y = make([]float64, span)
+	t.raw = newFIRCache(span)
 	nd := t.win/t.dec + t.maxLag/t.dec + 2
 	t.yd = make([]float64, nd)
 	t.rd = make([]float64, t.maxLag/t.dec+2)
+	t.rs = make([]float64, 2*t.dec+3)
+	t.xyd = make([]float64, len(t.rd))
 	t.Reset()
 	return t
 }
@@ -136,7 +144,16 @@ func (t *PitchTracker) Reset() {
 	t.peak = 0
 	t.spkLogF = 0
 	t.spkN = 0
+	t.raw.reset()
 }
+
+// setStream makes t keep its filtered span between calls: the caller
+// promises to call shift before each call with how far its buffer has moved
+// since the previous one (the Analyzer's buffer moves one hop per push).
+func (t *PitchTracker) setStream() { t.stream = true }
+
+// shift records that the caller's buffer moved k samples (stream mode).
+func (t *PitchTracker) shift(k int) { t.raw.shift(k) }
 
 // Next analyses the instant at index center of buf and returns F0 in Hz
 // (0 when unvoiced) and the periodicity in [0, 1] (the best normalised
@@ -258,19 +275,13 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 // The span's mean is removed.
 func (t *PitchTracker) filter(buf []float32, end int) {
 	n := len(t.y)
-	start := end - n
-	h := t.lp
-	L := len(h)
-	x := buf[start-t.half : end+t.half]
+	if !t.stream {
+		t.raw.reset() // buf may be any buffer: filter all of it
+	}
+	copy(t.y, t.raw.filter(buf, end, n, t.lp))
 	mean := 0.0
-	for i := 0; i < n; i++ {
-		s := float32(0)
-		xx := x[i : i+L]
-		for k, v := range h {
-			s += v * xx[k]
-		}
-		t.y[i] = float64(s)
-		mean += float64(s)
+	for _, v := range t.y {
+		mean += v
 	}
 	mean /= float64(n)
 	for i := range t.y {
@@ -282,8 +293,8 @@ func (t *PitchTracker) filter(buf []float32, end int) {
 	}
 }
 
-// nccf is the normalised cross-correlation of the last w samples of y with
-// the same samples lag earlier. e0 is the energy of the last w samples.
+// ptNCCF is the normalised cross-correlation of the last w samples of y
+// with the same samples lag earlier. e0 is the energy of the last w samples.
 func ptNCCF(y []float64, w, lag int, e0 float64) float64 {
 	n := len(y)
 	a := y[n-w:]
@@ -294,11 +305,86 @@ func ptNCCF(y []float64, w, lag int, e0 float64) float64 {
 		xy += v * u
 		e1 += u * u
 	}
+	return ptNorm(xy, e0, e1)
+}
+
+// ptNorm is the normalised correlation for cross term xy and energies e0, e1.
+func ptNorm(xy, e0, e1 float64) float64 {
 	d := e0 * e1
 	if d <= 1e-20 {
 		return 0
 	}
 	return xy / math.Sqrt(d)
+}
+
+// ptCrossRange writes into xy[i] the cross term Σ_j a_j·y[n-w-lag+j] of the
+// last w samples a of y with the window lag = lo+i samples earlier, four
+// lags per pass, each summed in order (as one lag at a time, bit for bit).
+func ptCrossRange(xy, y []float64, w, lo int) {
+	n := len(y)
+	a := y[n-w:]
+	i := 0
+	for ; i+4 <= len(xy); i += 4 {
+		lag := lo + i
+		b0 := y[n-w-lag : n-lag][:len(a)]
+		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
+		b2 := y[n-w-lag-2 : n-lag-2][:len(a)]
+		b3 := y[n-w-lag-3 : n-lag-3][:len(a)]
+		var s0, s1, s2, s3 float64
+		for j, v := range a {
+			s0 += v * b0[j]
+			s1 += v * b1[j]
+			s2 += v * b2[j]
+			s3 += v * b3[j]
+		}
+		xy[i], xy[i+1], xy[i+2], xy[i+3] = s0, s1, s2, s3
+	}
+	for ; i < len(xy); i++ {
+		lag := lo + i
+		b := y[n-w-lag : n-lag][:len(a)]
+		var s float64
+		for j, v := range a {
+			s += v * b[j]
+		}
+		xy[i] = s
+	}
+}
+
+// ptNCCFRange writes ptNCCF(y, w, lo+i, e0) into r[i] for every i. Four
+// lags are correlated in one pass over the window: each lag's sums still
+// run over the samples in the same order, so the values are bit for bit
+// ptNCCF's, but eight independent chains of additions replace two.
+func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
+	n := len(y)
+	a := y[n-w:]
+	i := 0
+	for ; i+4 <= len(r); i += 4 {
+		lag := lo + i
+		// b_k[i] = y[n-w-lag-k+i]: the window lag+k samples earlier
+		b0 := y[n-w-lag : n-lag][:len(a)]
+		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
+		b2 := y[n-w-lag-2 : n-lag-2][:len(a)]
+		b3 := y[n-w-lag-3 : n-lag-3][:len(a)]
+		var xy0, xy1, xy2, xy3, e10, e11, e12, e13 float64
+		for j, v := range a {
+			u0, u1, u2, u3 := b0[j], b1[j], b2[j], b3[j]
+			xy0 += v * u0
+			e10 += u0 * u0
+			xy1 += v * u1
+			e11 += u1 * u1
+			xy2 += v * u2
+			e12 += u2 * u2
+			xy3 += v * u3
+			e13 += u3 * u3
+		}
+		r[i] = ptNorm(xy0, e0, e10)
+		r[i+1] = ptNorm(xy1, e0, e11)
+		r[i+2] = ptNorm(xy2, e0, e12)
+		r[i+3] = ptNorm(xy3, e0, e13)
+	}
+	for ; i < len(r); i++ {
+		r[i] = ptNCCF(y, w, lo+i, e0)
+	}
 }
 
 // candidates fills t.cands (terminated by a zero lag) with refined
@@ -332,12 +418,10 @@ func (t *PitchTracker) candidates() float64 {
 	for _, v := range yd[nd-wd-lo : nd-lo] {
 		e1 += v * v
 	}
+	xys := t.xyd[:max(hi-lo+1, 0)]
+	ptCrossRange(xys, yd, wd, lo)
 	for l := lo; l <= hi; l++ {
-		b := yd[nd-wd-l : nd-l]
-		var xy float64
-		for i, v := range a {
-			xy += v * b[i]
-		}
+		xy := xys[l-lo]
 		d := ed0 * e1
 		if d > 1e-20 {
 			t.rd[l] = xy / math.Sqrt(d)
@@ -386,13 +470,19 @@ func (t *PitchTracker) candidates() float64 {
 	for i := 0; i < nc; i++ {
 		c := &t.cands[i]
 		center := int(c.lag)
+		// The correlation at every lag the refinement may read: the
+		// search span and the parabola's neighbours one further out.
+		lo := max(center-t.dec-1, t.minLag)
+		hi := min(center+t.dec+1, t.maxLag)
+		rs := t.rs[:max(hi-lo+1, 0)]
+		ptNCCFRange(rs, t.y, t.win, lo, e0)
 		bl, br := 0, math.Inf(-1)
 		var rm, rp float64
 		for lag := center - t.dec; lag <= center+t.dec; lag++ {
 			if lag < t.minLag || lag > t.maxLag {
 				continue
 			}
-			r := ptNCCF(t.y, t.win, lag, e0)
+			r := rs[lag-lo]
 			if r > br {
 				bl, br = lag, r
 			}
@@ -406,8 +496,7 @@ func (t *PitchTracker) candidates() float64 {
 		}
 		lag := float64(bl)
 		{
-			rm = ptNCCF(t.y, t.win, bl-1, e0)
-			rp = ptNCCF(t.y, t.win, bl+1, e0)
+			rm, rp = rs[bl-1-lo], rs[bl+1-lo] // minLag < bl < maxLag
 			den := rm - 2*br + rp
 			if den < 0 {
 				d := 0.5 * (rm - rp) / den

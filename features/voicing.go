@@ -35,8 +35,9 @@ type BandVoicing struct {
 	taps      [][]float32
 	win       int
 	maxLag    int
-	y         []float64 // filtered band
-	env       []float64 // smoothed rectified band
+	bandY     []firCache // filtered bands, kept between calls in stream mode
+	stream    bool       // see stream
+	env       []float64  // smoothed rectified band
 	envPole   float64
 }
 
@@ -60,15 +61,17 @@ func newBandVoicing(sampleRate int, edges []float64) *BandVoicing {
 	}
 	b.win = fs * bvWindowMs / 1000
 	b.maxLag = int(math.Ceil(float64(fs)/MinF0)) + 2
-	b.y = make([]float64, b.win+b.maxLag+2)
-	b.env = make([]float64, len(b.y))
+	for range b.taps {
+		b.bandY = append(b.bandY, newFIRCache(b.win+b.maxLag+2))
+	}
+	b.env = make([]float64, b.win+b.maxLag+2)
 	b.envPole = math.Exp(-2 * math.Pi * bvEnvCorner / float64(fs))
 	return b
 }
 
 // History is how many samples before center Analyze reads (at most).
 func (b *BandVoicing) History() int {
-	return len(b.y) + 2*b.half - b.lookahead
+	return len(b.env) + 2*b.half - b.lookahead
 }
 
 // Lookahead is how many samples at and after center Analyze reads: one hop.
@@ -81,8 +84,30 @@ func (b *BandVoicing) Analyze(dst *[NumVoicingBands]float32, buf []float32, cent
 	b.analyze(dst[:], buf, center, f0)
 }
 
+// setStream makes b keep its filtered bands between calls: the caller
+// promises to call shift before each call with how far its buffer has moved
+// since the previous one (the Analyzer's buffer moves one hop per push).
+func (b *BandVoicing) setStream() { b.stream = true }
+
+// shift records that the caller's buffer moved k samples (stream mode).
+func (b *BandVoicing) shift(k int) {
+	for i := range b.bandY {
+		b.bandY[i].shift(k)
+	}
+}
+
+// reset forgets the filtered bands kept in stream mode.
+func (b *BandVoicing) reset() {
+	for i := range b.bandY {
+		b.bandY[i].reset()
+	}
+}
+
 // analyze is Analyze for any number of bands (len(dst) of them).
 func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float64) {
+	if !b.stream {
+		b.reset() // buf may be any buffer: filter all of it
+	}
 	if !(f0 > 0) {
 		clear(dst)
 		return
@@ -92,19 +117,9 @@ func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float
 	l0 := int(math.Round(lag))
 	n := b.win + l0 + 2 // span: window plus lagged copy with ±1 search margin
 	end := center + b.lookahead - b.half
-	start := end - n
-	y := b.y[:n]
 	env := b.env[:n]
 	for band, h := range b.taps {
-		x := buf[start-b.half : end+b.half]
-		for i := range y {
-			s := float32(0)
-			xx := x[i : i+len(h)]
-			for k, v := range h {
-				s += v * xx[k]
-			}
-			y[i] = float64(s)
-		}
+		y := b.bandY[band].filter(buf, end, n, h)
 		v := bvBestCorr(y, b.win, l0, false)
 		if b.edges[band] >= bvEnvFrom {
 			p := b.envPole
@@ -124,10 +139,7 @@ func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float
 // a parabola through the three. With demean, each segment's mean is removed
 // first (for envelopes, which are positive).
 func bvBestCorr(y []float64, w, l0 int, demean bool) float64 {
-	var r [3]float64
-	for k := range 3 {
-		r[k] = bvCorr(y, w, l0-1+k, demean)
-	}
+	r := bvCorr3(y, w, l0-1, demean)
 	best := max(r[0], r[1], r[2])
 	den := r[0] - 2*r[1] + r[2]
 	if r[1] >= r[0] && r[1] >= r[2] && den < 0 {
@@ -137,27 +149,47 @@ func bvBestCorr(y []float64, w, l0 int, demean bool) float64 {
 	return min(best, 1)
 }
 
-func bvCorr(y []float64, w, lag int, demean bool) float64 {
+// bvCorr3 returns the normalised correlations of the last w samples of y
+// with the w samples lag, lag+1 and lag+2 earlier. The three are summed in
+// one pass, and the window's own energy (the same for all three) once;
+// every sum still runs over the samples in order, so each value is bit for
+// bit that of correlating one lag at a time.
+func bvCorr3(y []float64, w, lag int, demean bool) [3]float64 {
 	n := len(y)
 	a := y[n-w:]
-	c := y[n-w-lag : n-lag]
-	var ma, mc float64
+	c0 := y[n-w-lag : n-lag][:len(a)]
+	c1 := y[n-w-lag-1 : n-lag-1][:len(a)]
+	c2 := y[n-w-lag-2 : n-lag-2][:len(a)]
+	var ma, m0, m1, m2 float64
 	if demean {
 		for i, v := range a {
 			ma += v
-			mc += c[i]
+			m0 += c0[i]
+			m1 += c1[i]
+			m2 += c2[i]
 		}
 		ma /= float64(w)
-		mc /= float64(w)
+		m0 /= float64(w)
+		m1 /= float64(w)
+		m2 /= float64(w)
 	}
-	var xy, ea, ec float64
+	var ea, xy0, xy1, xy2, e0, e1, e2 float64
 	for i, v := range a {
-		u := c[i] - mc
 		v -= ma
-		xy += v * u
+		u0, u1, u2 := c0[i]-m0, c1[i]-m1, c2[i]-m2
 		ea += v * v
-		ec += u * u
+		xy0 += v * u0
+		e0 += u0 * u0
+		xy1 += v * u1
+		e1 += u1 * u1
+		xy2 += v * u2
+		e2 += u2 * u2
 	}
+	return [3]float64{bvNorm(xy0, ea, e0), bvNorm(xy1, ea, e1), bvNorm(xy2, ea, e2)}
+}
+
+// bvNorm is the normalised correlation for cross term xy and energies ea, ec.
+func bvNorm(xy, ea, ec float64) float64 {
 	d := ea * ec
 	if d <= 1e-20 {
 		return 0
