@@ -214,6 +214,20 @@ func (d *Decoder) Delay() Latency {
 	return Latency{Samples: int(max(d.playOffset()-d.minOff, 0))}
 }
 
+// PlayoutTimestamp is the RTP timestamp (as in Packet) of the next sample
+// Pull delivers; ok is false before the first packet. With the sender's
+// capture time of a timestamp, it gives the mouth-to-ear delay. Concealed
+// slots advance it like played ones; while the buffer stretches (plays
+// an extra slot to deepen itself) it goes back by that slot.
+func (d *Decoder) PlayoutTimestamp() (ts uint32, ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.started {
+		return 0, false
+	}
+	return uint32(d.baseTS + d.next*codec.PacketSamples - int64(len(d.out)-d.outPos)), true
+}
+
 // Stats returns the counts so far and the buffer's state.
 func (d *Decoder) Stats() Stats {
 	d.mu.Lock()
