@@ -1,0 +1,368 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/vqspeak/vqspeak/bench/metrics"
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/internal/audiofile"
+	"github.com/vqspeak/vqspeak/rvq"
+	"github.com/vqspeak/vqspeak/stream"
+	"github.com/vqspeak/vqspeak/stream/vqrtp"
+)
+
+// Direction is what one party heard of the other.
+type Direction struct {
+	Speaker, Listener string
+	Heard             []float32
+	// MouthToEar is the median delay from the capture of a sample to its
+	// playout (codec, network, jitter buffer; not the sound cards).
+	MouthToEar time.Duration
+	STOI       float64 // of what was heard against what was said
+	Stats      stream.Stats
+}
+
+func (d Direction) String() string {
+	s := d.Stats
+	rebuilt := ""
+	if s.Lost > 0 {
+		rebuilt = fmt.Sprintf(" (%.0f %%)", 100*float64(s.Recovered)/float64(s.Lost))
+	}
+	return fmt.Sprintf("%s hears %s: mouth-to-ear %v, STOI %.3f; %d frames received, %d lost, %d rebuilt by FEC%s, %d concealed, %d late",
+		d.Listener, d.Speaker, d.MouthToEar.Round(time.Millisecond), d.STOI, s.Received, s.Lost, s.Recovered, rebuilt, s.Concealed, s.Late)
+}
+
+// payloadType is the dynamic RTP payload type both parties register.
+const payloadType = 111
+
+// party is one end of the call.
+type party struct {
+	name    string
+	says    []float32
+	cfg     *Config
+	cb      *rvq.Codebook
+	pc      *webrtc.PeerConnection
+	track   *webrtc.TrackLocalStaticRTP
+	dec     *stream.Decoder
+	heard   []float32
+	delay   []time.Duration
+	start   time.Time // when the first sample was captured (both parties share it)
+	ts0     uint32    // the RTP timestamp of that sample
+	peer    *party
+	got     chan struct{} // closed when the remote track arrives
+	fmtpErr error
+}
+
+// newParty sets up one PeerConnection that sends and receives VQSPEAK.
+func newParty(name, wavPath string, cfg *Config) (*party, error) {
+	a, err := audiofile.ReadFile(wavPath)
+	if err != nil {
+		return nil, err
+	}
+	if a.Rate != codec.SampleRate {
+		return nil, fmt.Errorf("%s: %d Hz, want %d", wavPath, a.Rate, codec.SampleRate)
+	}
+	p := &party{name: name, says: a.Samples, cfg: cfg, cb: codec.DefaultCodebook(), ts0: rand.Uint32(), got: make(chan struct{})}
+	if p.dec, err = stream.NewDecoder(p.cb, nil); err != nil {
+		return nil, err
+	}
+
+	// --- the vqspeak-specific part: register the codec ---------------------
+	params := vqrtp.Params{Stages: codec.DefaultStages, Codebook: p.cb.Fingerprint(), FEC: cfg.FEC,
+		PTime: time.Duration(cfg.PTime) * time.Millisecond}
+	capability := webrtc.RTPCodecCapability{MimeType: vqrtp.MIMEType, ClockRate: vqrtp.ClockRate, Channels: 1,
+		SDPFmtpLine: params.Fmtp()}
+	var me webrtc.MediaEngine
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: capability, PayloadType: payloadType},
+		webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
+	}
+	// -----------------------------------------------------------------------
+
+	// Loopback only, no mDNS: the call stays inside this machine.
+	var se webrtc.SettingEngine
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithSettingEngine(se))
+	if p.pc, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		return nil, err
+	}
+	if p.track, err = webrtc.NewTrackLocalStaticRTP(capability, "audio", "vqspeak-"+name); err != nil {
+		return nil, err
+	}
+	sender, err := p.pc.AddTrack(p.track)
+	if err != nil {
+		return nil, err
+	}
+	go drainRTCP(sender)
+	p.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		close(p.got)
+		p.receive(tr)
+	})
+	return p, nil
+}
+
+// drainRTCP reads the RTCP pion receives for a sender, as pion asks: its
+// interceptors (NACK, reports) run only when somebody reads.
+func drainRTCP(s *webrtc.RTPSender) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := s.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// receive pushes the frames of every RTP packet into the jitter buffer,
+// after checking that the negotiated format is one this side decodes.
+func (p *party) receive(tr *webrtc.TrackRemote) {
+	// --- the vqspeak-specific part: check the fmtp, then depacketize ------
+	if _, err := vqrtp.CheckFmtp(tr.Codec().SDPFmtpLine, p.cb); err != nil {
+		p.fmtpErr = err // pion matched the codec by name only
+		return
+	}
+	var pkt rtp.Packet
+	buf := make([]byte, 1500)
+	pkts := make([]stream.Packet, 0, vqrtp.MaxFrames)
+	for {
+		n, _, err := tr.Read(buf)
+		if err != nil {
+			return // the call ended
+		}
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		if pkts, err = vqrtp.AppendPackets(pkts[:0], &pkt); err != nil {
+			continue
+		}
+		for _, sp := range pkts {
+			p.dec.Push(sp) // payloads that do not parse are counted in Stats
+		}
+	}
+	// -----------------------------------------------------------------------
+}
+
+// talk sends what the party says, 20 ms at a time on the wall clock, for
+// slots slots. Packets are dropped at random with probability cfg.Loss.
+func (p *party) talk(slots int) error {
+	// --- the vqspeak-specific part: encode, packetize, write --------------
+	enc, err := stream.NewEncoder(p.cb, &stream.EncoderConfig{FEC: p.cfg.FEC, Timestamp: p.ts0})
+	if err != nil {
+		return err
+	}
+	pz, err := vqrtp.NewPacketizer(payloadType, 0, max(p.cfg.PTime/20, 1)) // pion sets SSRC and PT
+	if err != nil {
+		return err
+	}
+	pz.Timestamp = p.ts0
+	wire := make([]byte, 0, pz.MaxPacketSize())
+	emit := func(sp stream.Packet) error {
+		var err error
+		if wire, err = pz.AppendFrameAt(wire[:0], sp.Timestamp, sp.Payload); err != nil || len(wire) == 0 {
+			return err
+		}
+		if rand.Float64() < p.cfg.Loss {
+			return nil // lost on the way
+		}
+		_, err = p.track.Write(wire)
+		return err
+	}
+	// -----------------------------------------------------------------------
+	silence := make([]float32, codec.PacketSamples)
+	for s := range slots {
+		time.Sleep(time.Until(p.start.Add(time.Duration(s+1) * codec.PacketDuration)))
+		mic := silence
+		if a := s * codec.PacketSamples; a+codec.PacketSamples <= len(p.says) {
+			mic = p.says[a : a+codec.PacketSamples]
+		}
+		if err := enc.Push(mic, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listen plays what the party hears on the wall clock, as a sound card's
+// callback does: every 10 ms it pulls what the clock says is due, catching
+// up after a stall. It measures the mouth-to-ear delay of each pull.
+func (p *party) listen(samples int) {
+	const chunk = codec.PacketSamples / 2
+	buf := make([]float32, chunk)
+	stalled := p.cfg.Stall == 0
+	for len(p.heard) < samples {
+		now := time.Now()
+		if !stalled && now.Sub(p.start) >= 2*time.Second {
+			stalled = true
+			time.Sleep(p.cfg.Stall)
+			continue
+		}
+		due := int(now.Sub(p.start) * codec.SampleRate / time.Second)
+		for len(p.heard)+chunk <= min(due, samples) {
+			if ts, ok := p.dec.PlayoutTimestamp(); ok {
+				// The sample about to play was captured at the sender's
+				// start plus its place in the stream, less the codec's
+				// lookahead (decoded sample k is input sample k − Delay).
+				captured := p.peer.start.Add(time.Duration(int64(int32(ts-p.peer.ts0))-codec.Delay) * time.Second / codec.SampleRate)
+				p.delay = append(p.delay, now.Sub(captured))
+			}
+			p.dec.Pull(buf)
+			p.heard = append(p.heard, buf...)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Call runs a call and returns what each party heard.
+func Call(cfg Config) ([]Direction, error) {
+	if cfg.PTime == 0 {
+		cfg.PTime = 20
+	}
+	if cfg.PTime%20 != 0 || cfg.PTime < 20 || cfg.PTime > 20*vqrtp.MaxFrames {
+		return nil, fmt.Errorf("ptime %d ms: want a multiple of 20 from 20 to %d", cfg.PTime, 20*vqrtp.MaxFrames)
+	}
+	a, err := newParty("a", cfg.A, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer a.pc.Close()
+	b, err := newParty("b", cfg.B, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer b.pc.Close()
+	a.peer, b.peer = b, a
+	if err := connect(a.pc, b.pc); err != nil {
+		return nil, err
+	}
+
+	slots := (max(len(a.says), len(b.says)) + codec.SampleRate/5) / codec.PacketSamples // + 200 ms to hear the end
+	if cfg.Duration > 0 {
+		slots = int(cfg.Duration / codec.PacketDuration)
+	}
+	start := time.Now()
+	a.start, b.start = start, start
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, p := range []*party{a, b} {
+		wg.Go(func() { errs[i] = p.talk(slots) })
+		wg.Go(func() { p.listen(slots * codec.PacketSamples) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var res []Direction
+	for _, p := range []*party{b, a} { // a speaks to b first
+		select {
+		case <-p.got:
+		default:
+			return nil, fmt.Errorf("%s never received %s's track", p.name, p.peer.name)
+		}
+		if p.fmtpErr != nil {
+			return nil, p.fmtpErr
+		}
+		d := Direction{Speaker: p.peer.name, Listener: p.name, Heard: p.heard, Stats: p.dec.Stats()}
+		if len(p.delay) > 0 {
+			slices.Sort(p.delay)
+			d.MouthToEar = p.delay[len(p.delay)/2]
+		}
+		if d.STOI, err = stoi(p.peer.says, p.heard); err != nil {
+			return nil, err
+		}
+		res = append(res, d)
+	}
+	return res, nil
+}
+
+// connect runs the offer/answer exchange between two PeerConnections in
+// the same process (a real app sends the SDP through its signalling
+// server) and waits until both are connected.
+func connect(offerer, answerer *webrtc.PeerConnection) error {
+	connected := func(pc *webrtc.PeerConnection) chan struct{} {
+		c := make(chan struct{})
+		var once sync.Once
+		pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+			if s == webrtc.PeerConnectionStateConnected {
+				once.Do(func() { close(c) })
+			}
+		})
+		return c
+	}
+	ca, cb := connected(offerer), connected(answerer)
+	exchange := func(from, to *webrtc.PeerConnection, sdp func() (webrtc.SessionDescription, error)) error {
+		desc, err := sdp()
+		if err != nil {
+			return err
+		}
+		gathered := webrtc.GatheringCompletePromise(from)
+		if err := from.SetLocalDescription(desc); err != nil {
+			return err
+		}
+		<-gathered
+		return to.SetRemoteDescription(*from.LocalDescription())
+	}
+	if err := exchange(offerer, answerer, func() (webrtc.SessionDescription, error) { return offerer.CreateOffer(nil) }); err != nil {
+		return fmt.Errorf("offer: %w", err)
+	}
+	if err := exchange(answerer, offerer, func() (webrtc.SessionDescription, error) { return answerer.CreateAnswer(nil) }); err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	timeout := time.After(10 * time.Second)
+	for _, c := range []chan struct{}{ca, cb} {
+		select {
+		case <-c:
+		case <-timeout:
+			return errors.New("ICE/DTLS did not connect over loopback in 10 s")
+		}
+	}
+	return nil
+}
+
+// stoi scores what was heard against what was said. A jitter buffer that
+// stretches or sheds a slot moves everything after it by 20 ms, which one
+// alignment for the whole call would score as lost intelligibility; so
+// each second of what was said is aligned on its own, within 100 ms of the
+// call's overall delay, before scoring.
+func stoi(said, heard []float32) (float64, error) {
+	lag := metrics.Align(said, heard, int(metrics.MaxAlignSeconds*codec.SampleRate))
+	const seg, slack = codec.SampleRate, codec.SampleRate / 10
+	aligned := make([]float32, len(said))
+	for a := 0; a < len(said); a += seg {
+		b := min(a+seg, len(said))
+		lo, hi := max(a+lag-slack, 0), min(b+lag+slack, len(heard))
+		if lo >= hi {
+			break // not heard: scored as silence
+		}
+		l := lo + metrics.Align(said[a:b], heard[lo:hi], 2*slack) // heard[l+i] is said[a+i]
+		for i := range b - a {
+			if l+i >= 0 && l+i < len(heard) {
+				aligned[a+i] = heard[l+i]
+			}
+		}
+	}
+	return metrics.STOI(said, aligned, codec.SampleRate)
+}
+
+func writeWAV(path string, x []float32) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := audiofile.WriteWAV(f, x, codec.SampleRate); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
