@@ -28,8 +28,11 @@ type Direction struct {
 	// MouthToEar is the median delay from the capture of a sample to its
 	// playout (codec, network, jitter buffer; not the sound cards).
 	MouthToEar time.Duration
-	STOI       float64 // of what was heard against what was said
-	Stats      stream.Stats
+	// STOI of what was heard against what was said, each sample scored
+	// in the place PlayoutTimestamp gives it (a shed slot counts as
+	// silence).
+	STOI  float64
+	Stats stream.Stats
 }
 
 func (d Direction) String() string {
@@ -38,8 +41,9 @@ func (d Direction) String() string {
 	if s.Lost > 0 {
 		rebuilt = fmt.Sprintf(" (%.0f %%)", 100*float64(s.Recovered)/float64(s.Lost))
 	}
-	return fmt.Sprintf("%s hears %s: mouth-to-ear %v, STOI %.3f; %d frames received, %d lost, %d rebuilt by FEC%s, %d concealed, %d late",
-		d.Listener, d.Speaker, d.MouthToEar.Round(time.Millisecond), d.STOI, s.Received, s.Lost, s.Recovered, rebuilt, s.Concealed, s.Late)
+	return fmt.Sprintf("%s hears %s: mouth-to-ear %v, STOI %.3f; %d frames received, %d lost, %d rebuilt by FEC%s, %d concealed, %d late; %d shed, %d stretched",
+		d.Listener, d.Speaker, d.MouthToEar.Round(time.Millisecond), d.STOI, s.Received, s.Lost, s.Recovered, rebuilt, s.Concealed, s.Late,
+		s.Skipped, s.Stretched)
 }
 
 // payloadType is the dynamic RTP payload type both parties register.
@@ -54,7 +58,9 @@ type party struct {
 	pc      *webrtc.PeerConnection
 	track   *webrtc.TrackLocalStaticRTP
 	dec     *stream.Decoder
-	heard   []float32
+	heard   []float32 // what the party heard, as played
+	inPlace []float32 // the same, each sample in the place of the peer's sample it plays (place)
+	placed  []bool
 	delay   []time.Duration
 	start   time.Time // when the first sample was captured (both parties share it)
 	ts0     uint32    // the RTP timestamp of that sample
@@ -108,8 +114,13 @@ func newParty(name, wavPath string, cfg *Config) (*party, error) {
 	}
 	go drainRTCP(sender)
 	p.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		close(p.got)
-		p.receive(tr)
+		// pion matched the codec by MIME type and clock rate only: check
+		// that the negotiated fmtp is one this side decodes.
+		_, p.fmtpErr = vqrtp.CheckFmtp(tr.Codec().SDPFmtpLine, p.cb)
+		close(p.got) // publishes fmtpErr to Call
+		if p.fmtpErr == nil {
+			p.receive(tr)
+		}
 	})
 	return p, nil
 }
@@ -125,14 +136,9 @@ func drainRTCP(s *webrtc.RTPSender) {
 	}
 }
 
-// receive pushes the frames of every RTP packet into the jitter buffer,
-// after checking that the negotiated format is one this side decodes.
+// receive pushes the frames of every RTP packet into the jitter buffer.
 func (p *party) receive(tr *webrtc.TrackRemote) {
-	// --- the vqspeak-specific part: check the fmtp, then depacketize ------
-	if _, err := vqrtp.CheckFmtp(tr.Codec().SDPFmtpLine, p.cb); err != nil {
-		p.fmtpErr = err // pion matched the codec by name only
-		return
-	}
+	// --- the vqspeak-specific part: depacketize ----------------------------
 	var pkt rtp.Packet
 	buf := make([]byte, 1500)
 	pkts := make([]stream.Packet, 0, vqrtp.MaxFrames)
@@ -210,17 +216,37 @@ func (p *party) listen(samples int) {
 		}
 		due := int(now.Sub(p.start) * codec.SampleRate / time.Second)
 		for len(p.heard)+chunk <= min(due, samples) {
-			if ts, ok := p.dec.PlayoutTimestamp(); ok {
-				// The sample about to play was captured at the sender's
-				// start plus its place in the stream, less the codec's
-				// lookahead (decoded sample k is input sample k − Delay).
-				captured := p.peer.start.Add(time.Duration(int64(int32(ts-p.peer.ts0))-codec.Delay) * time.Second / codec.SampleRate)
-				p.delay = append(p.delay, now.Sub(captured))
-			}
+			ts, ok := p.dec.PlayoutTimestamp()
 			p.dec.Pull(buf)
 			p.heard = append(p.heard, buf...)
+			if !ok {
+				continue
+			}
+			// The sample about to play is sample ts − ts0 of the peer's
+			// stream, input sample ts − ts0 − Delay (the codec's
+			// lookahead): captured at the peer's start plus that.
+			said := int64(int32(ts-p.peer.ts0)) - codec.Delay
+			captured := p.peer.start.Add(time.Duration(said) * time.Second / codec.SampleRate)
+			p.delay = append(p.delay, now.Sub(captured))
+			p.place(said, buf)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// place records that x played in the place of the peer's samples from
+// said on. The first sample played in a place counts: a slot the buffer
+// shed stays silent, a slot it stretched (an extra one, played with the
+// timestamps of the slot before) is left out.
+func (p *party) place(said int64, x []float32) {
+	if p.inPlace == nil {
+		p.inPlace = make([]float32, len(p.peer.says))
+		p.placed = make([]bool, len(p.peer.says))
+	}
+	for i, v := range x {
+		if t := said + int64(i); t >= 0 && t < int64(len(p.inPlace)) && !p.placed[t] {
+			p.inPlace[t], p.placed[t] = v, true
+		}
 	}
 }
 
@@ -278,7 +304,10 @@ func Call(cfg Config) ([]Direction, error) {
 			slices.Sort(p.delay)
 			d.MouthToEar = p.delay[len(p.delay)/2]
 		}
-		if d.STOI, err = stoi(p.peer.says, p.heard); err != nil {
+		if p.inPlace == nil {
+			return nil, fmt.Errorf("%s heard nothing of %s", p.name, p.peer.name)
+		}
+		if d.STOI, err = metrics.STOI(p.peer.says, p.inPlace, codec.SampleRate); err != nil {
 			return nil, err
 		}
 		res = append(res, d)
@@ -328,31 +357,6 @@ func connect(offerer, answerer *webrtc.PeerConnection) error {
 		}
 	}
 	return nil
-}
-
-// stoi scores what was heard against what was said. A jitter buffer that
-// stretches or sheds a slot moves everything after it by 20 ms, which one
-// alignment for the whole call would score as lost intelligibility; so
-// each second of what was said is aligned on its own, within 100 ms of the
-// call's overall delay, before scoring.
-func stoi(said, heard []float32) (float64, error) {
-	lag := metrics.Align(said, heard, int(metrics.MaxAlignSeconds*codec.SampleRate))
-	const seg, slack = codec.SampleRate, codec.SampleRate / 10
-	aligned := make([]float32, len(said))
-	for a := 0; a < len(said); a += seg {
-		b := min(a+seg, len(said))
-		lo, hi := max(a+lag-slack, 0), min(b+lag+slack, len(heard))
-		if lo >= hi {
-			break // not heard: scored as silence
-		}
-		l := lo + metrics.Align(said[a:b], heard[lo:hi], 2*slack) // heard[l+i] is said[a+i]
-		for i := range b - a {
-			if l+i >= 0 && l+i < len(heard) {
-				aligned[a+i] = heard[l+i]
-			}
-		}
-	}
-	return metrics.STOI(said, aligned, codec.SampleRate)
 }
 
 func writeWAV(path string, x []float32) error {
