@@ -33,6 +33,7 @@ func main() {
 	flag.StringVar(&cfg.B, "b", "../../testdata/audio/librispeech-7312-m.wav", "what party B says")
 	out := flag.String("out", "", "directory for a-hears.wav and b-hears.wav (default: a new temporary directory)")
 	flag.Float64Var(&cfg.Loss, "loss", 0, "fraction of packets each party drops on sending, at random")
+	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the random losses (-loss)")
 	flag.BoolVar(&cfg.FEC, "fec", false, "send in-band FEC (a copy of the previous packet in each)")
 	flag.IntVar(&cfg.PTime, "ptime", 20, "audio per RTP packet in ms: a multiple of 20")
 	flag.DurationVar(&cfg.Stall, "stall", 0, "stall each party's playout this long, 2 s into the call (a phone's audio thread not scheduled)")
@@ -63,6 +64,7 @@ func main() {
 type Config struct {
 	A, B     string        // WAV files the parties say
 	Loss     float64       // fraction of packets dropped by each sender
+	Seed     uint64        // of the random losses
 	FEC      bool          // in-band FEC
 	PTime    int           // ms of audio per RTP packet (0: 20)
 	Stall    time.Duration // a playout stall of each party, 2 s in
