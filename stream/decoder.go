@@ -116,6 +116,10 @@ type Decoder struct {
 	outPos            int
 	offs              [jitterWindow]int64
 	nOffs             int
+	pushedAt          int64 // d.pulled at the last push
+	pending           bool  // an early arrival awaits the next (observe)
+	pendingOff        int64
+	fec               bool // the last packet carried FEC
 	minOff, maxOff    int64
 	target            int
 	excessRun         int
@@ -193,6 +197,7 @@ func (d *Decoder) restart() {
 	d.tsU = newUnwrapper(32)
 	d.highSeqPos = 0 // slots restart from 0
 	d.nOffs = 0
+	d.pending = false
 	d.target = d.cfg.StartDepth
 	d.excessRun = 0
 }
@@ -207,6 +212,20 @@ func (d *Decoder) Delay() Latency {
 		return Latency{Samples: d.target * codec.PacketSamples}
 	}
 	return Latency{Samples: int(max(d.playOffset()-d.minOff, 0))}
+}
+
+// PlayoutTimestamp is the RTP timestamp (as in Packet) of the next sample
+// Pull delivers; ok is false before the first packet. With the sender's
+// capture time of a timestamp, it gives the mouth-to-ear delay. Concealed
+// slots advance it like played ones; while the buffer stretches (plays
+// an extra slot to deepen itself) it goes back by that slot.
+func (d *Decoder) PlayoutTimestamp() (ts uint32, ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.started {
+		return 0, false
+	}
+	return uint32(d.baseTS + d.next*codec.PacketSamples - int64(len(d.out)-d.outPos)), true
 }
 
 // Stats returns the counts so far and the buffer's state.
@@ -332,8 +351,36 @@ func (d *Decoder) start(pos int64) {
 
 // observe records when slot pos arrived relative to the playout clock and
 // updates the jitter estimate and the target depth.
+//
+// An arrival earlier than any in the window is recorded only once the next
+// one shows that the app was pulling in between: when the playout stalls
+// (the app stops pulling while packets keep coming, as phones and loaded
+// servers do for 100 ms or more), every packet of the stall seems earlier
+// than the last, and recorded they inflated the jitter estimate and made
+// the buffer shed packets it needed for seconds after the stall. Leaving
+// out early arrivals is safe: the buffer steers the earliest recorded one
+// to wait target packets, and the target covers the latest, so no
+// arrival becomes late for it.
 func (d *Decoder) observe(pos int64, kind payloadKind) {
 	off := d.pulled - pos*codec.PacketSamples
+	pulledSince := d.pulled != d.pushedAt
+	d.pushedAt = d.pulled
+	d.fec = kind == kindCodecFEC
+	if d.pending {
+		d.pending = false
+		if pulledSince {
+			d.record(d.pendingOff)
+		}
+	}
+	if d.nOffs >= jitterWarmup && off < d.minOff {
+		d.pending, d.pendingOff = pulledSince, off
+		return
+	}
+	d.record(off)
+}
+
+// record adds an arrival offset to the jitter window and sets the target.
+func (d *Decoder) record(off int64) {
 	d.offs[d.nOffs%jitterWindow] = off
 	d.nOffs++
 	n := min(d.nOffs, jitterWindow)
@@ -346,10 +393,12 @@ func (d *Decoder) observe(pos int64, kind payloadKind) {
 		return
 	}
 	spread := d.maxOff - d.minOff
-	t := int((spread + codec.PacketSamples - 1) / codec.PacketSamples)
-	if kind == kindCodecFEC {
-		t = max(t, 1) // FEC needs the next packet in hand
+	if d.fec {
+		// FEC needs the next packet in hand when a lost one's turn comes,
+		// however late the next one is within the jitter: one packet more.
+		spread += codec.PacketSamples
 	}
+	t := int((spread + codec.PacketSamples - 1) / codec.PacketSamples)
 	d.target = min(max(t, d.cfg.MinDepth), d.cfg.MaxDepth)
 }
 

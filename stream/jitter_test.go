@@ -147,3 +147,31 @@ func TestSequenceStormBounded(t *testing.T) {
 		t.Errorf("received %d, lost %d in %d slots", st.Received, st.Lost, slots)
 	}
 }
+
+// TestPlayoutTimestamp checks that PlayoutTimestamp names the sample Pull
+// delivers next: with one packet of prebuffer, after the pull of tick t
+// (packet t pushed just before it), the first sample of packet t, in 10 ms
+// pulls and across a loss.
+func TestPlayoutTimestamp(t *testing.T) {
+	x := loadClip(t, "librispeech-367-f.wav")[:codec.SampleRate]
+	pkts := packetize(t, x, &EncoderConfig{Timestamp: math.MaxUint32 - 10*codec.PacketSamples})
+	dec := newTestDecoder(t, &fixedDepth1)
+	if _, ok := dec.PlayoutTimestamp(); ok {
+		t.Error("a timestamp before the first packet")
+	}
+	buf := make([]float32, codec.PacketSamples/2)
+	for k, p := range pkts {
+		if k != 20 {
+			if err := dec.Push(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for half := range 2 {
+			dec.Pull(buf)
+			want := pkts[0].Timestamp + uint32(k*codec.PacketSamples+(half-1)*codec.PacketSamples/2)
+			if ts, ok := dec.PlayoutTimestamp(); ts != want || !ok {
+				t.Fatalf("tick %d.%d: timestamp %d, %v; want %d", k, half, ts, ok, want)
+			}
+		}
+	}
+}

@@ -47,6 +47,7 @@ type Config struct {
 	Codebook *rvq.Codebook // nil means codec.DefaultCodebook()
 	Stages   int           // 0 means codec.DefaultStages
 	Patterns []Pattern     // nil means DefaultPatterns
+	Networks []Network     // nil means DefaultNetworks
 	Seed     uint64
 	// Workers is the number of clips measured at once; 0 means GOMAXPROCS.
 	Workers int
@@ -67,6 +68,9 @@ type Result struct {
 	Rows     []Row     `json:"rows"`
 	FEC      FECCost   `json:"fec"`
 	DTX      DTXResult `json:"dtx"`
+	// Network is the real-time table: the stream with and without FEC
+	// through a stream.Decoder's adaptive buffer, one row per Network.
+	Network []NetRow `json:"network"`
 }
 
 // Row is one loss pattern measured with every receiver.
@@ -189,6 +193,14 @@ func Run(ctx context.Context, clips []bench.Clip, cfg Config) (*Result, error) {
 	if cfg.Patterns == nil {
 		cfg.Patterns = DefaultPatterns
 	}
+	if cfg.Networks == nil {
+		cfg.Networks = DefaultNetworks
+	}
+	for _, nw := range cfg.Networks {
+		if err := (Pattern{Rate: nw.Rate}).Check(); err != nil || nw.JitterMS < 0 || nw.StallMS < 0 {
+			return nil, fmt.Errorf("%w: network %q", ErrPattern, nw.Name)
+		}
+	}
 	for _, p := range cfg.Patterns {
 		if err := p.Check(); err != nil {
 			return nil, err
@@ -265,6 +277,7 @@ type clipResult struct {
 	transitions int
 	onsetDB     []float64
 	preDB       []float64
+	net         [][2]netResult // per Network: plain, FEC
 }
 
 // fs2 is a file's STOI and ESTOI, NaN where undefined.
@@ -363,6 +376,29 @@ func measureClip(ctx context.Context, c bench.Clip, cfg *Config) (*clipResult, e
 			return nil, err
 		}
 		r.scores = append(r.scores, sc)
+	}
+
+	// The real-time table: both streams through the adaptive buffer.
+	ndec, err := stream.NewDecoder(cfg.Codebook, nil)
+	if err != nil {
+		return nil, err
+	}
+	phase := netPhase(cfg.Seed, filepath.Base(c.Name))
+	for _, nw := range cfg.Networks {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p := Pattern{Rate: nw.Rate}
+		if _, err := p.Mask(mask, RNG(cfg.Seed, filepath.Base(c.Name), p)); err != nil {
+			return nil, err
+		}
+		var both [2]netResult
+		for i, pkts := range [][]stream.Packet{plain, fec} {
+			if both[i], err = measureNetwork(x, ndec, pkts, mask, nw, phase, netRNG(cfg.Seed, filepath.Base(c.Name), nw)); err != nil {
+				return nil, err
+			}
+		}
+		r.net = append(r.net, both)
 	}
 
 	// DTX: no loss, no buffering: the decoder plays each slot as it comes.
@@ -597,6 +633,28 @@ func collect(clips []bench.Clip, outs []*clipResult, cfg *Config) *Result {
 			row.Scores[s] = files(func(o *clipResult) fs2 { return o.scores[i][s] })
 		}
 		res.Rows = append(res.Rows, row)
+	}
+	for i, nw := range cfg.Networks {
+		row := NetRow{Network: nw}
+		for _, o := range outs {
+			row.Packets += o.packets
+			row.Lost += o.net[i][0].lost
+		}
+		for j, ns := range []*NetScore{&row.Plain, &row.FEC} {
+			ns.Score = files(func(o *clipResult) fs2 { return o.net[i][j].score })
+			var delays []float64
+			for _, o := range outs {
+				st := o.net[i][j].stats
+				ns.Recovered += st.Recovered
+				ns.Concealed += st.Concealed
+				ns.Late += st.Late
+				ns.Stretched += st.Stretched
+				ns.Skipped += st.Skipped
+				delays = append(delays, o.net[i][j].delayMS)
+			}
+			ns.MouthToEarMS = spread(delays).Median
+		}
+		res.Network = append(res.Network, row)
 	}
 	var onsetDB, preDB []float64
 	d := &res.DTX

@@ -81,11 +81,37 @@ func TestRun(t *testing.T) {
 		t.Errorf("DTX: %d bytes against %d, %d silent slots", d.BytesDTX, d.BytesPlain, d.Silent)
 	}
 
+	// The real-time rows (DefaultNetworks).
+	if len(res.Network) != len(DefaultNetworks) {
+		t.Fatalf("%d network rows, want %d", len(res.Network), len(DefaultNetworks))
+	}
+	for _, r := range res.Network {
+		t.Logf("%s: STOI %.3f, FEC %.3f; lost %d, rebuilt %d; concealed %d/%d, late %d/%d; mouth to ear %.0f/%.0f ms",
+			r.Network.Name, r.Plain.STOI.Mean, r.FEC.STOI.Mean, r.Lost, r.FEC.Recovered, r.Plain.Concealed, r.FEC.Concealed,
+			r.Plain.Late, r.FEC.Late, r.Plain.MouthToEarMS, r.FEC.MouthToEarMS)
+		for _, ns := range []NetScore{r.Plain, r.FEC} {
+			if ns.Late != 0 || r.Lost == 0 && ns.Concealed > 3 || ns.MouthToEarMS < 30 || ns.MouthToEarMS > 110 {
+				t.Errorf("%s: %d late, %d concealed with %d lost, mouth to ear %.0f ms", r.Network.Name, ns.Late, ns.Concealed, r.Lost, ns.MouthToEarMS)
+			}
+		}
+		if r.Lost > 0 && float64(r.FEC.Recovered) < 0.75*float64(r.Lost) {
+			t.Errorf("%s: FEC rebuilt %d of %d", r.Network.Name, r.FEC.Recovered, r.Lost)
+		}
+		// Every input sample is scored with what played in its place: a
+		// receiver that lost, shed and stretched nothing played the
+		// codec's loss-free output, which the main harness scores.
+		for _, ns := range []NetScore{r.Plain, r.FEC} {
+			if r.Lost == 0 && ns.Concealed+ns.Skipped+ns.Stretched == 0 && math.Abs(ns.STOI.Mean-want) > 1e-9 {
+				t.Errorf("%s: STOI %.6f without a loss, the main harness %.6f", r.Network.Name, ns.STOI.Mean, want)
+			}
+		}
+	}
+
 	var b strings.Builder
 	if err := WriteTable(&b, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"| packets lost | silence inserted |", "| 20 % (", "FEC: ", "DTX: "} {
+	for _, s := range []string{"| packets lost | silence inserted |", "| 20 % (", "FEC: ", "DTX: ", "| one 100 ms stall"} {
 		if !strings.Contains(b.String(), s) {
 			t.Errorf("table lacks %q:\n%s", s, b.String())
 		}

@@ -54,8 +54,36 @@ func WriteTable(w io.Writer, res *Result) error {
 	} else {
 		fmt.Fprintf(&b, "DTX onsets: %d silence→speech transitions, none into speech.\n", d.Transitions)
 	}
+	writeNetwork(&b, res)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeNetwork prints the real-time table.
+func writeNetwork(b *strings.Builder, res *Result) {
+	if len(res.Network) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nReal time: the stream without and with FEC through stream.Decoder's default adaptive buffer, "+
+		"10 ms pulls; a network delay of 0–10 ms per file (its phase against the pulls) plus jitter uniform per packet; a stall %d ms into each file; each input sample is scored with what played in its place "+
+		"(Decoder.PlayoutTimestamp), so a slot the buffer shed counts as silence. "+
+		"Slots: concealed (lost, late or stretched), late (arrived after their turn) and shed (skipped to shorten the buffer), over all files; mouth to ear: median over files of the median delay from capture to playout "+
+		"(codec, network, buffer).\n\n", StallAtMS)
+	b.WriteString("| network | STOI | STOI FEC | FEC rebuilt | slots concealed, late, shed | with FEC | mouth to ear | with FEC |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range res.Network {
+		rebuilt := "–"
+		if r.Lost > 0 {
+			rebuilt = fmt.Sprintf("%.0f %%", 100*float64(r.FEC.Recovered)/float64(r.Lost))
+		}
+		name := r.Network.Name
+		if r.Network.Rate > 0 {
+			name += fmt.Sprintf(" (%.1f %% lost)", 100*float64(r.Lost)/float64(max(r.Packets, 1)))
+		}
+		fmt.Fprintf(b, "| %s | %.3f | %.3f | %s | %d, %d, %d | %d, %d, %d | %.0f ms | %.0f ms |\n", name,
+			r.Plain.STOI.Mean, r.FEC.STOI.Mean, rebuilt, r.Plain.Concealed, r.Plain.Late, r.Plain.Skipped, r.FEC.Concealed, r.FEC.Late, r.FEC.Skipped,
+			r.Plain.MouthToEarMS, r.FEC.MouthToEarMS)
+	}
 }
 
 // rowLabel names a row with the share of packets actually lost.

@@ -1,9 +1,9 @@
 // Command call is a two-party voice call over UDP on the loopback
 // interface, built on the vqspeak library the way a VoIP app would use it:
 //
-//	microphone ─► stream.Encoder ─► vqrtp.Packetizer ─► UDP ─┐
-//	                                                          │  (the other party)
-//	speaker ◄─ stream.Decoder.Pull ◄─ Push ◄─ vqrtp.Unpack ◄─ UDP
+//	microphone ─► stream.Encoder ─► vqrtp.Packetizer ─► UDP ───────────┐
+//	                                                                   │  (the other party)
+//	speaker ◄─ stream.Decoder.Pull ◄─ Push ◄─ vqrtp.AppendPackets ◄─ UDP
 //
 // Each party "speaks" a WAV file (16 kHz mono 16-bit) in real time and
 // records what it hears to a WAV file; -loss drops some packets on the way
@@ -102,7 +102,7 @@ func newParty(name, wavPath string, loss float64) (*party, error) {
 func (p *party) receive() {
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
-	frames := make([]vqrtp.Frame, 0, vqrtp.MaxFrames)
+	frames := make([]stream.Packet, 0, vqrtp.MaxFrames)
 	for {
 		n, err := p.conn.Read(buf)
 		if errors.Is(err, net.ErrClosed) {
@@ -111,14 +111,13 @@ func (p *party) receive() {
 		if err != nil || pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}
-		if frames, err = vqrtp.Unpack(frames[:0], &pkt); err != nil {
+		// Numbered per frame, so that the buffer counts lost frames;
+		// DTX slots are skipped.
+		if frames, err = vqrtp.AppendPackets(frames[:0], &pkt); err != nil {
 			continue
 		}
-		for i, f := range frames {
-			if len(f.Data) > 0 {
-				seq := vqrtp.FrameSeq(pkt.SequenceNumber, i, len(frames)) // the buffer counts losses per frame
-				p.dec.Push(stream.Packet{Seq: seq, Timestamp: f.Timestamp, Payload: f.Data})
-			}
+		for _, f := range frames {
+			p.dec.Push(f)
 		}
 	}
 }

@@ -64,7 +64,20 @@
 // decoding with another codebook produces garbage, so a receiver that lacks
 // it must refuse the session. ptime is the frame count per packet times 20
 // ms. Optional: fec=1 (frames may carry FEC sections), dtx=1 (the sender
-// uses discontinuous transmission), maxptime. See Params.
+// uses discontinuous transmission), maxptime. See Params; Params.Check
+// (or CheckFmtp) tells whether a negotiated fmtp can be decoded here.
+//
+// # With pion/webrtc
+//
+// Register the codec with MIMEType, ClockRate and the fmtp of Params.Fmtp.
+// pion negotiates by MIME type and clock rate only: check the answer's
+// fmtp with CheckFmtp before playing. On the sending side write whole
+// packets (Packetizer) to a TrackLocalStaticRTP: pion rewrites their SSRC
+// and payload type to the negotiated ones, so the values given to
+// NewPacketizer do not matter there, and a receiver must not filter on
+// them before pion has. On the receiving side turn each packet from
+// TrackRemote.ReadRTP into decoder frames with AppendPackets. The example
+// in examples/webrtc is a complete call.
 package vqrtp
 
 import (
@@ -77,6 +90,9 @@ const (
 	ClockRate = 16000
 	// EncodingName is the name in a=rtpmap.
 	EncodingName = "VQSPEAK"
+	// MIMEType is the media type WebRTC stacks register codecs by (pion's
+	// RTPCodecCapability.MimeType).
+	MIMEType = "audio/" + EncodingName
 	// FrameTicks is how far one frame advances the RTP timestamp: 20 ms.
 	FrameTicks = 320
 	// MaxFrames is the most frames one payload may carry: 240 ms.

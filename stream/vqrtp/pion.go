@@ -1,6 +1,9 @@
 package vqrtp
 
-import "github.com/pion/rtp"
+import (
+	"github.com/pion/rtp"
+	"github.com/vqspeak/vqspeak/stream"
+)
 
 // Payloader is the rtp.Payloader for pion's rtp.NewPacketizer. By default
 // each call payloads one frame (ptime 20: call Packetize(frame, FrameTicks)).
@@ -70,3 +73,30 @@ func Unpack(dst []Frame, pkt *rtp.Packet) ([]Frame, error) {
 // packet's own at 2^16. It assumes every packet carries n frames, as a
 // Packetizer sends them.
 func FrameSeq(seq uint16, i, n int) uint16 { return seq*uint16(n) + uint16(i) }
+
+// AppendPackets appends to dst the frames of an RTP packet as packets for
+// a stream.Decoder: stamped from the header, numbered per frame (FrameSeq
+// with the packet's frame count, so that the decoder's Stats count lost
+// frames, not packets), and without the empty frames of DTX slots, which
+// are neither sent nor lost. The payloads alias pkt's. A malformed payload
+// appends nothing and returns an error wrapping ErrMalformed. It allocates
+// only when dst lacks capacity (MaxFrames is always enough).
+func AppendPackets(dst []stream.Packet, pkt *rtp.Packet) ([]stream.Packet, error) {
+	n, _, err := parseTOC(pkt.Payload)
+	if err != nil {
+		return dst, err
+	}
+	off := n
+	for i := range n {
+		l := int(pkt.Payload[i] & tocLen)
+		if l > 0 {
+			dst = append(dst, stream.Packet{
+				Seq:       FrameSeq(pkt.SequenceNumber, i, n),
+				Timestamp: pkt.Timestamp + uint32(i)*FrameTicks,
+				Payload:   pkt.Payload[off : off+l : off+l],
+			})
+		}
+		off += l
+	}
+	return dst, nil
+}

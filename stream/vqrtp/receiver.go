@@ -23,7 +23,7 @@ type ReceiverConfig struct {
 
 // Receiver is the receiving end of a call: it turns RTP datagrams into
 // stream packets for a jitter buffer (stream.Decoder). It counts what is not
-// RTP of this payload format, numbers each packet's frames (FrameSeq), and
+// RTP of this payload format, numbers each packet's frames (AppendPackets), and
 // sticks to one source address and one sender (SSRC). Only the source it
 // accepted may restart the stream with a new SSRC, after a second of
 // silence (a restarted sender), when the decoder is reset; another address
@@ -33,7 +33,7 @@ type Receiver struct {
 	dec      *stream.Decoder
 	cfg      ReceiverConfig
 	pkt      rtp.Packet
-	frames   []Frame
+	pkts     []stream.Packet
 	ssrc     uint32
 	peer     atomic.Pointer[netip.AddrPort] // the accepted source, once known
 	arrivals atomic.Int64                   // RTP packets accepted
@@ -45,7 +45,7 @@ type Receiver struct {
 
 // NewReceiver makes a receiver that pushes into dec the packets cfg accepts.
 func NewReceiver(dec *stream.Decoder, cfg ReceiverConfig) *Receiver {
-	r := &Receiver{dec: dec, cfg: cfg, frames: make([]Frame, 0, MaxFrames)}
+	r := &Receiver{dec: dec, cfg: cfg, pkts: make([]stream.Packet, 0, MaxFrames)}
 	if cfg.Peer.IsValid() {
 		peer := unmap(cfg.Peer)
 		r.peer.Store(&peer)
@@ -77,12 +77,12 @@ func (r *Receiver) Receive(datagram []byte, from netip.AddrPort, now int64) {
 		r.otherPT.Add(1)
 		return
 	}
-	frames, err := Unpack(r.frames[:0], pkt)
+	pkts, err := AppendPackets(r.pkts[:0], pkt)
 	if err != nil {
 		r.badRTP.Add(1)
 		return
 	}
-	r.frames = frames
+	r.pkts = pkts
 	if r.arrivals.Load() == 0 {
 		r.ssrc = pkt.SSRC
 		if r.peer.Load() == nil {
@@ -97,12 +97,8 @@ func (r *Receiver) Receive(datagram []byte, from netip.AddrPort, now int64) {
 		r.ssrc = pkt.SSRC
 		r.dec.Reset()
 	}
-	for i, f := range frames {
-		if len(f.Data) == 0 {
-			continue // a DTX slot: nothing sent, nothing lost
-		}
-		seq := FrameSeq(pkt.SequenceNumber, i, len(frames)) // the buffer counts losses per frame
-		r.dec.Push(stream.Packet{Seq: seq, Timestamp: f.Timestamp, Payload: f.Data})
+	for _, p := range pkts {
+		r.dec.Push(p)
 	}
 	r.last.Store(now)
 	r.arrivals.Add(1)

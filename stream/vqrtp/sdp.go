@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/rvq"
 )
 
 // ErrParams reports an a=fmtp value that cannot be used.
@@ -44,7 +47,9 @@ func (p Params) FramesPerPacket() int {
 }
 
 // Fmtp is the a=fmtp value: "stages=4; codebook=5f0c2a9e11d3b7c4; ptime=20",
-// with only the parameters that are set.
+// with the parameters that are set, and always ptime (20 when PTime is 0):
+// WebRTC stacks such as pion carry no a=ptime of their own, so the fmtp
+// is where a receiver learns how many frames a packet holds.
 func (p Params) Fmtp() string {
 	var b strings.Builder
 	add := func(k, v string) {
@@ -59,9 +64,7 @@ func (p Params) Fmtp() string {
 	if p.Codebook != [8]byte{} {
 		add("codebook", hex.EncodeToString(p.Codebook[:]))
 	}
-	if p.PTime > 0 {
-		add("ptime", strconv.FormatInt(p.PTime.Milliseconds(), 10))
-	}
+	add("ptime", strconv.Itoa(20*p.FramesPerPacket()))
 	if p.MaxPTime > 0 {
 		add("maxptime", strconv.FormatInt(p.MaxPTime.Milliseconds(), 10))
 	}
@@ -133,4 +136,36 @@ func ParseFmtp(s string) (Params, error) {
 		return Params{}, fmt.Errorf("%w: ptime %v above maxptime %v", ErrParams, p.PTime, p.MaxPTime)
 	}
 	return p, nil
+}
+
+// ErrMismatch reports negotiated format parameters this side cannot decode.
+var ErrMismatch = errors.New("vqrtp: negotiated format does not match the local codec")
+
+// Check reports whether a stream with format parameters p, as negotiated,
+// can be decoded with codebook cb: the fmtp must name cb's fingerprint,
+// and its stage count may not exceed cb's (nor codec.MaxStages). WebRTC
+// stacks such as pion match codecs on MIME type and clock rate only, so
+// without this check a peer with another codebook connects and plays
+// garbage. Errors wrap ErrMismatch.
+func (p Params) Check(cb *rvq.Codebook) error {
+	fp := cb.Fingerprint()
+	switch {
+	case p.Codebook == [8]byte{}:
+		return fmt.Errorf("%w: the fmtp names no codebook (want codebook=%x)", ErrMismatch, fp)
+	case p.Codebook != fp:
+		return fmt.Errorf("%w: the peer uses codebook %x, this side has %x", ErrMismatch, p.Codebook, fp)
+	case p.Stages > min(cb.NumStages(), codec.MaxStages):
+		return fmt.Errorf("%w: the peer sends %d stages, this codebook has %d", ErrMismatch, p.Stages, min(cb.NumStages(), codec.MaxStages))
+	}
+	return nil
+}
+
+// CheckFmtp parses a negotiated a=fmtp value and checks it against the
+// local codebook (Params.Check).
+func CheckFmtp(fmtp string, cb *rvq.Codebook) (Params, error) {
+	p, err := ParseFmtp(fmtp)
+	if err != nil {
+		return p, err
+	}
+	return p, p.Check(cb)
 }
