@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/vqspeak/vqspeak/features"
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // The vocoder. Speech is rebuilt the way WORLD's synthesis does it: every
@@ -73,7 +72,7 @@ type Synthesizer struct {
 	postfilter float64
 	noiseShare float64       // voicingNoise, or a Variant's
 	variant    *synthVariant // nil but in ResynthesizeVariant
-	fft        *fourier.FFT
+	fft        *realFFT
 	mc         *features.MelCepstrum
 	prev, next synthFrame
 	acc        []float64 // overlap-add accumulator: one hop plus one response
@@ -101,7 +100,7 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 	s := &Synthesizer{
 		postfilter: postfilter,
 		noiseShare: voicingNoise,
-		fft:        fourier.NewFFT(synthN),
+		fft:        newRealFFT(synthN),
 		mc:         features.NewMelCepstrum(synthN, features.MCepOrder, features.MCepAlpha),
 		acc:        make([]float64, features.HopSize+synthN),
 		logRaw:     make([]float64, bins),
