@@ -15,8 +15,8 @@ type realFFT struct {
 	n, m  int          // real size, complex size m = n/2
 	rev   []int32      // bit reversal of 0..m-1
 	odd   bool         // log2(m) is odd: one radix-2 pass first
-	tw    []complex128 // radix-4 twiddles per pass: w^j, w^2j, w^3j for j < quarter
-	twInv []complex128 // their conjugates, for the inverse
+	tw    []twiddle3   // radix-4 twiddles per pass, for j < quarter
+	twInv []twiddle3   // their conjugates, for the inverse
 	half  []complex128 // e^(-2πjk/n) for k < m: unpacking of the real spectrum
 	z     []complex128 // scratch, m values
 }
@@ -44,11 +44,9 @@ func newRealFFT(n int) *realFFT {
 	}
 	for q := 1 + bits%2; 4*q <= m; q *= 4 {
 		for j := range q {
-			for p := 1; p <= 3; p++ {
-				w := unitRoot(p*j, 4*q)
-				f.tw = append(f.tw, w)
-				f.twInv = append(f.twInv, complex(real(w), -imag(w)))
-			}
+			w := twiddle3{unitRoot(j, 4*q), unitRoot(2*j, 4*q), unitRoot(3*j, 4*q)}
+			f.tw = append(f.tw, w)
+			f.twInv = append(f.twInv, twiddle3{cmplxConj(w.w1), cmplxConj(w.w2), cmplxConj(w.w3)})
 		}
 	}
 	f.odd = bits%2 == 1
@@ -115,6 +113,11 @@ func (f *realFFT) Sequence(dst []float64, X []complex128) {
 	}
 }
 
+// twiddle3 holds a radix-4 butterfly's three twiddles w^j, w^2j, w^3j.
+type twiddle3 struct{ w1, w2, w3 complex128 }
+
+func cmplxConj(w complex128) complex128 { return complex(real(w), -imag(w)) }
+
 // unitRoot is e^(-2πjk/n), exact at multiples of a quarter turn.
 func unitRoot(k, n int) complex128 {
 	k %= n
@@ -148,15 +151,30 @@ func (f *realFFT) transform(z []complex128, inverse bool) {
 	if inverse {
 		tw, sg = f.twInv, -1
 	}
+	if q == 1 && m >= 4 {
+		// the first radix-4 pass has no twiddles
+		for start := 0; start+4 <= m; start += 4 {
+			b := z[start : start+4 : start+4]
+			s02, d02 := b[0]+b[1], b[0]-b[1]
+			s13, d13 := b[2]+b[3], b[2]-b[3]
+			jd := complex(sg*imag(d13), -sg*real(d13))
+			b[0] = s02 + s13
+			b[1] = d02 + jd
+			b[2] = s02 - s13
+			b[3] = d02 - jd
+		}
+		tw = tw[1:]
+		q = 4
+	}
 	for ; 4*q <= m; q *= 4 {
 		size := 4 * q
-		t := tw[:3*q]
-		tw = tw[3*q:]
+		t := tw[:q]
+		tw = tw[q:]
 		for start := 0; start+size <= m; start += size {
 			b := z[start : start+size]
-			b0, b1, b2, b3 := b[:q], b[q:2*q], b[2*q:3*q], b[3*q:4*q]
-			for j := range q {
-				w1, w2, w3 := t[3*j], t[3*j+1], t[3*j+2]
+			b0, b1, b2, b3 := b[:len(t)], b[q:q+len(t)], b[2*q:2*q+len(t)], b[3*q:3*q+len(t)]
+			for j, w := range t {
+				w1, w2, w3 := w.w1, w.w2, w.w3
 				// the four bit-reversed sub-transforms, in order 0, 2, 1, 3
 				a0 := b0[j]
 				a2 := b1[j] * w2
