@@ -229,8 +229,8 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		// keep the frame's power unchanged
 		var before, after float64
 		for k, v := range s.logRaw {
-			before += math.Exp(2 * v)
-			after += math.Exp(2 * s.logAmp[k])
+			before += fastExp(2 * v)
+			after += fastExp(2 * s.logAmp[k])
 		}
 		g := 0.5 * math.Log(before/after)
 		for k := range s.logAmp {
@@ -268,8 +268,8 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		}
 		share := 1 - (1-vs)*ns
 		share = min(max(share, minShare), 1-minShare)
-		dst.logV[k] = a + 0.5*math.Log(share)
-		dst.logN[k] = a + 0.5*math.Log(1-share)
+		dst.logV[k] = a + 0.5*fastLog(share)
+		dst.logN[k] = a + 0.5*fastLog(1-share)
 	}
 	copy(dst.logAmp, s.logAmp)
 	dst.made = [3]bool{}
