@@ -73,6 +73,7 @@ type Synthesizer struct {
 	noiseShare float64       // voicingNoise, or a Variant's
 	variant    *synthVariant // nil but in ResynthesizeVariant
 	fft        *realFFT
+	even       *evenFFT // for minimumPhase
 	mc         *features.MelCepstrum
 	prev, next synthFrame
 	acc        []float64 // overlap-add accumulator: one hop plus one response
@@ -88,6 +89,8 @@ type Synthesizer struct {
 	specV    []complex128
 	specN    []complex128
 	noiseBuf []float64
+	cep      []float64 // minimumPhase's
+	phase    []float64
 	dcX, dcY float64
 }
 
@@ -101,6 +104,9 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 		postfilter: postfilter,
 		noiseShare: voicingNoise,
 		fft:        newRealFFT(synthN),
+		even:       newEvenFFT(synthN / 2),
+		cep:        make([]float64, bins),
+		phase:      make([]float64, bins),
 		mc:         features.NewMelCepstrum(synthN, features.MCepOrder, features.MCepAlpha),
 		acc:        make([]float64, features.HopSize+synthN),
 		logRaw:     make([]float64, bins),
@@ -315,7 +321,7 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	frac := t - float64(start)
 	n := int(span + 0.5)
 
-	// The filters first: making one uses s.spec.
+	// The filters first, made when first needed.
 	var noiseA, noiseB, voicedA, voicedB []complex128
 	if voiced {
 		noiseA, noiseB = s.filter(a, filterNoise), s.filter(b, filterNoise)
@@ -363,21 +369,25 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 
 // minimumPhase fills spec with the complex log spectrum (log amplitude +
 // j·phase) of the minimum-phase filter whose log amplitude is logAmp,
-// through the folded real cepstrum.
+// through the folded real cepstrum. logAmp is real and even, so its
+// cepstrum is a type-I cosine transform of the synthN/2+1 bins; the
+// folded cepstrum's spectrum has logAmp itself as its real part and a
+// type-I sine transform as its imaginary part: the two take half the work
+// of the inverse and forward synthN-point FFTs they stand for.
 func (s *Synthesizer) minimumPhase(spec []complex128, logAmp []float64) {
-	for k, v := range logAmp {
-		s.spec[k] = complex(v, 0)
-	}
-	s.fft.Sequence(s.seq, s.spec) // real cepstrum × synthN
-	inv := 1.0 / synthN
-	half := synthN / 2
-	s.seq[0] *= inv
+	const half = synthN / 2
+	cep := s.cep[:half+1]
+	s.even.cosI(cep, logAmp) // real cepstrum × synthN/2
+	inv := 1.0 / half
+	cep[0] *= inv
 	for i := 1; i < half; i++ {
-		s.seq[i] *= 2 * inv
+		cep[i] *= 2 * inv
 	}
-	s.seq[half] *= inv
-	clear(s.seq[half+1:])
-	s.fft.Coefficients(spec, s.seq)
+	cep[half] *= inv
+	s.even.sinI(s.phase, cep)
+	for k, v := range logAmp[:half+1] {
+		spec[k] = complex(v, -s.phase[k])
+	}
 }
 
 // uniform returns white noise of unit variance from a xorshift generator.
