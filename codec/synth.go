@@ -265,7 +265,9 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		if v := s.variant; v != nil && v.bands != nil {
 			vs = v.interpBands(float64(k) * binHz)
 		} else {
-			vs = interpBands(&fr.Voicing, float64(k)*binHz)
+			// interpBands(&fr.Voicing, float64(k)*binHz), from a table
+			bt := &voicingBins[k]
+			vs = (1-bt.t)*float64(fr.Voicing[bt.b]) + bt.t*float64(fr.Voicing[bt.b+1])
 		}
 		ns := s.noiseShare
 		if v := s.variant; v != nil && v.noiseHigh > 0 {
@@ -298,7 +300,34 @@ func (s *Synthesizer) filter(f *synthFrame, which int) []complex128 {
 	return spec
 }
 
-// interpBands interpolates band voicing strengths linearly between band centres.
+// voicingBins holds, per bin, the voicing bands interpBands interpolates
+// between and the weight of the upper one, so that prepare computes the
+// same sum without the search (outside the centres the weight is 0 or 1,
+// which gives the end band's value exactly).
+var voicingBins = func() (t [synthN/2 + 1]struct {
+	b int
+	t float64
+}) {
+	c := &voicingBandCentres
+	binHz := float64(features.SampleRate) / synthN
+	for k := range t {
+		f := float64(k) * binHz
+		if f > c[len(c)-1] {
+			t[k].b, t[k].t = len(c)-2, 1
+			continue
+		}
+		for b := 1; b < len(c); b++ {
+			if f > c[0] && f <= c[b] {
+				t[k].b, t[k].t = b-1, (f-c[b-1])/(c[b]-c[b-1])
+				break
+			}
+		}
+	}
+	return t
+}()
+
+// interpBands interpolates band voicing strengths linearly between band
+// centres (prepare uses voicingBins instead; the test compares the two).
 func interpBands(v *[features.NumVoicingBands]float32, f float64) float64 {
 	c := &voicingBandCentres
 	if f <= c[0] {
@@ -325,7 +354,18 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	var noiseA, noiseB, voicedA, voicedB []complex128
 	if voiced {
 		noiseA, noiseB = s.filter(a, filterNoise), s.filter(b, filterNoise)
-		voicedA, voicedB = s.filter(a, filterVoiced), s.filter(b, filterVoiced)
+		// Across a voicing change only the voiced end's pulse filter
+		// counts (weight 0 for the other, below): it stands in for both.
+		switch {
+		case a.f0 > 0 && b.f0 > 0:
+			voicedA, voicedB = s.filter(a, filterVoiced), s.filter(b, filterVoiced)
+		case a.f0 > 0:
+			voicedA = s.filter(a, filterVoiced)
+			voicedB = voicedA
+		default:
+			voicedB = s.filter(b, filterVoiced)
+			voicedA = voicedB
+		}
 	} else {
 		noiseA, noiseB = s.filter(a, filterFull), s.filter(b, filterFull) // all the power is noise
 	}
