@@ -82,6 +82,7 @@ type Synthesizer struct {
 
 	// scratch
 	mcep     [features.MCepOrder + 1]float32
+	mcepPF   [features.MCepOrder + 1]float32 // mcep postfiltered
 	logRaw   []float64
 	logAmp   []float64
 	seq      []float64
@@ -216,15 +217,20 @@ func (s *Synthesizer) f0At(w float64) float64 {
 func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 	dst.f0 = fr.F0
 	s.mcep = fr.MCep
-	s.mc.ToLogSpectrum(s.logRaw, s.mcep[:])
+	if s.postfilter > 0 {
+		s.mcepPF = s.mcep
+		for m := 2; m < len(s.mcepPF); m++ {
+			s.mcepPF[m] *= float32(1 + s.postfilter)
+		}
+		// the envelope before and after the postfilter, in one pass
+		s.mc.ToLogSpectrum2(s.logRaw, s.logAmp, s.mcep[:], s.mcepPF[:])
+	} else {
+		s.mc.ToLogSpectrum(s.logRaw, s.mcep[:])
+	}
 	if v := s.variant; v != nil && v.logEnv != nil {
 		copy(s.logRaw, v.logEnv)
 	}
 	if s.postfilter > 0 {
-		for m := 2; m < len(s.mcep); m++ {
-			s.mcep[m] *= float32(1 + s.postfilter)
-		}
-		s.mc.ToLogSpectrum(s.logAmp, s.mcep[:])
 		if v := s.variant; v != nil && v.pfFrom > 0 {
 			binHz := float64(features.SampleRate) / synthN
 			for k := range s.logAmp {
