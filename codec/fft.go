@@ -147,9 +147,12 @@ func (f *realFFT) transform(z []complex128, inverse bool) {
 		}
 		q = 2
 	}
-	tw, sg := f.tw, 1.0
+	// The inverse differs in its twiddles and in the sign of j: its
+	// second and fourth outputs are the forward butterfly's fourth and
+	// second (the outputs o1 and o3 below).
+	tw := f.tw
 	if inverse {
-		tw, sg = f.twInv, -1
+		tw = f.twInv
 	}
 	if q == 1 && m >= 4 {
 		// the first radix-4 pass has no twiddles
@@ -157,7 +160,10 @@ func (f *realFFT) transform(z []complex128, inverse bool) {
 			b := z[start : start+4 : start+4]
 			s02, d02 := b[0]+b[1], b[0]-b[1]
 			s13, d13 := b[2]+b[3], b[2]-b[3]
-			jd := complex(sg*imag(d13), -sg*real(d13))
+			jd := complex(imag(d13), -real(d13)) // −j·d13
+			if inverse {
+				jd = -jd
+			}
 			b[0] = s02 + s13
 			b[1] = d02 + jd
 			b[2] = s02 - s13
@@ -173,6 +179,10 @@ func (f *realFFT) transform(z []complex128, inverse bool) {
 		for start := 0; start+size <= m; start += size {
 			b := z[start : start+size]
 			b0, b1, b2, b3 := b[:len(t)], b[q:q+len(t)], b[2*q:2*q+len(t)], b[3*q:3*q+len(t)]
+			o1, o3 := b1, b3
+			if inverse {
+				o1, o3 = b3, b1
+			}
 			for j, w := range t {
 				w1, w2, w3 := w.w1, w.w2, w.w3
 				// the four bit-reversed sub-transforms, in order 0, 2, 1, 3
@@ -182,11 +192,11 @@ func (f *realFFT) transform(z []complex128, inverse bool) {
 				a3 := b3[j] * w3
 				s02, d02 := a0+a2, a0-a2
 				s13, d13 := a1+a3, a1-a3
-				jd := complex(sg*imag(d13), -sg*real(d13)) // ∓j·d13
+				jd := complex(imag(d13), -real(d13)) // −j·d13
 				b0[j] = s02 + s13
-				b1[j] = d02 + jd
+				o1[j] = d02 + jd
 				b2[j] = s02 - s13
-				b3[j] = d02 - jd
+				o3[j] = d02 - jd
 			}
 		}
 	}
