@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/vqspeak/vqspeak/features"
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // The vocoder. Speech is rebuilt the way WORLD's synthesis does it: every
@@ -73,7 +72,8 @@ type Synthesizer struct {
 	postfilter float64
 	noiseShare float64       // voicingNoise, or a Variant's
 	variant    *synthVariant // nil but in ResynthesizeVariant
-	fft        *fourier.FFT
+	fft        *realFFT
+	even       *evenFFT // for minimumPhase
 	mc         *features.MelCepstrum
 	prev, next synthFrame
 	acc        []float64 // overlap-add accumulator: one hop plus one response
@@ -82,6 +82,7 @@ type Synthesizer struct {
 
 	// scratch
 	mcep     [features.MCepOrder + 1]float32
+	mcepPF   [features.MCepOrder + 1]float32 // mcep postfiltered
 	logRaw   []float64
 	logAmp   []float64
 	seq      []float64
@@ -89,6 +90,8 @@ type Synthesizer struct {
 	specV    []complex128
 	specN    []complex128
 	noiseBuf []float64
+	cep      []float64 // minimumPhase's
+	phase    []float64
 	dcX, dcY float64
 }
 
@@ -101,7 +104,10 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 	s := &Synthesizer{
 		postfilter: postfilter,
 		noiseShare: voicingNoise,
-		fft:        fourier.NewFFT(synthN),
+		fft:        newRealFFT(synthN),
+		even:       newEvenFFT(synthN / 2),
+		cep:        make([]float64, bins),
+		phase:      make([]float64, bins),
 		mc:         features.NewMelCepstrum(synthN, features.MCepOrder, features.MCepAlpha),
 		acc:        make([]float64, features.HopSize+synthN),
 		logRaw:     make([]float64, bins),
@@ -211,15 +217,20 @@ func (s *Synthesizer) f0At(w float64) float64 {
 func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 	dst.f0 = fr.F0
 	s.mcep = fr.MCep
-	s.mc.ToLogSpectrum(s.logRaw, s.mcep[:])
+	if s.postfilter > 0 {
+		s.mcepPF = s.mcep
+		for m := 2; m < len(s.mcepPF); m++ {
+			s.mcepPF[m] *= float32(1 + s.postfilter)
+		}
+		// the envelope before and after the postfilter, in one pass
+		s.mc.ToLogSpectrum2(s.logRaw, s.logAmp, s.mcep[:], s.mcepPF[:])
+	} else {
+		s.mc.ToLogSpectrum(s.logRaw, s.mcep[:])
+	}
 	if v := s.variant; v != nil && v.logEnv != nil {
 		copy(s.logRaw, v.logEnv)
 	}
 	if s.postfilter > 0 {
-		for m := 2; m < len(s.mcep); m++ {
-			s.mcep[m] *= float32(1 + s.postfilter)
-		}
-		s.mc.ToLogSpectrum(s.logAmp, s.mcep[:])
 		if v := s.variant; v != nil && v.pfFrom > 0 {
 			binHz := float64(features.SampleRate) / synthN
 			for k := range s.logAmp {
@@ -230,8 +241,8 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		// keep the frame's power unchanged
 		var before, after float64
 		for k, v := range s.logRaw {
-			before += math.Exp(2 * v)
-			after += math.Exp(2 * s.logAmp[k])
+			before += fastExp(2 * v)
+			after += fastExp(2 * s.logAmp[k])
 		}
 		g := 0.5 * math.Log(before/after)
 		for k := range s.logAmp {
@@ -260,7 +271,9 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		if v := s.variant; v != nil && v.bands != nil {
 			vs = v.interpBands(float64(k) * binHz)
 		} else {
-			vs = interpBands(&fr.Voicing, float64(k)*binHz)
+			// interpBands(&fr.Voicing, float64(k)*binHz), from a table
+			bt := &voicingBins[k]
+			vs = (1-bt.t)*float64(fr.Voicing[bt.b]) + bt.t*float64(fr.Voicing[bt.b+1])
 		}
 		ns := s.noiseShare
 		if v := s.variant; v != nil && v.noiseHigh > 0 {
@@ -269,8 +282,8 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		}
 		share := 1 - (1-vs)*ns
 		share = min(max(share, minShare), 1-minShare)
-		dst.logV[k] = a + 0.5*math.Log(share)
-		dst.logN[k] = a + 0.5*math.Log(1-share)
+		dst.logV[k] = a + 0.5*fastLog(share)
+		dst.logN[k] = a + 0.5*fastLog(1-share)
 	}
 	copy(dst.logAmp, s.logAmp)
 	dst.made = [3]bool{}
@@ -293,7 +306,34 @@ func (s *Synthesizer) filter(f *synthFrame, which int) []complex128 {
 	return spec
 }
 
-// interpBands interpolates band voicing strengths linearly between band centres.
+// voicingBins holds, per bin, the voicing bands interpBands interpolates
+// between and the weight of the upper one, so that prepare computes the
+// same sum without the search (outside the centres the weight is 0 or 1,
+// which gives the end band's value exactly).
+var voicingBins = func() (t [synthN/2 + 1]struct {
+	b int
+	t float64
+}) {
+	c := &voicingBandCentres
+	binHz := float64(features.SampleRate) / synthN
+	for k := range t {
+		f := float64(k) * binHz
+		if f > c[len(c)-1] {
+			t[k].b, t[k].t = len(c)-2, 1
+			continue
+		}
+		for b := 1; b < len(c); b++ {
+			if f > c[0] && f <= c[b] {
+				t[k].b, t[k].t = b-1, (f-c[b-1])/(c[b]-c[b-1])
+				break
+			}
+		}
+	}
+	return t
+}()
+
+// interpBands interpolates band voicing strengths linearly between band
+// centres (prepare uses voicingBins instead; the test compares the two).
 func interpBands(v *[features.NumVoicingBands]float32, f float64) float64 {
 	c := &voicingBandCentres
 	if f <= c[0] {
@@ -316,11 +356,22 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	frac := t - float64(start)
 	n := int(span + 0.5)
 
-	// The filters first: making one uses s.spec.
+	// The filters first, made when first needed.
 	var noiseA, noiseB, voicedA, voicedB []complex128
 	if voiced {
 		noiseA, noiseB = s.filter(a, filterNoise), s.filter(b, filterNoise)
-		voicedA, voicedB = s.filter(a, filterVoiced), s.filter(b, filterVoiced)
+		// Across a voicing change only the voiced end's pulse filter
+		// counts (weight 0 for the other, below): it stands in for both.
+		switch {
+		case a.f0 > 0 && b.f0 > 0:
+			voicedA, voicedB = s.filter(a, filterVoiced), s.filter(b, filterVoiced)
+		case a.f0 > 0:
+			voicedA = s.filter(a, filterVoiced)
+			voicedB = voicedA
+		default:
+			voicedB = s.filter(b, filterVoiced)
+			voicedA = voicedB
+		}
 	} else {
 		noiseA, noiseB = s.filter(a, filterFull), s.filter(b, filterFull) // all the power is noise
 	}
@@ -364,21 +415,25 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 
 // minimumPhase fills spec with the complex log spectrum (log amplitude +
 // j·phase) of the minimum-phase filter whose log amplitude is logAmp,
-// through the folded real cepstrum.
+// through the folded real cepstrum. logAmp is real and even, so its
+// cepstrum is a type-I cosine transform of the synthN/2+1 bins; the
+// folded cepstrum's spectrum has logAmp itself as its real part and a
+// type-I sine transform as its imaginary part: the two take half the work
+// of the inverse and forward synthN-point FFTs they stand for.
 func (s *Synthesizer) minimumPhase(spec []complex128, logAmp []float64) {
-	for k, v := range logAmp {
-		s.spec[k] = complex(v, 0)
-	}
-	s.fft.Sequence(s.seq, s.spec) // real cepstrum × synthN
-	inv := 1.0 / synthN
-	half := synthN / 2
-	s.seq[0] *= inv
+	const half = synthN / 2
+	cep := s.cep[:half+1]
+	s.even.cosI(cep, logAmp) // real cepstrum × synthN/2
+	inv := 1.0 / half
+	cep[0] *= inv
 	for i := 1; i < half; i++ {
-		s.seq[i] *= 2 * inv
+		cep[i] *= 2 * inv
 	}
-	s.seq[half] *= inv
-	clear(s.seq[half+1:])
-	s.fft.Coefficients(spec, s.seq)
+	cep[half] *= inv
+	s.even.sinI(s.phase, cep)
+	for k, v := range logAmp[:half+1] {
+		spec[k] = complex(v, -s.phase[k])
+	}
 }
 
 // uniform returns white noise of unit variance from a xorshift generator.

@@ -123,6 +123,38 @@ func (mc *MelCepstrum) FromLogSpectrum(c []float32, logAmp []float64) {
 	}
 }
 
+// ToLogSpectrum2 evaluates two mel-cepstra at once, a into logA and b into
+// logB (the synthesizer's envelope before and after its postfilter), each
+// bit for bit as ToLogSpectrum would, reading the table once.
+func (mc *MelCepstrum) ToLogSpectrum2(logA, logB []float64, a, b []float32) {
+	_ = logA[mc.bins-1]
+	_ = logB[mc.bins-1]
+	n := min(len(a), len(b), mc.order+1)
+	a, b = a[:n], b[:n]
+	k := 0
+	for ; k+2 <= len(mc.inv); k += 2 {
+		r0, r1 := mc.inv[k][:n], mc.inv[k+1][:n]
+		var a0, a1, b0, b1 float64
+		for m, cm := range a {
+			va, vb := float64(cm), float64(b[m])
+			a0 += r0[m] * va
+			a1 += r1[m] * va
+			b0 += r0[m] * vb
+			b1 += r1[m] * vb
+		}
+		logA[k], logA[k+1], logB[k], logB[k+1] = a0, a1, b0, b1
+	}
+	for ; k < len(mc.inv); k++ {
+		row := mc.inv[k][:n]
+		var sa, sb float64
+		for m, cm := range a {
+			sa += row[m] * float64(cm)
+			sb += row[m] * float64(b[m])
+		}
+		logA[k], logB[k] = sa, sb
+	}
+}
+
 // ToLogSpectrum evaluates the natural-log amplitude at every linear bin.
 func (mc *MelCepstrum) ToLogSpectrum(logAmp []float64, c []float32) {
 	_ = logAmp[mc.bins-1]
