@@ -18,7 +18,7 @@ import (
 // The envelope model: a packet carries one envelope, its end frame's, and
 // the decoder used to give the middle frame the mean of the previous and
 // this end envelope. Unquantised, that decimation alone costs 0.14 PESQ-WB.
-// The model instead estimates both frames' envelopes from everything the
+// The model instead estimates the middle envelope from everything the
 // decoder already has: the decoded end envelopes of this and the two
 // previous packets and the decoded energies, pitch and voicing. It is
 // linear (ridge regression, one matrix per stage count, trained by
