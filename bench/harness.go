@@ -65,6 +65,9 @@ type Config struct {
 	// Keep, if set, is a directory where every decoded file is saved as a
 	// 16 kHz WAV (one subdirectory per row), for listening.
 	Keep string
+	// NoEnvelopeModel makes the quality rows decode without the decoder's envelope model (the
+	// middle frame's envelope is then its neighbours' mean).
+	NoEnvelopeModel bool
 }
 
 // Result is everything one Run measured.
@@ -249,7 +252,7 @@ func Run(ctx context.Context, clips []Clip, cfg Config) (*Result, error) {
 		conds = append(conds, condition{
 			row: Row{Codec: "vqspeak", Setting: fmt.Sprintf("%d stages", s), Stages: s,
 				BitrateBPS: float64(codec.Bitrate(cb, s))},
-			run: vqspeakRunner(cb, s),
+			run: vqspeakRunner(cb, s, cfg.NoEnvelopeModel),
 		})
 	}
 	if !cfg.NoCeiling {
@@ -334,7 +337,7 @@ type condition struct {
 
 // vqspeakRunner codes a whole clip packet by packet and returns the output
 // realigned with the input (the codec's Delay removed).
-func vqspeakRunner(cb *rvq.Codebook, stages int) func(context.Context, string, []float32) ([]float32, int64, error) {
+func vqspeakRunner(cb *rvq.Codebook, stages int, noModel bool) func(context.Context, string, []float32) ([]float32, int64, error) {
 	return func(_ context.Context, _ string, x []float32) ([]float32, int64, error) {
 		enc, err := codec.NewEncoder(cb, stages)
 		if err != nil {
@@ -343,6 +346,9 @@ func vqspeakRunner(cb *rvq.Codebook, stages int) func(context.Context, string, [
 		dec, err := codec.NewDecoder(cb)
 		if err != nil {
 			return nil, 0, err
+		}
+		if noModel {
+			dec.SetEnvelopeModel(nil)
 		}
 		n := (len(x) + codec.Delay + codec.PacketSamples - 1) / codec.PacketSamples
 		in := make([]float32, n*codec.PacketSamples)

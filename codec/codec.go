@@ -120,11 +120,13 @@ type predictor struct {
 	lastVoiced int // the most recent voiced pitch index, for isolated voiced frames
 	energy     float64
 	mcep       [features.MCepOrder + 1]float32
+	mcep2      [features.MCepOrder + 1]float32 // the packet before's, for the envelope model
 }
 
 func (p *predictor) reset() {
 	*p = predictor{f0Index: -1, lastVoiced: quantF0(120), energy: energyMin}
 	p.mcep[0] = float32(energyMin)
+	p.mcep2 = p.mcep
 }
 
 // midF0Ref is the pitch index the middle frame's offset applies to.
@@ -180,6 +182,7 @@ func (p *predictor) frames(mid, end *features.Frame, pk *Packet, envelope []floa
 		p.lastVoiced = endF0
 	}
 	p.energy = float64(end.MCep[0])
+	p.mcep2 = p.mcep
 	p.mcep = end.MCep
 }
 
@@ -334,11 +337,14 @@ type Decoder struct {
 	pk       Packet
 	mid, end features.Frame
 	envelope []float32
+	model    *envModel    // nil: the middle envelope is its neighbours' mean
 	lost     int          // consecutive concealed packets
 	conceal  concealState // see conceal.go
 }
 
-// NewDecoder makes a decoder for packets made with cb.
+// NewDecoder makes a decoder for packets made with cb. With the default
+// codebook it estimates middle-frame envelopes with the embedded envelope
+// model (see envmodel.go and SetEnvelopeModel).
 func NewDecoder(cb *rvq.Codebook) (*Decoder, error) {
 	if err := CheckCodebook(cb); err != nil {
 		return nil, err
@@ -348,6 +354,7 @@ func NewDecoder(cb *rvq.Codebook) (*Decoder, error) {
 		bits:     IndexBits(cb),
 		vocoder:  NewSynthesizer(DefaultPostfilter),
 		envelope: make([]float32, EnvelopeDim),
+		model:    modelFor(cb),
 	}
 	d.Reset()
 	return d, nil
@@ -377,7 +384,7 @@ func (d *Decoder) DecodePacket(dst []float32, p *Packet) ([]float32, error) {
 	if err := d.readPacket(p); err != nil {
 		return dst, err
 	}
-	d.pred.frames(&d.mid, &d.end, p, d.envelope)
+	d.frames(&d.mid, p)
 	d.lost = 0
 	return d.render(dst), nil
 }
@@ -400,6 +407,14 @@ func (d *Decoder) readPacket(p *Packet) error {
 	d.envelope = env
 	d.pred.addPrediction(d.envelope)
 	return nil
+}
+
+// frames rebuilds the middle frame (into mid) and d.end of packet p, whose
+// envelope readPacket has decoded, and advances the predictor.
+func (d *Decoder) frames(mid *features.Frame, p *Packet) {
+	pp, prev, voiced := d.pred.mcep2, d.pred.mcep, d.pred.f0Index >= 0
+	d.pred.frames(mid, &d.end, p, d.envelope)
+	d.model.apply(p.Stages, &pp, &prev, voiced, mid, &d.end)
 }
 
 func (d *Decoder) render(dst []float32) []float32 {

@@ -135,7 +135,7 @@ func (d *Decoder) SkipPacket(p *Packet) error {
 		return err
 	}
 	var mid features.Frame
-	d.pred.frames(&mid, &d.end, p, d.envelope)
+	d.frames(&mid, p)
 	d.lost = 0
 	return nil
 }
@@ -173,6 +173,7 @@ func (e *Encoder) FollowComfortNoise(energy uint8, tilt float32) {
 // so that the next packet is interpolated from what was played.
 func (p *predictor) follow(fr *features.Frame) {
 	p.energy = float64(fr.MCep[0])
+	p.mcep2 = p.mcep
 	p.mcep = fr.MCep
 	p.f0Index = -1
 	if fr.F0 > 0 {

@@ -1,6 +1,9 @@
 package codec
 
-import "github.com/vqspeak/vqspeak/features"
+import (
+	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/rvq"
+)
 
 // silenceEnergy is the c0 below which a frame carries no speech worth a
 // codebook entry (about 80 dB under full scale).
@@ -32,4 +35,57 @@ func EnvelopeVectors(dst []float32, x []float32) []float32 {
 		}
 	}
 	return dst
+}
+
+// EnvelopeModelRows appends to dst, for every packet of x (a 16 kHz signal)
+// whose middle frame is not silent and for each stage count from 1 to
+// cb.NumStages() in turn, one training row of the envelope model: its input
+// as the decoder forms it from the packets the encoder makes, then the
+// target, the analysed middle envelope less the mean of its decoded
+// neighbours (the decoder's estimate without a model).
+func EnvelopeModelRows(dst, x []float32, cb *rvq.Codebook) ([]float32, error) {
+	n := cb.NumStages()
+	encs := make([]*Encoder, n)
+	decs := make([]*Decoder, n)
+	for s := range n {
+		var err error
+		if encs[s], err = NewEncoder(cb, s+1); err != nil {
+			return dst, err
+		}
+		if decs[s], err = NewDecoder(cb); err != nil {
+			return dst, err
+		}
+	}
+	an := features.NewAnalyzer()
+	var mid, end features.Frame
+	var pcm [PacketSamples]float32
+	an.Push(&mid, pcm[:features.HopSize]) // as Encoder.Reset does
+	var in [envIn]float32
+	for pos := 0; pos < len(x)+features.Lookahead; pos += PacketSamples {
+		clear(pcm[:])
+		if pos < len(x) {
+			copy(pcm[:], x[pos:])
+		}
+		an.Push(&mid, pcm[:features.HopSize])
+		an.Push(&end, pcm[features.HopSize:])
+		for s, e := range encs {
+			e.mid, e.end = mid, end
+			e.quantise()
+			d := decs[s]
+			pp, p, pv := d.pred.mcep2, d.pred.mcep, d.pred.f0Index >= 0
+			if err := d.readPacket(&e.pk); err != nil {
+				return dst, err // cannot happen: the encoder made it
+			}
+			d.pred.frames(&d.mid, &d.end, &e.pk, d.envelope)
+			if mid.MCep[0] < silenceEnergy {
+				continue
+			}
+			envInputs(&in, &pp, &p, pv, &d.mid, &d.end)
+			dst = append(dst, in[:]...)
+			for i := 1; i <= EnvelopeDim; i++ {
+				dst = append(dst, mid.MCep[i]-0.5*(p[i]+d.end.MCep[i]))
+			}
+		}
+	}
+	return dst, nil
 }

@@ -35,6 +35,7 @@ func init() {
 			fs.Bool("quality", true, "measure quality (false: bitrate, latency and speed only)")
 			fs.Bool("timing", true, "time every packet's encode and decode (false: quality only)")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
+			fs.Bool("envmodel", true, "decode with the decoder's envelope model (false: the middle frame's envelope is its neighbours' mean, as before issue 11)")
 			fs.String("example", "", "`FILE` whose spectrograms -plot draws (default: the first of at least 3 s)")
 			fs.String("pesq", "", "`PATH` of an ITU-T P.862 scorer run as \"pesq -wb|-nb REF DEG\" (default: pesq in PATH; without one the PESQ columns are left out)")
 			fs.String("keep", "", "save every decoded file as a WAV under `DIR`, one subdirectory per row")
@@ -217,6 +218,8 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 		NoQuality: !boolFlag(fs, "quality"),
 		NoTiming:  !boolFlag(fs, "timing"),
 		Example:   example,
+		// -envmodel=false: without the decoder's envelope model
+		NoEnvelopeModel: !boolFlag(fs, "envmodel"),
 	}
 	if boolFlag(fs, "decompose") {
 		cfg.Stages, cfg.Variants = []int{}, bench.Decomposition()

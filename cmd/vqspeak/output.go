@@ -295,7 +295,7 @@ func (e *env) writeOutput(path string, inputs []string, write func(io.Writer) er
 
 // knownExts are the extensions whose content vqspeak knows.
 var knownExts = map[string]string{
-	".wav": "WAV", ".flac": "FLAC", ".vqs": ".vqs", ".vqcb": "codebook",
+	".wav": "WAV", ".flac": "FLAC", ".vqs": ".vqs", ".vqcb": "codebook", ".vqem": "envelope model",
 	".jsonl": "JSONL", ".csv": "CSV", ".json": "JSON",
 }
 

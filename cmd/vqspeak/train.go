@@ -38,6 +38,8 @@ func init() {
 			fs.Int("minibatch", 0, "train by mini-batch k-means with batches of `N` vectors, keeping the vectors in a temporary file instead of memory (0: in-memory Lloyd)")
 			fs.Int("epochs", 3, "with -minibatch: passes over the data per stage")
 			fs.String("spill", "", "with -minibatch: `DIR` for the temporary vector file, about 200 bytes per 10 ms of speech (default: $TMPDIR, else /tmp)")
+			fs.Bool("envmodel", false, "instead train the decoder's envelope model (codec/default.vqem) for -codebook: -o names the model file (default envmodel.vqem); uses -workers")
+			fs.String("codebook", "", "with -envmodel: the codebook `FILE` the model is for (default: the embedded one)")
 		},
 		run:    runTrain,
 		writes: true,
@@ -155,6 +157,9 @@ func (p *trainProgress) update(stage, iter int, dist float64) {
 func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) == 0 {
 		return usagef("name at least one directory or file of speech")
+	}
+	if boolFlag(fs, "envmodel") {
+		return runTrainEnvModel(e, fs, args)
 	}
 	stages, size := intFlag(fs, "stages"), intFlag(fs, "size")
 	if stages < 1 || stages > codec.MaxStages {

@@ -29,6 +29,13 @@ func Vectors(ctx context.Context, files []string, workers int, progress func(don
 // audio analysed; a cancelled ctx makes it return at once, without waiting
 // for the files being analysed.
 func StreamVectors(ctx context.Context, files []string, workers int, progress func(done, total int), sink func([]float32) error) (float64, error) {
+	vectors := func(x []float32) ([]float32, error) { return codec.EnvelopeVectors(nil, x), nil }
+	return StreamRows(ctx, files, workers, vectors, progress, sink)
+}
+
+// StreamRows is StreamVectors for any per-file computation: rows turns a
+// file's 16 kHz samples into the floats handed to sink, in file order.
+func StreamRows(ctx context.Context, files []string, workers int, rows func(x []float32) ([]float32, error), progress func(done, total int), sink func([]float32) error) (float64, error) {
 	type result struct {
 		i    int
 		vecs []float32
@@ -48,7 +55,12 @@ func StreamVectors(ctx context.Context, files []string, workers int, progress fu
 					results <- result{i: i, err: err}
 					continue
 				}
-				results <- result{i: i, vecs: codec.EnvelopeVectors(nil, x), secs: float64(len(x)) / codec.SampleRate}
+				v, err := rows(x)
+				if err != nil {
+					results <- result{i: i, err: fmt.Errorf("%s: %w", files[i], err)}
+					continue
+				}
+				results <- result{i: i, vecs: v, secs: float64(len(x)) / codec.SampleRate}
 			}
 		}()
 	}
