@@ -36,7 +36,9 @@ type fileInfo struct {
 	DurationSeconds  float64       `json:"duration_s"`
 	StagesHistogram  map[int]int64 `json:"packets_by_stages"`
 	PayloadBytes     int64         `json:"payload_bytes"`
-	BitrateBPS       *float64      `json:"bitrate_bps"` // null when no packet could be read (all lost)
+	BitrateBPS       *float64      `json:"bitrate_bps"` // while sending; null when no packet could be read (all lost)
+	AverageBPS       float64       `json:"average_bps"` // payload over the whole duration, DTX gaps included
+	DTXSlots         int64         `json:"dtx_slots"`   // live streams: slots not sent on purpose (DTX)
 	LatencyMillis    float64       `json:"algorithmic_latency_ms"`
 	Codebook         string        `json:"codebook_fingerprint"`
 	CodebookMatches  bool          `json:"codebook_matches"`
@@ -121,10 +123,12 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	if info.PlainBytes > 0 {
 		info.SavingPercent = 100 * (1 - float64(info.FileBytes)/float64(info.PlainBytes))
 	}
-	info.DurationSeconds = float64(st.Packets+st.LostPackets) * info.PacketMillis / 1000
+	info.DTXSlots = st.SkippedSlots
+	info.DurationSeconds = float64(st.Packets+st.LostPackets+st.SkippedSlots) * info.PacketMillis / 1000
 	if st.Packets > 0 {
 		bps := float64(info.PayloadBytes*8) / (float64(st.Packets) * info.PacketMillis / 1000)
 		info.BitrateBPS = &bps
+		info.AverageBPS = float64(info.PayloadBytes*8) / info.DurationSeconds
 	}
 	if boolFlag(fs, "json") {
 		enc := json.NewEncoder(e.stdout)
@@ -133,7 +137,11 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "file:        %s (.vqs version %d)\n", info.File, info.Version)
-	fmt.Fprintf(w, "duration:    %.2f s, %d packets of %g ms at %d Hz\n", info.DurationSeconds, info.Packets, info.PacketMillis, info.SampleRate)
+	fmt.Fprintf(w, "duration:    %.2f s, %d packets of %g ms at %d Hz", info.DurationSeconds, info.Packets, info.PacketMillis, info.SampleRate)
+	if info.DTXSlots > 0 {
+		fmt.Fprintf(w, ", %d slots not sent (DTX)", info.DTXSlots)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "stages:      encoder set to %d;", info.EncoderStages)
 	keys := make([]int, 0, len(info.StagesHistogram))
 	for k := range info.StagesHistogram {
@@ -149,7 +157,11 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	fmt.Fprintln(w)
 	if info.BitrateBPS != nil {
-		fmt.Fprintf(w, "bitrate:     %.0f b/s payload (%d bytes)\n", *info.BitrateBPS, info.PayloadBytes)
+		fmt.Fprintf(w, "bitrate:     %.0f b/s payload (%d bytes)", *info.BitrateBPS, info.PayloadBytes)
+		if info.DTXSlots > 0 {
+			fmt.Fprintf(w, " while sending, %.0f b/s on average", info.AverageBPS)
+		}
+		fmt.Fprintln(w)
 	} else {
 		fmt.Fprintf(w, "bitrate:     unknown: no packet could be read (%d lost)\n", info.LostPackets)
 	}

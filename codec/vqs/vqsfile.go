@@ -447,6 +447,7 @@ type Stats struct {
 	AncillaryBlocks int64 // valid ancillary blocks skipped
 	CorruptRegions  int64 // *CorruptBlockError values reported
 	LostPackets     int64 // packets known to be missing (corrupt, missing or cut off)
+	SkippedSlots    int64 // live streams: slots the writer left out on purpose (DTX), not lost
 	SkippedBytes    int64 // bytes skipped while resynchronising, trailing garbage included
 	Truncated       bool  // the file ends inside a block
 	TruncatedBytes  int64 // bytes missing from that block, as its header declared (a minimum if the header is cut)
@@ -935,6 +936,9 @@ func (fr *PacketReader) accept(b []byte, h blockHeader, start, skipped int64) {
 	}
 	if h.kind == kindLive {
 		if h.live.resume {
+			if gap := h.first - fr.next; gap < 1<<31 && fr.stats.Blocks > 0 {
+				fr.stats.SkippedSlots += int64(gap)
+			}
 			fr.next = h.first // skipped on purpose (DTX), not lost
 		}
 		fr.gapBefore(h, start, skipped, true)
