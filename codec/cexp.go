@@ -33,7 +33,8 @@ func init() {
 	}
 }
 
-// cexp is the complex exponential e^z, inlined for the per-bin loops.
+// cexp is the complex exponential e^z: the definition that the per-bin
+// loops' batched cexpSlice matches bit for bit.
 func cexp(z complex128) complex128 {
 	m := fastExp(real(z))
 	sin, cos := fastSincos(imag(z))
@@ -89,4 +90,71 @@ func fastSincos(theta float64) (sin, cos float64) {
 func roundInt(t float64) float64 {
 	const magic = 1.5 * (1 << 52)
 	return (t + magic) - magic
+}
+
+// cexpSlice sets dst[k] = cexp(z[k]) for every k (dst may be z), bit for
+// bit. The bodies of fastExp and fastSincos are written out here: none of
+// the three functions is small enough for the compiler to inline, and
+// without the calls the loop's iterations, each a long chain of dependent
+// multiply-adds, overlap. TestCexpSliceMatchesCexp keeps the copies equal.
+func cexpSlice(dst, z []complex128) {
+	dst = dst[:len(z)]
+	for k, v := range z {
+		x, theta := real(v), imag(v)
+		var m, sin, cos float64
+		if !(x > -700 && x < 700) {
+			m = math.Exp(x)
+		} else {
+			// fastExp
+			const toIndex = expTableSize / math.Ln2
+			const ln2Hi = math.Ln2 / expTableSize
+			f := roundInt(x * toIndex)
+			i := int(f)
+			r := x - f*ln2Hi
+			p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+			e := i >> expTableBits
+			scale := math.Float64frombits(uint64(e+1023) << 52)
+			m = scale * exp2Table[i&(expTableSize-1)] * p
+		}
+		if !(theta > -1000 && theta < 1000) {
+			sin, cos = math.Sincos(theta)
+		} else {
+			// fastSincos
+			const toIndex = sinTableSize / (2 * math.Pi)
+			const step = 2 * math.Pi / sinTableSize
+			f := roundInt(theta * toIndex)
+			j := int(f)
+			r := theta - f*step
+			r2 := r * r
+			sr := r * (1 - r2*(1.0/6-r2*(1.0/120)))
+			cr := 1 - r2*(1.0/2-r2*(1.0/24-r2*(1.0/720)))
+			k := j & (sinTableSize - 1)
+			st, ct := sinTable[k], cosTable[k]
+			sin, cos = st*cr+ct*sr, ct*cr-st*sr
+		}
+		dst[k] = complex(m*cos, m*sin)
+	}
+}
+
+// expSum2 returns the sum of fastExp(2·x[k]) over k in order, bit for bit,
+// with fastExp's body written out (see cexpSlice).
+func expSum2(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		x := 2 * v
+		if !(x > -700 && x < 700) {
+			s += math.Exp(x)
+			continue
+		}
+		const toIndex = expTableSize / math.Ln2
+		const ln2Hi = math.Ln2 / expTableSize
+		f := roundInt(x * toIndex)
+		i := int(f)
+		r := x - f*ln2Hi
+		p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+		e := i >> expTableBits
+		scale := math.Float64frombits(uint64(e+1023) << 52)
+		s += scale * exp2Table[i&(expTableSize-1)] * p
+	}
+	return s
 }

@@ -183,7 +183,10 @@ func (f *realFFT) transform(z []complex128, inverse bool) {
 			if inverse {
 				o1, o3 = b3, b1
 			}
-			for j, w := range t {
+			for j := range t {
+				// through a pointer: ranging over the values copied each
+				// 48-byte twiddle3 to the stack and read it back
+				w := &t[j]
 				w1, w2, w3 := w.w1, w.w2, w.w3
 				// the four bit-reversed sub-transforms, in order 0, 2, 1, 3
 				a0 := b0[j]

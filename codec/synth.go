@@ -239,11 +239,7 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 			}
 		}
 		// keep the frame's power unchanged
-		var before, after float64
-		for k, v := range s.logRaw {
-			before += fastExp(2 * v)
-			after += fastExp(2 * s.logAmp[k])
-		}
+		before, after := expSum2(s.logRaw), expSum2(s.logAmp)
 		g := 0.5 * math.Log(before/after)
 		for k := range s.logAmp {
 			s.logAmp[k] += g
@@ -397,13 +393,25 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	pulseGain := 0.5 * math.Log(span) // a pulse per span samples carries the power of span samples
 	phaseStep := -2 * math.Pi * frac / synthN
 	cwa, cwb := complex(wa, 0), complex(wb, 0)
-	for k := range s.spec {
-		x := s.spec[k] * cexp(cw0*noiseA[k]+cw1*noiseB[k])
-		if voiced {
-			lv := cwa*voicedA[k] + cwb*voicedB[k] + complex(pulseGain, phaseStep*float64(k))
-			x += cexp(lv)
+	// The exponents first, then their exponentials in one batch each.
+	en := s.specN[:len(s.spec)]
+	for k := range en {
+		en[k] = cw0*noiseA[k] + cw1*noiseB[k]
+	}
+	cexpSlice(en, en)
+	if voiced {
+		ev := s.specV[:len(s.spec)]
+		for k := range ev {
+			ev[k] = cwa*voicedA[k] + cwb*voicedB[k] + complex(pulseGain, phaseStep*float64(k))
 		}
-		s.spec[k] = x
+		cexpSlice(ev, ev)
+		for k := range s.spec {
+			s.spec[k] = s.spec[k]*en[k] + ev[k]
+		}
+	} else {
+		for k := range s.spec {
+			s.spec[k] *= en[k]
+		}
 	}
 	s.fft.Sequence(s.seq, s.spec)
 	acc := s.acc[start:]

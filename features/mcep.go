@@ -102,6 +102,23 @@ func (mc *MelCepstrum) FromLogSpectrum(c []float32, logAmp []float64) {
 	// but the four independent sums keep the FPU busy instead of waiting
 	// on one chain of additions.
 	m := 0
+	// Six rows at a time while they last: six chains and their products
+	// still fit in the registers.
+	for ; m+6 <= mc.order+1; m += 6 {
+		r0, r1, r2 := mc.fwd[m][:len(t)], mc.fwd[m+1][:len(t)], mc.fwd[m+2][:len(t)]
+		r3, r4, r5 := mc.fwd[m+3][:len(t)], mc.fwd[m+4][:len(t)], mc.fwd[m+5][:len(t)]
+		var s0, s1, s2, s3, s4, s5 float64
+		for j, v := range t {
+			s0 += r0[j] * v
+			s1 += r1[j] * v
+			s2 += r2[j] * v
+			s3 += r3[j] * v
+			s4 += r4[j] * v
+			s5 += r5[j] * v
+		}
+		c[m], c[m+1], c[m+2] = float32(s0), float32(s1), float32(s2)
+		c[m+3], c[m+4], c[m+5] = float32(s3), float32(s4), float32(s5)
+	}
 	for ; m+4 <= mc.order+1; m += 4 {
 		r0, r1, r2, r3 := mc.fwd[m][:len(t)], mc.fwd[m+1][:len(t)], mc.fwd[m+2][:len(t)], mc.fwd[m+3][:len(t)]
 		var s0, s1, s2, s3 float64
@@ -132,6 +149,23 @@ func (mc *MelCepstrum) ToLogSpectrum2(logA, logB []float64, a, b []float32) {
 	n := min(len(a), len(b), mc.order+1)
 	a, b = a[:n], b[:n]
 	k := 0
+	// Three bins at a time while they last: six chains and their products
+	// still fit in the registers.
+	for ; k+3 <= len(mc.inv); k += 3 {
+		r0, r1, r2 := mc.inv[k][:n], mc.inv[k+1][:n], mc.inv[k+2][:n]
+		var a0, a1, a2, b0, b1, b2 float64
+		for m, cm := range a {
+			va, vb := float64(cm), float64(b[m])
+			a0 += r0[m] * va
+			a1 += r1[m] * va
+			a2 += r2[m] * va
+			b0 += r0[m] * vb
+			b1 += r1[m] * vb
+			b2 += r2[m] * vb
+		}
+		logA[k], logA[k+1], logA[k+2] = a0, a1, a2
+		logB[k], logB[k+1], logB[k+2] = b0, b1, b2
+	}
 	for ; k+2 <= len(mc.inv); k += 2 {
 		r0, r1 := mc.inv[k][:n], mc.inv[k+1][:n]
 		var a0, a1, b0, b1 float64

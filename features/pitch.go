@@ -350,37 +350,35 @@ func ptCrossRange(xy, y []float64, w, lo int) {
 	}
 }
 
-// ptNCCFRange writes ptNCCF(y, w, lo+i, e0) into r[i] for every i. Four
+// ptNCCFRange writes ptNCCF(y, w, lo+i, e0) into r[i] for every i. Three
 // lags are correlated in one pass over the window: each lag's sums still
 // run over the samples in the same order, so the values are bit for bit
-// ptNCCF's, but eight independent chains of additions replace two.
+// ptNCCF's, but six independent chains of additions replace two.
 func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
 	n := len(y)
 	a := y[n-w:]
 	i := 0
-	for ; i+4 <= len(r); i += 4 {
+	// (Four lags per pass spilled four values to the stack per sample;
+	// three fit in the registers.)
+	for ; i+3 <= len(r); i += 3 {
 		lag := lo + i
 		// b_k[i] = y[n-w-lag-k+i]: the window lag+k samples earlier
 		b0 := y[n-w-lag : n-lag][:len(a)]
 		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
 		b2 := y[n-w-lag-2 : n-lag-2][:len(a)]
-		b3 := y[n-w-lag-3 : n-lag-3][:len(a)]
-		var xy0, xy1, xy2, xy3, e10, e11, e12, e13 float64
+		var xy0, xy1, xy2, e10, e11, e12 float64
 		for j, v := range a {
-			u0, u1, u2, u3 := b0[j], b1[j], b2[j], b3[j]
+			u0, u1, u2 := b0[j], b1[j], b2[j]
 			xy0 += v * u0
 			e10 += u0 * u0
 			xy1 += v * u1
 			e11 += u1 * u1
 			xy2 += v * u2
 			e12 += u2 * u2
-			xy3 += v * u3
-			e13 += u3 * u3
 		}
 		r[i] = ptNorm(xy0, e0, e10)
 		r[i+1] = ptNorm(xy1, e0, e11)
 		r[i+2] = ptNorm(xy2, e0, e12)
-		r[i+3] = ptNorm(xy3, e0, e13)
 	}
 	for ; i < len(r); i++ {
 		r[i] = ptNCCF(y, w, lo+i, e0)

@@ -103,16 +103,21 @@ func (s *Searcher) beamSearch(idx []int, xn []float32) float32 {
 	copy(s.res[:d], xn)
 	s.pdist[0] = wnorm(xn, s.w)
 	live := 1
+	// the candidate list in locals, so the scan below keeps them in
+	// registers instead of reloading them from s after every store
+	topD, topP, topE := s.topD[:m], s.topP[:m], s.topE[:m]
 	for st := range idx {
 		stage := s.cb.Stages[st]
 		n := 0 // candidates in top, sorted by ascending distance
+		// once the list is full, the distance a candidate must beat
+		full, worst := false, float32(0)
 		for p := 0; p < live; p++ {
 			makeQuery(s.q, s.res[p*d:p*d+d], s.w)
 			scoreAll(s.sc, s.q, stage, s.cn[st])
 			base := s.pdist[p]
 			for i, v := range s.sc {
 				v += base
-				if n == m && v >= s.topD[m-1] {
+				if full && v >= worst {
 					continue
 				}
 				// insert after any equal distance: earlier (parent, entry) wins ties
@@ -122,11 +127,14 @@ func (s *Searcher) beamSearch(idx []int, xn []float32) float32 {
 				} else {
 					n++
 				}
-				for k > 0 && s.topD[k-1] > v {
-					s.topD[k], s.topP[k], s.topE[k] = s.topD[k-1], s.topP[k-1], s.topE[k-1]
+				for k > 0 && topD[k-1] > v {
+					topD[k], topP[k], topE[k] = topD[k-1], topP[k-1], topE[k-1]
 					k--
 				}
-				s.topD[k], s.topP[k], s.topE[k] = v, int32(p), int32(i)
+				topD[k], topP[k], topE[k] = v, int32(p), int32(i)
+				if n == m {
+					full, worst = true, topD[m-1]
+				}
 			}
 		}
 		for c := 0; c < n; c++ {
