@@ -733,7 +733,7 @@ func Example_vqsFile() {
 	// packet duration: 20ms
 	// 8 bytes
 	// 4 bytes
-	// done: {Packets:2 Unverified:0 Blocks:1 CompactBlocks:0 AncillaryBlocks:0 CorruptRegions:0 LostPackets:0 SkippedBytes:0 Truncated:false TruncatedBytes:0}
+	// done: {Packets:2 Unverified:0 Blocks:1 CompactBlocks:0 AncillaryBlocks:0 CorruptRegions:0 LostPackets:0 SkippedSlots:0 SkippedBytes:0 Truncated:false TruncatedBytes:0}
 }
 
 func BenchmarkFileWritePacket(b *testing.B) {
