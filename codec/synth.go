@@ -73,7 +73,8 @@ type Synthesizer struct {
 	noiseShare float64       // voicingNoise, or a Variant's
 	variant    *synthVariant // nil but in ResynthesizeVariant
 	fft        *realFFT
-	even       *evenFFT // for minimumPhase
+	safe       features.Frame // Hop's copy of a frame out of range
+	even       *evenFFT       // for minimumPhase
 	mc         *features.MelCepstrum
 	prev, next synthFrame
 	acc        []float64 // overlap-add accumulator: one hop plus one response
@@ -147,10 +148,72 @@ func (s *Synthesizer) Reset() {
 	s.dcX, s.dcY = 0, 0
 }
 
+// Limits of what Hop renders as given. The decoder's frames are always
+// inside them (pitch 50-500 Hz, voicing in [0, 1], envelope coefficients
+// of a few units); a library caller's frame may hold anything, and an
+// infinite pitch would stall the pulse loop, a NaN envelope poison every
+// later sample.
+const (
+	synthMinF0  = 20.0
+	synthMaxF0  = 2000.0
+	synthMaxCep = 30.0 // |c_m|: e^30 is far beyond any signal in [-1, 1]
+)
+
+// frameInRange reports whether fr can be rendered as it is.
+func frameInRange(fr *features.Frame) bool {
+	if fr.F0 != 0 && !(fr.F0 >= synthMinF0 && fr.F0 <= synthMaxF0) {
+		return false
+	}
+	for _, v := range fr.Voicing {
+		if !(v >= 0 && v <= 1) {
+			return false
+		}
+	}
+	for _, c := range fr.MCep {
+		if !(c >= -synthMaxCep && c <= synthMaxCep) {
+			return false
+		}
+	}
+	return true
+}
+
+// sanitizeFrame brings fr inside the limits: a pitch that is not a
+// positive number makes the frame unvoiced, one outside the range is
+// clamped; a NaN voicing is 0 (noise); a frame whose envelope holds a NaN
+// is silent, other coefficients are clamped.
+func sanitizeFrame(fr *features.Frame) {
+	switch {
+	case !(fr.F0 > 0):
+		fr.F0 = 0
+	default:
+		fr.F0 = min(max(fr.F0, synthMinF0), synthMaxF0)
+	}
+	for k, v := range fr.Voicing {
+		if v != v {
+			v = 0
+		}
+		fr.Voicing[k] = min(max(v, 0), 1)
+	}
+	for _, c := range fr.MCep {
+		if c != c {
+			fr.MCep = [features.MCepOrder + 1]float32{0: -synthMaxCep}
+			break
+		}
+	}
+	for m, c := range fr.MCep {
+		fr.MCep[m] = min(max(c, -synthMaxCep), synthMaxCep)
+	}
+}
+
 // Hop renders the HopSize samples that lead from the previous frame's
 // instant to fr's instant into dst[:HopSize].
 func (s *Synthesizer) Hop(dst []float32, fr *features.Frame) {
 	dst = dst[:features.HopSize]
+	if !frameInRange(fr) {
+		s.safe = *fr
+		sanitizeFrame(&s.safe)
+		fr = &s.safe
+	}
 	s.prev, s.next = s.next, s.prev
 	s.prepare(&s.next, fr)
 
