@@ -224,17 +224,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	defer out.Abort()
 	e.warnExt(outPath, "a codebook", ".vqcb")
-	var trainFiles, heldOut []string
-	for i, f := range files {
-		if i%10 == 9 {
-			heldOut = append(heldOut, f)
-		} else {
-			trainFiles = append(trainFiles, f)
-		}
-	}
-	if len(heldOut) == 0 {
-		heldOut = trainFiles
-	}
+	trainFiles, heldOut := splitHeldOut(files)
 	opt := rvq.TrainOptions{
 		Stages:       stages,
 		Size:         size,
@@ -421,4 +411,22 @@ func subsample(data []float32, dim, n int) []float32 {
 		copy(data[i*dim:(i+1)*dim], data[j*dim:(j+1)*dim])
 	}
 	return slices.Clone(data[:n*dim])
+}
+
+// splitHeldOut keeps every tenth of files (the 10th, 20th, ...) out of
+// training to measure on; with fewer than ten files it measures on the
+// training files themselves. train and train -envmodel split alike, so a
+// model's held-out files are its codebook's.
+func splitHeldOut(files []string) (train, heldOut []string) {
+	for i, f := range files {
+		if i%10 == 9 {
+			heldOut = append(heldOut, f)
+		} else {
+			train = append(train, f)
+		}
+	}
+	if len(heldOut) == 0 {
+		heldOut = train
+	}
+	return train, heldOut
 }

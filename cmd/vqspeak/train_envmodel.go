@@ -51,17 +51,7 @@ func runTrainEnvModel(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	defer out.Abort()
 	e.warnExt(outPath, "an envelope model", ".vqem")
-	var trainFiles, heldOut []string
-	for i, f := range files {
-		if i%10 == 9 {
-			heldOut = append(heldOut, f)
-		} else {
-			trainFiles = append(trainFiles, f)
-		}
-	}
-	if len(heldOut) == 0 {
-		heldOut = trainFiles
-	}
+	trainFiles, heldOut := splitHeldOut(files)
 	start := time.Now()
 	rows := func(x []float32) ([]float32, error) { return codec.EnvelopeModelRows(nil, x, cb) }
 	accumulate := func(files []string, label string) (*codec.EnvelopeModelStats, float64, error) {
