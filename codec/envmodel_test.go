@@ -125,22 +125,4 @@ func TestEnvelopeModelTraining(t *testing.T) {
 
 // BenchmarkDecodeNoEnvelopeModel is BenchmarkDecode without the model: the
 // difference is the model's cost per packet.
-func BenchmarkDecodeNoEnvelopeModel(b *testing.B) {
-	cb := codec.DefaultCodebook()
-	x := loadClip(b, "fleurs-es-006.wav")
-	enc, _ := codec.NewEncoder(cb, 4)
-	var packets [][]byte
-	for pos := 0; pos+codec.PacketSamples <= len(x); pos += codec.PacketSamples {
-		p, _ := enc.Encode(nil, x[pos:pos+codec.PacketSamples])
-		packets = append(packets, p)
-	}
-	dec, _ := codec.NewDecoder(cb)
-	dec.SetEnvelopeModel(nil)
-	pcm := make([]float32, 0, codec.PacketSamples)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		pcm, _ = dec.Decode(pcm[:0], packets[i])
-		i = (i + 1) % len(packets)
-	}
-}
+func BenchmarkDecodeNoEnvelopeModel(b *testing.B) { benchmarkDecode(b, nil) }

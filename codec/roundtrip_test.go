@@ -226,7 +226,11 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
-func BenchmarkDecode(b *testing.B) {
+func BenchmarkDecode(b *testing.B) { benchmarkDecode(b, codec.DefaultEnvelopeModel()) }
+
+// benchmarkDecode decodes a clip's packets in a loop with envelope model m
+// (nil: none).
+func benchmarkDecode(b *testing.B, m *codec.EnvelopeModel) {
 	cb := codec.DefaultCodebook()
 	x := loadClip(b, "fleurs-es-006.wav")
 	enc, _ := codec.NewEncoder(cb, 4)
@@ -236,6 +240,9 @@ func BenchmarkDecode(b *testing.B) {
 		packets = append(packets, p)
 	}
 	dec, _ := codec.NewDecoder(cb)
+	if err := dec.SetEnvelopeModel(m); err != nil {
+		b.Fatal(err)
+	}
 	pcm := make([]float32, 0, codec.PacketSamples)
 	b.SetBytes(codec.PacketSamples * 2)
 	b.ReportAllocs()
