@@ -3,7 +3,7 @@ package features
 import (
 	"math"
 
-	"gonum.org/v1/gonum/dsp/fourier"
+	"github.com/vqspeak/vqspeak/internal/realfft"
 )
 
 // EnvelopeFFTSize is the FFT length of envelope analysis and synthesis
@@ -28,7 +28,7 @@ const powerFloor = 1e-10
 type EnvelopeAnalyzer struct {
 	rate      int
 	maxWindow int
-	fft       *fourier.FFT
+	fft       *realfft.FFT
 	mc        *MelCepstrum
 	frame     []float64
 	spec      []complex128
@@ -50,7 +50,7 @@ func NewEnvelopeAnalyzer(sampleRate, maxWindow int) *EnvelopeAnalyzer {
 	e := &EnvelopeAnalyzer{
 		rate:      sampleRate,
 		maxWindow: min(maxWindow, n),
-		fft:       fourier.NewFFT(n),
+		fft:       realfft.New(n),
 		mc:        NewMelCepstrum(n, MCepOrder, MCepAlpha),
 		frame:     make([]float64, n),
 		spec:      make([]complex128, bins),

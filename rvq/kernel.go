@@ -249,3 +249,116 @@ func scoreAll24(dst, q, stage, cn []float32) int {
 	}
 	return k
 }
+
+// boundSplit is where scoreBound24 stops to bound an entry's score: after
+// the first boundSplit dimensions of the dot product, the rest is bounded by
+// Cauchy–Schwarz.
+const boundSplit = 16
+
+// tailNorms writes ||c_i[boundSplit:]||_w for every entry of a stage.
+func tailNorms(dst, stage, w []float32, dim int) {
+	for i := range dst {
+		c := stage[i*dim : i*dim+dim]
+		var s float64
+		for j := boundSplit; j < dim; j++ {
+			s += float64(w[j]) * float64(c[j]) * float64(c[j])
+		}
+		dst[i] = float32(math.Sqrt(s))
+	}
+}
+
+// scoreBound24 is scoreAll for dim == kernelDim that skips entries which
+// cannot score below thr. Each entry's dot product q·c is summed over its
+// first boundSplit dimensions (six entries per pass, as scoreAll24); then
+//
+//	||c||²_w - q·c >= ||c||²_w - q·c[:boundSplit] - qt·ct
+//
+// with qt >= ||q[boundSplit:]/w||_w, here 2·||r[boundSplit:]||_w, and ct the
+// entry's tailNorms, because |sum_j 2 w_j r_j c_j| <= 2·||r_t||_w·||c_t||_w.
+// Entries whose bound does not exceed thr go on summing from where they
+// stopped, in the same order, so their scores in dst are those of scoreAll
+// bit for bit; their indices, ascending, are written to surv[:n] and n is
+// returned. The other entries' dst values are meaningless. thr must include
+// a margin for the rounding of the bound and of the score (see beamSearch);
+// surv needs len(cn) values.
+func scoreBound24(dst, q, stage, cn, ct []float32, qt, thr float32, surv []int32) int {
+	const d, h, e = kernelDim, boundSplit, 6
+	qa := (*[d]float32)(q)
+	nk := len(cn)
+	dst = dst[:nk]
+	ct = ct[:nk]
+	k := nk / e * e
+	stage = stage[:nk*d]
+	ns := 0
+	for i := 0; i < k; i += e {
+		b := (*[e * d]float32)(stage[i*d:])
+		var s0, s1, s2, s3, s4, s5 float32
+		for j := 0; j < h; j++ {
+			qj := qa[j]
+			s0 += qj * b[0*d+j]
+			s1 += qj * b[1*d+j]
+			s2 += qj * b[2*d+j]
+			s3 += qj * b[3*d+j]
+			s4 += qj * b[4*d+j]
+			s5 += qj * b[5*d+j]
+		}
+		o := (*[e]float32)(dst[i:])
+		o[0], o[1], o[2], o[3], o[4], o[5] = s0, s1, s2, s3, s4, s5
+	}
+	// keep the entries whose bound does not exceed thr, without branches
+	// (which entries survive is unpredictable): append every entry, advance
+	// only past survivors
+	{
+		dst, cn, ct, surv := dst[:k], cn[:k], ct[:k], surv[:k]
+		for i, v := range dst {
+			surv[ns] = int32(i)
+			if !(cn[i]-v-qt*ct[i] > thr) {
+				ns++
+			}
+		}
+	}
+	nsv := ns
+	// finish the survivors, four at a time to overlap their addition chains
+	sv := surv[:nsv]
+	m := 0
+	for ; m+4 <= len(sv); m += 4 {
+		i0, i1, i2, i3 := int(sv[m]), int(sv[m+1]), int(sv[m+2]), int(sv[m+3])
+		c0 := (*[d]float32)(stage[i0*d:])
+		c1 := (*[d]float32)(stage[i1*d:])
+		c2 := (*[d]float32)(stage[i2*d:])
+		c3 := (*[d]float32)(stage[i3*d:])
+		s0, s1, s2, s3 := dst[i0], dst[i1], dst[i2], dst[i3]
+		for j := h; j < d; j++ {
+			qj := qa[j]
+			s0 += qj * c0[j]
+			s1 += qj * c1[j]
+			s2 += qj * c2[j]
+			s3 += qj * c3[j]
+		}
+		dst[i0] = cn[i0] - s0
+		dst[i1] = cn[i1] - s1
+		dst[i2] = cn[i2] - s2
+		dst[i3] = cn[i3] - s3
+	}
+	for ; m < len(sv); m++ {
+		i0 := int(sv[m])
+		c0 := (*[d]float32)(stage[i0*d:])
+		s0 := dst[i0]
+		for j := h; j < d; j++ {
+			s0 += qa[j] * c0[j]
+		}
+		dst[i0] = cn[i0] - s0
+	}
+	// the last len(cn) % 6 entries in full
+	for i := k; i < nk; i++ {
+		c := (*[d]float32)(stage[i*d:])
+		var s float32
+		for j := 0; j < d; j++ {
+			s += qa[j] * c[j]
+		}
+		dst[i] = cn[i] - s
+		surv[ns] = int32(i)
+		ns++
+	}
+	return ns
+}

@@ -50,3 +50,57 @@ func TestScoreAllMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestBeamBoundMatchesFullScan checks that the beam search with
+// scoreBound24's skipping finds the same indices and distance, bit for bit,
+// as scoring every entry: with and without weights, a zero weight, duplicate
+// entries (ties), and sizes that leave remainders of the six-entry passes
+// and of the chunks.
+func TestBeamBoundMatchesFullScan(t *testing.T) {
+	const dim, stages = kernelDim, 4
+	for ci, cfg := range []struct {
+		size       int
+		extras     bool
+		zeroWeight bool
+		dups       bool
+	}{
+		{1024, false, false, false},
+		{1027, true, false, false},
+		{200, true, true, false},
+		{512, false, false, true},
+	} {
+		cb := randomCodebook(uint64(ci+10), dim, cfg.size, stages, cfg.extras)
+		if cfg.zeroWeight {
+			cb.Weights[3], cb.Weights[20] = 0, 0
+		}
+		if cfg.dups {
+			for _, st := range cb.Stages {
+				copy(st[7*dim:8*dim], st[300*dim:301*dim])
+				copy(st[100*dim:101*dim], st[101*dim:102*dim])
+			}
+		}
+		xs := mixture(uint64(ci+20), 300, dim, 8, 0.5)
+		for _, beam := range []int{2, 4, 8} {
+			a := NewSearcher(cb, beam)
+			b := NewSearcher(cb, beam)
+			if a.ct == nil {
+				t.Fatal("no bound for the kernel dimension")
+			}
+			b.ct = nil
+			ia, ib := make([]int, stages), make([]int, stages)
+			for v := 0; v < len(xs)/dim; v++ {
+				x := xs[v*dim : v*dim+dim]
+				da := a.Encode(ia, x, stages)
+				db := b.Encode(ib, x, stages)
+				if da != db {
+					t.Fatalf("config %d beam %d vector %d: distance %v, full scan %v", ci, beam, v, da, db)
+				}
+				for s := range ia {
+					if ia[s] != ib[s] {
+						t.Fatalf("config %d beam %d vector %d: indices %v, full scan %v", ci, beam, v, ia, ib)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,5 +1,11 @@
 package rvq
 
+import "math"
+
+// boundChunk is how many entries scoreBound24 scores between updates of the
+// beam's threshold.
+const boundChunk = 96
+
 // Searcher encodes vectors against one Codebook. It holds pre-allocated
 // scratch so Encode never allocates; it is NOT safe for concurrent use (make
 // one per goroutine). It snapshots the entry norms of the codebook: after
@@ -9,6 +15,9 @@ type Searcher struct {
 	beam int
 	w    []float32   // distance weights (ones when the codebook has none)
 	cn   [][]float32 // per stage, ||c_i||²_w
+	ct   [][]float32 // per stage, ||c_i[boundSplit:]||_w (dim == kernelDim only)
+	cmax []float32   // per stage, the largest cn
+	surv []int32     // scratch of scoreBound24
 	xn   []float32   // normalised input / greedy residual
 	q    []float32   // 2·w·r
 	sc   []float32   // scores of one parent against a whole stage
@@ -37,6 +46,18 @@ func NewSearcher(cb *Codebook, beam int) *Searcher {
 	for st := range s.cn {
 		s.cn[st] = make([]float32, cb.Size)
 		weightedNorms(s.cn[st], cb.Stages[st], s.w, d)
+	}
+	if d == kernelDim && beam > 1 {
+		s.ct = make([][]float32, ns)
+		s.cmax = make([]float32, ns)
+		for st := range s.ct {
+			s.ct[st] = make([]float32, cb.Size)
+			tailNorms(s.ct[st], cb.Stages[st], s.w, d)
+			for _, v := range s.cn[st] {
+				s.cmax[st] = max(s.cmax[st], v)
+			}
+		}
+		s.surv = make([]int32, boundChunk)
 	}
 	s.xn = make([]float32, d)
 	s.q = make([]float32, d)
@@ -112,28 +133,75 @@ func (s *Searcher) beamSearch(idx []int, xn []float32) float32 {
 		// once the list is full, the distance a candidate must beat
 		full, worst := false, float32(0)
 		for p := 0; p < live; p++ {
-			makeQuery(s.q, s.res[p*d:p*d+d], s.w)
-			scoreAll(s.sc, s.q, stage, s.cn[st])
+			r := s.res[p*d : p*d+d]
+			makeQuery(s.q, r, s.w)
 			base := s.pdist[p]
-			for i, v := range s.sc {
-				v += base
-				if full && v >= worst {
-					continue
+			bounded := s.ct != nil
+			var qt, margin float32
+			if bounded {
+				qt = 2 * float32(math.Sqrt(float64(wnorm(r[boundSplit:], s.w[boundSplit:]))))
+				// the bound and the score are both within a few float32
+				// roundings of (sqrt(base)+sqrt(cmax))²; 1e-5 of that is far
+				// more than their errors, so a skipped entry's score is
+				// >= worst for certain
+				m := math.Sqrt(float64(base)) + math.Sqrt(float64(s.cmax[st]))
+				margin = float32(1e-5 * m * m)
+			} else {
+				scoreAll(s.sc, s.q, stage, s.cn[st])
+			}
+			if !bounded {
+				for i, v := range s.sc {
+					v += base
+					if full && v >= worst {
+						continue
+					}
+					// insert after any equal distance: earlier (parent, entry) wins ties
+					k := n
+					if n == m {
+						k = m - 1
+					} else {
+						n++
+					}
+					for k > 0 && topD[k-1] > v {
+						topD[k], topP[k], topE[k] = topD[k-1], topP[k-1], topE[k-1]
+						k--
+					}
+					topD[k], topP[k], topE[k] = v, int32(p), int32(i)
+					if n == m {
+						full, worst = true, topD[m-1]
+					}
 				}
-				// insert after any equal distance: earlier (parent, entry) wins ties
-				k := n
-				if n == m {
-					k = m - 1
-				} else {
-					n++
+				continue
+			}
+			// the same scan over the entries the bound did not skip (a
+			// skipped entry's distance is >= worst: the scan would skip it)
+			for lo := 0; lo < len(s.sc); lo += boundChunk {
+				hi := min(lo+boundChunk, len(s.sc))
+				thr := float32(math.Inf(1))
+				if full {
+					thr = worst - base + margin
 				}
-				for k > 0 && topD[k-1] > v {
-					topD[k], topP[k], topE[k] = topD[k-1], topP[k-1], topE[k-1]
-					k--
-				}
-				topD[k], topP[k], topE[k] = v, int32(p), int32(i)
-				if n == m {
-					full, worst = true, topD[m-1]
+				sc := s.sc[lo:hi]
+				ns := scoreBound24(sc, s.q, stage[lo*d:hi*d], s.cn[st][lo:hi], s.ct[st][lo:hi], qt, thr, s.surv)
+				for _, i := range s.surv[:ns] {
+					v := sc[i] + base
+					if full && v >= worst {
+						continue
+					}
+					k := n
+					if n == m {
+						k = m - 1
+					} else {
+						n++
+					}
+					for k > 0 && topD[k-1] > v {
+						topD[k], topP[k], topE[k] = topD[k-1], topP[k-1], topE[k-1]
+						k--
+					}
+					topD[k], topP[k], topE[k] = v, int32(p), i+int32(lo)
+					if n == m {
+						full, worst = true, topD[m-1]
+					}
 				}
 			}
 		}
