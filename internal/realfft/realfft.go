@@ -154,10 +154,12 @@ func (f *FFT) transform(z []complex128, inverse bool) {
 	}
 	// The inverse differs in its twiddles and in the sign of j: its
 	// second and fourth outputs are the forward butterfly's fourth and
-	// second (the outputs o1 and o3 below).
+	// second, which negating j·d13 swaps exactly (x − y is x + (−y)).
 	tw := f.tw
+	sg := 1.0 // the sign of j
 	if inverse {
 		tw = f.twInv
+		sg = -1
 	}
 	if q == 1 && m >= 4 {
 		// the first radix-4 pass has no twiddles
@@ -184,10 +186,6 @@ func (f *FFT) transform(z []complex128, inverse bool) {
 		for start := 0; start+size <= m; start += size {
 			b := z[start : start+size]
 			b0, b1, b2, b3 := b[:len(t)], b[q:q+len(t)], b[2*q:2*q+len(t)], b[3*q:3*q+len(t)]
-			o1, o3 := b1, b3
-			if inverse {
-				o1, o3 = b3, b1
-			}
 			for j := range t {
 				// through a pointer: ranging over the values copied each
 				// 48-byte twiddle3 to the stack and read it back
@@ -200,11 +198,13 @@ func (f *FFT) transform(z []complex128, inverse bool) {
 				a3 := b3[j] * w3
 				s02, d02 := a0+a2, a0-a2
 				s13, d13 := a1+a3, a1-a3
-				jd := complex(imag(d13), -real(d13)) // −j·d13
+				// −j·d13 (forward) or j·d13 (inverse): the products
+				// by ±1 are exact, so fused or not this is the swap
+				jd := complex(sg*imag(d13), -sg*real(d13))
 				b0[j] = s02 + s13
-				o1[j] = d02 + jd
+				b1[j] = d02 + jd
 				b2[j] = s02 - s13
-				o3[j] = d02 - jd
+				b3[j] = d02 - jd
 			}
 		}
 	}
