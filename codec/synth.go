@@ -452,20 +452,29 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 			wa, wb = 0, 1
 		}
 	}
-	cw0, cw1 := complex(1-w, 0), complex(w, 0)
+	w0, w1 := 1-w, w
 	pulseGain := 0.5 * math.Log(span) // a pulse per span samples carries the power of span samples
 	phaseStep := -2 * math.Pi * frac / synthN
-	cwa, cwb := complex(wa, 0), complex(wb, 0)
 	// The exponents first, then their exponentials in one batch each.
+	// They are complex(w0, 0)·noiseA[k] + complex(w1, 0)·noiseB[k] (and
+	// the like below) without the products by the zero imaginary parts,
+	// which only add ±0 to finite values; float64() keeps arm64 from
+	// fusing the sums into multiply-adds, which the complex products did
+	// not allow either.
 	en := s.specN[:len(s.spec)]
+	noiseA, noiseB = noiseA[:len(en)], noiseB[:len(en)]
 	for k := range en {
-		en[k] = cw0*noiseA[k] + cw1*noiseB[k]
+		x, y := noiseA[k], noiseB[k]
+		en[k] = complex(float64(w0*real(x))+float64(w1*real(y)), float64(w0*imag(x))+float64(w1*imag(y)))
 	}
 	cexpSlice(en, en)
 	if voiced {
 		ev := s.specV[:len(s.spec)]
+		voicedA, voicedB = voicedA[:len(ev)], voicedB[:len(ev)]
 		for k := range ev {
-			ev[k] = cwa*voicedA[k] + cwb*voicedB[k] + complex(pulseGain, phaseStep*float64(k))
+			x, y := voicedA[k], voicedB[k]
+			ev[k] = complex(float64(wa*real(x))+float64(wb*real(y)), float64(wa*imag(x))+float64(wb*imag(y))) +
+				complex(pulseGain, phaseStep*float64(k))
 		}
 		cexpSlice(ev, ev)
 		for k := range s.spec {
