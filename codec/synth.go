@@ -435,14 +435,14 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 		noiseA, noiseB = s.filter(a, filterFull), s.filter(b, filterFull) // all the power is noise
 	}
 
-	clear(s.noiseBuf)
-	for i := 0; i < n && i < len(s.noiseBuf); i++ {
-		s.noiseBuf[i] = s.uniform()
+	noise := s.noiseBuf[:min(max(n, 0), len(s.noiseBuf))]
+	for i := range noise {
+		noise[i] = s.uniform()
 	}
 	if v := s.variant; v != nil && v.shapeNoise && voiced {
-		v.shape(s.noiseBuf[:min(n, len(s.noiseBuf))])
+		v.shape(noise)
 	}
-	s.fft.Coefficients(s.spec, s.noiseBuf)
+	s.fft.CoefficientsPadded(s.spec, noise) // the spectrum of noise padded with zeros
 	// Across a voicing change the voiced end's filters hold.
 	wa, wb := 1-w, w
 	if voiced && (a.f0 <= 0 || b.f0 <= 0) {

@@ -67,6 +67,86 @@ func (f *FFT) Coefficients(dst []complex128, x []float64) {
 		z[r] = complex(x[2*i], x[2*i+1])
 	}
 	f.transform(z, false)
+	f.unpack(dst, z)
+}
+
+// CoefficientsPadded is Coefficients of x (len(x) <= n) followed by
+// n−len(x) zeros, bit for bit. It packs only x, and when the zeros fill at
+// least half the input, the first radix-4 pass skips its additions of
+// them (keeping the +0 they add, which can turn a −0 into +0).
+func (f *FFT) CoefficientsPadded(dst []complex128, x []float64) {
+	m := f.m
+	if len(x) > 2*m {
+		panic("realfft: input longer than the transform")
+	}
+	nz := (len(x) + 1) / 2 // packed values not known to be zero
+	if f.odd || 2*nz > m {
+		z := f.z[:m]
+		for i, r := range f.rev {
+			a, b := 0.0, 0.0
+			if 2*i+1 < len(x) {
+				a, b = x[2*i], x[2*i+1]
+			} else if 2*i < len(x) {
+				a = x[2*i]
+			}
+			z[r] = complex(a, b)
+		}
+		f.transform(z, false)
+		f.unpack(dst, z)
+		return
+	}
+	z := f.z[:m]
+	// Packed value i sits at rev[i]: for i < m/2 at an even position, for
+	// i < m/4 at a multiple of 4. The first pass's butterfly on b0, b2 and
+	// zeros b1 = b3 = +0 (see transform) is s02 = b0+0, d02 = b0,
+	// s13 = b2+0, d13 = b2; with b2 = +0 too its outputs are b0+0,
+	// (re(b0)+0, im(b0)), b0+0, (re(b0), im(b0)+0). So only the positions
+	// it reads need their zeros.
+	read := m / 2
+	if 4*nz <= m {
+		read = m / 4
+	}
+	rev := f.rev[:read]
+	for i, r := range rev[:len(x)/2] {
+		z[r] = complex(x[2*i], x[2*i+1])
+	}
+	if len(x)%2 == 1 {
+		z[rev[nz-1]] = complex(x[len(x)-1], 0)
+	}
+	for _, r := range rev[nz:] {
+		z[r] = 0
+	}
+	if 4*nz <= m {
+		for start := 0; start+4 <= m; start += 4 {
+			b := z[start : start+4 : start+4]
+			v := b[0]
+			p := v + 0
+			b[0] = p
+			b[1] = complex(real(p), imag(v))
+			b[2] = p
+			b[3] = complex(real(v), imag(p))
+		}
+	} else {
+		for start := 0; start+4 <= m; start += 4 {
+			b := z[start : start+4 : start+4]
+			s02, d02 := b[0]+0, b[0]
+			s13, d13 := b[2]+0, b[2]
+			jd := complex(imag(d13), -real(d13)) // −j·d13
+			b[0] = s02 + s13
+			b[1] = d02 + jd
+			b[2] = s02 - s13
+			b[3] = d02 - jd
+		}
+	}
+	f.passes(z, f.tw[1:], 4, 1)
+	f.unpack(dst, z)
+}
+
+// unpack sets dst[k], k = 0..m, from z, the complex FFT of the packed
+// even (real) and odd (imaginary) samples.
+func (f *FFT) unpack(dst, z []complex128) {
+	m := f.m
+	z = z[:m]
 	dst = dst[:m+1]
 	dst[0] = complex(real(z[0])+imag(z[0]), 0)
 	dst[m] = complex(real(z[0])-imag(z[0]), 0)
@@ -179,6 +259,13 @@ func (f *FFT) transform(z []complex128, inverse bool) {
 		tw = tw[1:]
 		q = 4
 	}
+	f.passes(z, tw, q, sg)
+}
+
+// passes runs transform's radix-4 passes from sub-transform size q on,
+// with their twiddles tw and sg the sign of j (1 forward, −1 inverse).
+func (f *FFT) passes(z []complex128, tw []twiddle3, q int, sg float64) {
+	m := len(z)
 	for ; 4*q <= m; q *= 4 {
 		size := 4 * q
 		t := tw[:q]

@@ -1,6 +1,7 @@
 package realfft
 
 import (
+	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -48,5 +49,59 @@ func TestRealFFTMatchesGonum(t *testing.T) {
 				t.Fatalf("n=%d inverse: max error %g of %g", n, errMax, scale)
 			}
 		}
+	}
+}
+
+// TestCoefficientsPaddedExact checks CoefficientsPadded against
+// Coefficients of the zero-padded input bit for bit (signs of zeros too),
+// for every input length at a few sizes, odd and even log2(n/2).
+func TestCoefficientsPaddedExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{8, 16, 32, 64, 512} {
+		f := New(n)
+		x := make([]float64, n)
+		X, Y := make([]complex128, n/2+1), make([]complex128, n/2+1)
+		for l := 0; l <= n; l++ {
+			clear(x)
+			for i := range l {
+				x[i] = rng.NormFloat64()
+				if i%7 == 3 {
+					x[i] = math.Copysign(0, -1)
+				}
+			}
+			f.Coefficients(X, x)
+			f.CoefficientsPadded(Y, x[:l])
+			for k := range X {
+				a, b := X[k], Y[k]
+				if math.Float64bits(real(a)) != math.Float64bits(real(b)) ||
+					math.Float64bits(imag(a)) != math.Float64bits(imag(b)) {
+					t.Fatalf("n=%d len=%d bin %d: %v, want %v", n, l, k, b, a)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkCoefficientsPadded times a 512-point forward transform of an
+// unvoiced noise segment (80 samples, the rest zero) and of a voiced one
+// (200 samples), padded against the whole zero-filled input.
+func BenchmarkCoefficientsPadded(b *testing.B) {
+	f := New(512)
+	X := make([]complex128, 257)
+	for _, l := range []int{80, 200} {
+		x := make([]float64, 512)
+		for i := range l {
+			x[i] = math.Sin(float64(i * i))
+		}
+		b.Run(fmt.Sprintf("len%d/whole", l), func(b *testing.B) {
+			for b.Loop() {
+				f.Coefficients(X, x)
+			}
+		})
+		b.Run(fmt.Sprintf("len%d/padded", l), func(b *testing.B) {
+			for b.Loop() {
+				f.CoefficientsPadded(X, x[:l])
+			}
+		})
 	}
 }
