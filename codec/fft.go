@@ -2,14 +2,6 @@ package codec
 
 import "github.com/vqspeak/vqspeak/internal/realfft"
 
-// realFFT is the synthesizer's real FFT (internal/realfft, shared with the
-// encoder's envelope analysis in package features).
-type realFFT = realfft.FFT
-
-func newRealFFT(n int) *realFFT { return realfft.New(n) }
-
-func unitRoot(k, n int) complex128 { return realfft.UnitRoot(k, n) }
-
 // evenFFT computes the type-I cosine and sine transforms of n+1 points
 // through a real FFT of n points (n a power of two of at least 16), the
 // way Numerical Recipes' cosft1 and sinft do: the input is folded about
@@ -18,7 +10,7 @@ func unitRoot(k, n int) complex128 { return realfft.UnitRoot(k, n) }
 // one of each where a whole 2n-point real FFT pair took twice the work.
 type evenFFT struct {
 	n   int
-	fft *realFFT
+	fft *realfft.FFT
 	sin []float64 // sin(πj/n), j < n
 	cos []float64 // cos(πj/n), j < n
 	y   []float64
@@ -26,10 +18,10 @@ type evenFFT struct {
 }
 
 func newEvenFFT(n int) *evenFFT {
-	e := &evenFFT{n: n, fft: newRealFFT(n), sin: make([]float64, n), cos: make([]float64, n),
+	e := &evenFFT{n: n, fft: realfft.New(n), sin: make([]float64, n), cos: make([]float64, n),
 		y: make([]float64, n), Y: make([]complex128, n/2+1)}
 	for j := range e.sin {
-		w := unitRoot(j, 2*n) // e^(-πjj/n)
+		w := realfft.UnitRoot(j, 2*n) // e^(-πjj/n)
 		e.cos[j], e.sin[j] = real(w), -imag(w)
 	}
 	return e

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/internal/realfft"
 )
 
 // The vocoder. Speech is rebuilt the way WORLD's synthesis does it: every
@@ -72,7 +73,7 @@ type Synthesizer struct {
 	postfilter float64
 	noiseShare float64       // voicingNoise, or a Variant's
 	variant    *synthVariant // nil but in ResynthesizeVariant
-	fft        *realFFT
+	fft        *realfft.FFT
 	safe       features.Frame // Hop's copy of a frame out of range
 	even       *evenFFT       // for minimumPhase
 	mc         *features.MelCepstrum
@@ -105,7 +106,7 @@ func NewSynthesizer(postfilter float64) *Synthesizer {
 	s := &Synthesizer{
 		postfilter: postfilter,
 		noiseShare: voicingNoise,
-		fft:        newRealFFT(synthN),
+		fft:        realfft.New(synthN),
 		even:       newEvenFFT(synthN / 2),
 		cep:        make([]float64, bins),
 		phase:      make([]float64, bins),

@@ -105,3 +105,37 @@ func BenchmarkCoefficientsPadded(b *testing.B) {
 		})
 	}
 }
+
+func TestRealFFTAllocs(t *testing.T) {
+	f := New(512)
+	x := make([]float64, 512)
+	X := make([]complex128, 512/2+1)
+	if a := testing.AllocsPerRun(10, func() { f.Coefficients(X, x); f.Sequence(x, X) }); a != 0 {
+		t.Fatalf("%v allocations per forward+inverse", a)
+	}
+}
+
+// BenchmarkRealFFT compares a forward plus an inverse transform of the
+// synthesizer's size (512): FFT against gonum's.
+func BenchmarkRealFFT(b *testing.B) {
+	x := make([]float64, 512)
+	for i := range x {
+		x[i] = math.Sin(float64(i * i))
+	}
+	X := make([]complex128, 512/2+1)
+	y := make([]float64, 512)
+	b.Run("own", func(b *testing.B) {
+		f := New(512)
+		for b.Loop() {
+			f.Coefficients(X, x)
+			f.Sequence(y, X)
+		}
+	})
+	b.Run("gonum", func(b *testing.B) {
+		g := fourier.NewFFT(512)
+		for b.Loop() {
+			g.Coefficients(X, x)
+			g.Sequence(y, X)
+		}
+	})
+}
