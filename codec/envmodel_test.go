@@ -3,6 +3,7 @@ package codec_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec"
@@ -46,10 +47,10 @@ func TestEnvelopeModelDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b, c := codeWith(t, withDefault, x, 2), codeWith(t, explicit, x, 2), codeWith(t, off, x, 2)
-	if !slicesEqual(a, b) {
+	if !slices.Equal(a, b) {
 		t.Error("a default decoder does not decode as one given DefaultEnvelopeModel")
 	}
-	if slicesEqual(a, c) {
+	if slices.Equal(a, c) {
 		t.Error("the envelope model changes nothing")
 	}
 
@@ -59,18 +60,6 @@ func TestEnvelopeModelDefault(t *testing.T) {
 	if err := dec.SetEnvelopeModel(m); !errors.Is(err, codec.ErrEnvelopeModel) {
 		t.Errorf("model for another codebook: %v, want ErrEnvelopeModel", err)
 	}
-}
-
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestEnvelopeModelTraining fits a model to one clip's rows and checks that

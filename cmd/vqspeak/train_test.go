@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,21 +152,9 @@ func TestSubsample(t *testing.T) {
 	}
 	got := subsample(data, 2, 4)
 	want := []float32{0, 0, 2, 2, 5, 5, 7, 7}
-	if !slicesEqual(got, want) || cap(got) != len(want) {
+	if !slices.Equal(got, want) || cap(got) != len(want) {
 		t.Fatalf("subsample = %v (cap %d), want %v", got, cap(got), want)
 	}
-}
-
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestCodebookInfo(t *testing.T) {
