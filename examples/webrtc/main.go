@@ -46,6 +46,11 @@ func main() {
 		}
 		*out = dir
 	}
+	for _, listener := range []string{"a", "b"} { // before the call, not after it
+		if path := filepath.Join(*out, listener+"-hears.wav"); sameFile(path, cfg.A) || sameFile(path, cfg.B) {
+			log.Fatalf("%s is an input of the call: not overwriting it (choose another -out)", path)
+		}
+	}
 	res, err := Call(cfg)
 	if err != nil {
 		log.Fatal(err)
@@ -69,4 +74,11 @@ type Config struct {
 	PTime    int           // ms of audio per RTP packet (0: 20)
 	Stall    time.Duration // a playout stall of each party, 2 s in
 	Duration time.Duration // call length (0: until both are done)
+}
+
+// sameFile reports whether paths a and b name one existing file.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
