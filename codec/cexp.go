@@ -3,8 +3,8 @@ package codec
 import "math"
 
 // The synthesis loops take two complex exponentials per bin and event,
-// about a fifth of the decoder's time with math.Exp and math.Sincos. cexp
-// computes them from small tables instead, accurate to a few parts in 1e12
+// about a fifth of the decoder's time with math.Exp and math.Sincos.
+// cexpSlice computes them from small tables instead, accurate to a few parts in 1e12
 // (relative), which is far below what 16-bit output can show (1 part in
 // 3e4 of full scale): exp by 2^(i/64) from a table times a degree-5
 // polynomial of the remainder, sine and cosine by the angle sum formula from
@@ -33,58 +33,6 @@ func init() {
 	}
 }
 
-// cexp is the complex exponential e^z: the definition that the per-bin
-// loops' batched cexpSlice matches bit for bit.
-func cexp(z complex128) complex128 {
-	m := fastExp(real(z))
-	sin, cos := fastSincos(imag(z))
-	return complex(m*cos, m*sin)
-}
-
-// fastExp is e^x to about 1e-13 relative.
-func fastExp(x float64) float64 {
-	// Below −700 or above 700 (and for NaN) e^x is out of the normal
-	// range the bit construction below covers.
-	if !(x > -700 && x < 700) {
-		return math.Exp(x)
-	}
-	// x = (i/64)·ln 2 + r with |r| <= ln2/128 ≈ 0.0054
-	const toIndex = expTableSize / math.Ln2
-	const ln2Hi = math.Ln2 / expTableSize
-	f := roundInt(x * toIndex)
-	i := int(f)
-	r := x - f*ln2Hi
-	// e^r by its Taylor series to r^5: the first term left out, r^6/720, is
-	// below 3.5e-17.
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
-	// 2^(i/64) = 2^(i>>6) · 2^((i&63)/64); 2^e built from its exponent bits
-	e := i >> expTableBits
-	scale := math.Float64frombits(uint64(e+1023) << 52)
-	return scale * exp2Table[i&(expTableSize-1)] * p
-}
-
-// fastSincos is sin θ and cos θ to about 1e-13 absolute for |θ| < 1000
-// (the range reduction's error grows with θ); beyond, math.Sincos.
-func fastSincos(theta float64) (sin, cos float64) {
-	if !(theta > -1000 && theta < 1000) {
-		return math.Sincos(theta)
-	}
-	// θ = 2πj/256 + r with |r| <= π/256 ≈ 0.0123
-	const toIndex = sinTableSize / (2 * math.Pi)
-	const step = 2 * math.Pi / sinTableSize
-	f := roundInt(theta * toIndex)
-	j := int(f)
-	r := theta - f*step
-	r2 := r * r
-	// Taylor series: the first terms left out, r^7/5040 and r^8/40320,
-	// are below 1e-17.
-	sr := r * (1 - r2*(1.0/6-r2*(1.0/120)))
-	cr := 1 - r2*(1.0/2-r2*(1.0/24-r2*(1.0/720)))
-	k := j & (sinTableSize - 1)
-	st, ct := sinTable[k], cosTable[k]
-	return st*cr + ct*sr, ct*cr - st*sr
-}
-
 // roundInt rounds t (|t| < 2^51) to the nearest integer, ties to even: adding
 // 1.5·2^52 leaves no bits below the units, and subtracting it again is exact.
 func roundInt(t float64) float64 {
@@ -92,11 +40,12 @@ func roundInt(t float64) float64 {
 	return (t + magic) - magic
 }
 
-// cexpSlice sets dst[k] = cexp(z[k]) for every k (dst may be z), bit for
-// bit. The bodies of fastExp and fastSincos are written out here: none of
-// the three functions is small enough for the compiler to inline, and
-// without the calls the loop's iterations, each a long chain of dependent
-// multiply-adds, overlap. TestCexpSliceMatchesCexp keeps the copies equal.
+// cexpSlice sets dst[k] = e^z[k] for every k (dst may be z), bit for bit
+// as cexp, the plain scalar definition in cexp_test.go. Its fastExp and
+// fastSincos are written out here: as functions none of the three is small
+// enough for the compiler to inline, and without the calls the loop's
+// iterations, each a long chain of dependent multiply-adds, overlap.
+// TestCexpSliceMatchesCexp keeps the two equal.
 func cexpSlice(dst, z []complex128) {
 	dst = dst[:len(z)]
 	for k, v := range z {
@@ -136,8 +85,8 @@ func cexpSlice(dst, z []complex128) {
 	}
 }
 
-// expSum2 returns the sum of fastExp(2·x[k]) over k in order, bit for bit,
-// with fastExp's body written out (see cexpSlice).
+// expSum2 returns the sum of fastExp(2·x[k]) over k in order, bit for bit
+// as the scalar fastExp in cexp_test.go, its body written out (see cexpSlice).
 func expSum2(x []float64) float64 {
 	var s float64
 	for _, v := range x {

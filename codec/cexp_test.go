@@ -110,3 +110,55 @@ func TestCexpSliceMatchesCexp(t *testing.T) {
 		}
 	}
 }
+
+// cexp is the complex exponential e^z, written plainly: the definition
+// that the synthesizer's batched cexpSlice and expSum2 match bit for bit.
+func cexp(z complex128) complex128 {
+	m := fastExp(real(z))
+	sin, cos := fastSincos(imag(z))
+	return complex(m*cos, m*sin)
+}
+
+// fastExp is e^x to about 1e-13 relative.
+func fastExp(x float64) float64 {
+	// Below −700 or above 700 (and for NaN) e^x is out of the normal
+	// range the bit construction below covers.
+	if !(x > -700 && x < 700) {
+		return math.Exp(x)
+	}
+	// x = (i/64)·ln 2 + r with |r| <= ln2/128 ≈ 0.0054
+	const toIndex = expTableSize / math.Ln2
+	const ln2Hi = math.Ln2 / expTableSize
+	f := roundInt(x * toIndex)
+	i := int(f)
+	r := x - f*ln2Hi
+	// e^r by its Taylor series to r^5: the first term left out, r^6/720, is
+	// below 3.5e-17.
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+	// 2^(i/64) = 2^(i>>6) · 2^((i&63)/64); 2^e built from its exponent bits
+	e := i >> expTableBits
+	scale := math.Float64frombits(uint64(e+1023) << 52)
+	return scale * exp2Table[i&(expTableSize-1)] * p
+}
+
+// fastSincos is sin θ and cos θ to about 1e-13 absolute for |θ| < 1000
+// (the range reduction's error grows with θ); beyond, math.Sincos.
+func fastSincos(theta float64) (sin, cos float64) {
+	if !(theta > -1000 && theta < 1000) {
+		return math.Sincos(theta)
+	}
+	// θ = 2πj/256 + r with |r| <= π/256 ≈ 0.0123
+	const toIndex = sinTableSize / (2 * math.Pi)
+	const step = 2 * math.Pi / sinTableSize
+	f := roundInt(theta * toIndex)
+	j := int(f)
+	r := theta - f*step
+	r2 := r * r
+	// Taylor series: the first terms left out, r^7/5040 and r^8/40320,
+	// are below 1e-17.
+	sr := r * (1 - r2*(1.0/6-r2*(1.0/120)))
+	cr := 1 - r2*(1.0/2-r2*(1.0/24-r2*(1.0/720)))
+	k := j & (sinTableSize - 1)
+	st, ct := sinTable[k], cosTable[k]
+	return st*cr + ct*sr, ct*cr - st*sr
+}
