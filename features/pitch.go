@@ -380,6 +380,24 @@ func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
 		r[i+1] = ptNorm(xy1, e0, e11)
 		r[i+2] = ptNorm(xy2, e0, e12)
 	}
+	if i+2 == len(r) {
+		// the usual 11 lags leave two: one pass of four chains, not two
+		// passes of two
+		lag := lo + i
+		b0 := y[n-w-lag : n-lag][:len(a)]
+		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
+		var xy0, xy1, e10, e11 float64
+		for j, v := range a {
+			u0, u1 := b0[j], b1[j]
+			xy0 += v * u0
+			e10 += u0 * u0
+			xy1 += v * u1
+			e11 += u1 * u1
+		}
+		r[i] = ptNorm(xy0, e0, e10)
+		r[i+1] = ptNorm(xy1, e0, e11)
+		return
+	}
 	for ; i < len(r); i++ {
 		r[i] = ptNCCF(y, w, lo+i, e0)
 	}
