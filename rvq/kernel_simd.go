@@ -76,5 +76,8 @@ func headsBound(dst, q, th, cn, ct []float32, qt, thr float32, surv []int32) int
 		a.Store((*[l]float32)(dst[b*l:]))
 		sel(a, b)
 	}
+	// the rest of the program is scalar SSE code: leave the upper
+	// halves of the vector registers clean, or it pays for them
+	archsimd.ClearAVXUpperBits()
 	return ns
 }

@@ -1,0 +1,8 @@
+//go:build !(goexperiment.simd && amd64)
+
+package features
+
+// simdFIR is false without GOEXPERIMENT=simd on amd64 (see fir_simd.go).
+const simdFIR = false
+
+func firFilterSIMD(y []float64, x, h []float32) int { return 0 }
