@@ -6,3 +6,5 @@ package features
 const simdFIR = false
 
 func firFilterSIMD(y []float64, x, h []float32) int { return 0 }
+
+func ptNCCFRangeSIMD(r, y []float64, w, lo int, e0 float64) int { return 0 }

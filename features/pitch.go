@@ -354,10 +354,13 @@ func ptCrossRange(xy, y []float64, w, lo int) {
 // lags are correlated in one pass over the window: each lag's sums still
 // run over the samples in the same order, so the values are bit for bit
 // ptNCCF's, but six independent chains of additions replace two.
+//
+// In a GOEXPERIMENT=simd build, ptNCCFRangeSIMD correlates eight lags per
+// pass first, with the same sums.
 func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
 	n := len(y)
 	a := y[n-w:]
-	i := 0
+	i := ptNCCFRangeSIMD(r, y, w, lo, e0)
 	// (Four lags per pass spilled four values to the stack per sample;
 	// three fit in the registers.)
 	for ; i+3 <= len(r); i += 3 {
