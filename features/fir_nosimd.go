@@ -8,3 +8,5 @@ const simdFIR = false
 func firFilterSIMD(y []float64, x, h []float32) int { return 0 }
 
 func ptNCCFRangeSIMD(r, y []float64, w, lo int, e0 float64) int { return 0 }
+
+func ptCrossRangeSIMD(xy, y []float64, w, lo int) int { return 0 }

@@ -320,10 +320,13 @@ func ptNorm(xy, e0, e1 float64) float64 {
 // ptCrossRange writes into xy[i] the cross term Σ_j a_j·y[n-w-lag+j] of the
 // last w samples a of y with the window lag = lo+i samples earlier, four
 // lags per pass, each summed in order (as one lag at a time, bit for bit).
+//
+// In a GOEXPERIMENT=simd build, ptCrossRangeSIMD takes sixteen lags per
+// pass first, with the same sums.
 func ptCrossRange(xy, y []float64, w, lo int) {
 	n := len(y)
 	a := y[n-w:]
-	i := 0
+	i := ptCrossRangeSIMD(xy, y, w, lo)
 	for ; i+4 <= len(xy); i += 4 {
 		lag := lo + i
 		b0 := y[n-w-lag : n-lag][:len(a)]

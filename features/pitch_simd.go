@@ -48,3 +48,47 @@ func ptNCCFRangeSIMD(r, y []float64, w, lo int, e0 float64) int {
 	archsimd.ClearAVXUpperBits()
 	return k
 }
+
+// ptCrossRangeSIMD is ptCrossRange's main loop in a GOEXPERIMENT=simd build:
+// sixteen lags per pass, as four vectors of four consecutive lags, each lane
+// summing a_j·y[n-w-lag+j] over j in order with a separate multiply and
+// add (bit for bit ptCrossRange's sums). It writes xy[:k] for k a multiple
+// of 16 and returns k; the caller does the rest.
+func ptCrossRangeSIMD(xy, y []float64, w, lo int) int {
+	if !simdFIR {
+		return 0
+	}
+	const l = 4
+	n := len(y)
+	a := y[n-w:]
+	k := len(xy) / (4 * l) * (4 * l)
+	for i := 0; i < k; i += 4 * l {
+		lag := lo + i
+		// lane m of vector v is lag + 4v + 3 - m
+		b0 := y[n-w-lag-3 : n-lag][:len(a)+3]
+		b1 := y[n-w-lag-7 : n-lag-4][:len(a)+3]
+		b2 := y[n-w-lag-11 : n-lag-8][:len(a)+3]
+		b3 := y[n-w-lag-15 : n-lag-12][:len(a)+3]
+		zero := archsimd.BroadcastFloat64x4(0)
+		s0, s1, s2, s3 := zero, zero, zero, zero
+		for j, v := range a {
+			vv := archsimd.BroadcastFloat64x4(v)
+			s0 = s0.Add(vv.Mul(archsimd.LoadFloat64x4((*[l]float64)(b0[j:]))))
+			s1 = s1.Add(vv.Mul(archsimd.LoadFloat64x4((*[l]float64)(b1[j:]))))
+			s2 = s2.Add(vv.Mul(archsimd.LoadFloat64x4((*[l]float64)(b2[j:]))))
+			s3 = s3.Add(vv.Mul(archsimd.LoadFloat64x4((*[l]float64)(b3[j:]))))
+		}
+		var t [4][l]float64
+		s0.Store(&t[0])
+		s1.Store(&t[1])
+		s2.Store(&t[2])
+		s3.Store(&t[3])
+		for v := range 4 {
+			for m := range l {
+				xy[i+v*l+m] = t[v][l-1-m]
+			}
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+	return k
+}
