@@ -189,7 +189,13 @@ func bvBestCorr(y []float64, w, l0 int, demean bool) float64 {
 // one pass, and the window's own energy (the same for all three) once;
 // every sum still runs over the samples in order, so each value is bit for
 // bit that of correlating one lag at a time.
+//
+// In a GOEXPERIMENT=simd build, bvCorr3SIMD computes the same sums in one
+// vector pass.
 func bvCorr3(y []float64, w, lag int, demean bool) [3]float64 {
+	if r, ok := bvCorr3SIMD(y, w, lag, demean); ok {
+		return r
+	}
 	n := len(y)
 	a := y[n-w:]
 	c0 := y[n-w-lag : n-lag][:len(a)]
