@@ -320,10 +320,13 @@ func ptNorm(xy, e0, e1 float64) float64 {
 // ptCrossRange writes into xy[i] the cross term Σ_j a_j·y[n-w-lag+j] of the
 // last w samples a of y with the window lag = lo+i samples earlier, four
 // lags per pass, each summed in order (as one lag at a time, bit for bit).
+//
+// In a GOEXPERIMENT=simd build, ptCrossRangeSIMD takes sixteen lags per
+// pass first, with the same sums.
 func ptCrossRange(xy, y []float64, w, lo int) {
 	n := len(y)
 	a := y[n-w:]
-	i := 0
+	i := ptCrossRangeSIMD(xy, y, w, lo)
 	for ; i+4 <= len(xy); i += 4 {
 		lag := lo + i
 		b0 := y[n-w-lag : n-lag][:len(a)]
@@ -354,10 +357,13 @@ func ptCrossRange(xy, y []float64, w, lo int) {
 // lags are correlated in one pass over the window: each lag's sums still
 // run over the samples in the same order, so the values are bit for bit
 // ptNCCF's, but six independent chains of additions replace two.
+//
+// In a GOEXPERIMENT=simd build, ptNCCFRangeSIMD correlates eight lags per
+// pass first, with the same sums.
 func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
 	n := len(y)
 	a := y[n-w:]
-	i := 0
+	i := ptNCCFRangeSIMD(r, y, w, lo, e0)
 	// (Four lags per pass spilled four values to the stack per sample;
 	// three fit in the registers.)
 	for ; i+3 <= len(r); i += 3 {
@@ -379,6 +385,24 @@ func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
 		r[i] = ptNorm(xy0, e0, e10)
 		r[i+1] = ptNorm(xy1, e0, e11)
 		r[i+2] = ptNorm(xy2, e0, e12)
+	}
+	if i+2 == len(r) {
+		// the usual 11 lags leave two: one pass of four chains, not two
+		// passes of two
+		lag := lo + i
+		b0 := y[n-w-lag : n-lag][:len(a)]
+		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
+		var xy0, xy1, e10, e11 float64
+		for j, v := range a {
+			u0, u1 := b0[j], b1[j]
+			xy0 += v * u0
+			e10 += u0 * u0
+			xy1 += v * u1
+			e11 += u1 * u1
+		}
+		r[i] = ptNorm(xy0, e0, e10)
+		r[i+1] = ptNorm(xy1, e0, e11)
+		return
 	}
 	for ; i < len(r); i++ {
 		r[i] = ptNCCF(y, w, lo+i, e0)

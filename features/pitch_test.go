@@ -193,6 +193,49 @@ func TestPitchTrackerSpan(t *testing.T) {
 	}
 }
 
+// TestNCCFRangeMatchesNCCF checks that ptNCCFRange's passes (of three and
+// two lags; of eight in a GOEXPERIMENT=simd build) give ptNCCF's values
+// bit for bit, for every count of lags the passes can leave over, and
+// ptCrossRange's cross terms likewise.
+func TestNCCFRangeMatchesNCCF(t *testing.T) {
+	x := ptNoise(2000, 0.3, 5)
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	const w, lo = 480, 40
+	var e0 float64
+	for _, v := range y[len(y)-w:] {
+		e0 += v * v
+	}
+	for n := 1; n <= 14; n++ {
+		r := make([]float64, n)
+		ptNCCFRange(r, y, w, lo, e0)
+		for i, v := range r {
+			if want := ptNCCF(y, w, lo+i, e0); v != want {
+				t.Fatalf("%d lags: lag %d: %v, ptNCCF %v", n, lo+i, v, want)
+			}
+		}
+	}
+	// ptCrossRange: the cross terms alone, up to the coarse search's 75
+	// lags and over its 120-sample window
+	for _, n := range []int{1, 3, 4, 15, 16, 17, 33, 75} {
+		xy := make([]float64, n)
+		ptCrossRange(xy, y, 120, lo)
+		a := y[len(y)-120:]
+		for i, v := range xy {
+			b := y[len(y)-120-lo-i : len(y)-lo-i]
+			var want float64
+			for j, u := range a {
+				want += u * b[j]
+			}
+			if v != want {
+				t.Fatalf("ptCrossRange %d lags: lag %d: %v, want %v", n, lo+i, v, want)
+			}
+		}
+	}
+}
+
 func BenchmarkPitchTrackerNext(b *testing.B) {
 	x := ptHarmonic(ptTestRate, func(float64) float64 { return 150 }, 1, 4000)
 	tr := NewPitchTracker(ptTestRate)

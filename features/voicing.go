@@ -35,9 +35,10 @@ type BandVoicing struct {
 	taps      [][]float32
 	win       int
 	maxLag    int
-	bandY     []firCache // filtered bands, kept between calls in stream mode
-	stream    bool       // see stream
-	env       []float64  // smoothed rectified band
+	bandY     []firCache  // filtered bands, kept between calls in stream mode
+	stream    bool        // see stream
+	env       [][]float64 // smoothed rectified bands (from bvEnvFrom up)
+	ys        [][]float64 // this call's filtered bands
 	envPole   float64
 }
 
@@ -64,14 +65,19 @@ func newBandVoicing(sampleRate int, edges []float64) *BandVoicing {
 	for range b.taps {
 		b.bandY = append(b.bandY, newFIRCache(b.win+b.maxLag+2))
 	}
-	b.env = make([]float64, b.win+b.maxLag+2)
+	for i := range b.taps {
+		if edges[i] >= bvEnvFrom {
+			b.env = append(b.env, make([]float64, b.win+b.maxLag+2))
+		}
+	}
+	b.ys = make([][]float64, len(b.taps))
 	b.envPole = math.Exp(-2 * math.Pi * bvEnvCorner / float64(fs))
 	return b
 }
 
 // History is how many samples before center Analyze reads (at most).
 func (b *BandVoicing) History() int {
-	return len(b.env) + 2*b.half - b.lookahead
+	return b.win + b.maxLag + 2 + 2*b.half - b.lookahead
 }
 
 // Lookahead is how many samples at and after center Analyze reads: one hop.
@@ -117,18 +123,47 @@ func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float
 	l0 := int(math.Round(lag))
 	n := b.win + l0 + 2 // span: window plus lagged copy with ±1 search margin
 	end := center + b.lookahead - b.half
-	env := b.env[:n]
 	for band, h := range b.taps {
-		y := b.bandY[band].filter(buf, end, n, h)
+		b.ys[band] = b.bandY[band].filter(buf, end, n, h)
+	}
+	// The envelope smoothing is one recursion per band, each sample
+	// waiting on the last: three bands' recursions run side by side, each
+	// computed exactly as alone.
+	p := b.envPole
+	e := 0 // envelope buffers used
+	for band := 0; band < len(b.taps); {
+		if b.edges[band] < bvEnvFrom {
+			band++
+			continue
+		}
+		if band+3 <= len(b.taps) && b.edges[band+2] >= bvEnvFrom && e+3 <= len(b.env) {
+			y0, y1, y2 := b.ys[band], b.ys[band+1][:len(b.ys[band])], b.ys[band+2][:len(b.ys[band])]
+			env0, env1, env2 := b.env[e][:n], b.env[e+1][:n], b.env[e+2][:n]
+			s0, s1, s2 := math.Abs(y0[0]), math.Abs(y1[0]), math.Abs(y2[0])
+			for i, u := range y0 {
+				s0 = p*s0 + (1-p)*math.Abs(u)
+				s1 = p*s1 + (1-p)*math.Abs(y1[i])
+				s2 = p*s2 + (1-p)*math.Abs(y2[i])
+				env0[i], env1[i], env2[i] = s0, s1, s2
+			}
+			band, e = band+3, e+3
+			continue
+		}
+		y := b.ys[band]
+		env := b.env[e][:n]
+		s := math.Abs(y[0])
+		for i, u := range y {
+			s = p*s + (1-p)*math.Abs(u)
+			env[i] = s
+		}
+		band, e = band+1, e+1
+	}
+	e = 0
+	for band, y := range b.ys {
 		v := bvBestCorr(y, b.win, l0, false)
 		if b.edges[band] >= bvEnvFrom {
-			p := b.envPole
-			s := math.Abs(y[0])
-			for i, u := range y {
-				s = p*s + (1-p)*math.Abs(u)
-				env[i] = s
-			}
-			v = max(v, bvBestCorr(env, b.win, l0, true)-bvEnvBias)
+			v = max(v, bvBestCorr(b.env[e][:n], b.win, l0, true)-bvEnvBias)
+			e++
 		}
 		dst[band] = float32(min(max(v, 0), 1))
 	}
@@ -154,7 +189,13 @@ func bvBestCorr(y []float64, w, l0 int, demean bool) float64 {
 // one pass, and the window's own energy (the same for all three) once;
 // every sum still runs over the samples in order, so each value is bit for
 // bit that of correlating one lag at a time.
+//
+// In a GOEXPERIMENT=simd build, bvCorr3SIMD computes the same sums in one
+// vector pass.
 func bvCorr3(y []float64, w, lag int, demean bool) [3]float64 {
+	if r, ok := bvCorr3SIMD(y, w, lag, demean); ok {
+		return r
+	}
 	n := len(y)
 	a := y[n-w:]
 	c0 := y[n-w-lag : n-lag][:len(a)]

@@ -97,3 +97,47 @@ func BenchmarkBandVoicingAnalyze(b *testing.B) {
 		}
 	}
 }
+
+// TestBvCorr3MatchesOneLag checks bvCorr3 (in a GOEXPERIMENT=simd build its
+// vector pass) against correlating one lag at a time, bit for bit, with
+// and without removing the means.
+func TestBvCorr3MatchesOneLag(t *testing.T) {
+	x := ptNoise(900, 0.3, 9)
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v) + 0.1 // a mean to remove
+	}
+	const w = 320
+	one := func(lag int, demean bool) float64 {
+		n := len(y)
+		a, c := y[n-w:], y[n-w-lag:n-lag]
+		var ma, mc float64
+		if demean {
+			for i, v := range a {
+				ma += v
+				mc += c[i]
+			}
+			ma /= w
+			mc /= w
+		}
+		var ea, xy, ec float64
+		for i, v := range a {
+			v -= ma
+			u := c[i] - mc
+			ea += v * v
+			xy += v * u
+			ec += u * u
+		}
+		return bvNorm(xy, ea, ec)
+	}
+	for _, lag := range []int{1, 31, 100, 322} {
+		for _, demean := range []bool{false, true} {
+			r := bvCorr3(y, w, lag, demean)
+			for k, v := range r {
+				if want := one(lag+k, demean); v != want {
+					t.Fatalf("lag %d+%d demean %v: %v, one lag at a time %v", lag, k, demean, v, want)
+				}
+			}
+		}
+	}
+}

@@ -281,7 +281,11 @@ func tailNorms(dst, stage, w []float32, dim int) {
 // returned. The other entries' dst values are meaningless. thr must include
 // a margin for the rounding of the bound and of the score (see beamSearch);
 // surv needs len(cn) values.
-func scoreBound24(dst, q, stage, cn, ct []float32, qt, thr float32, surv []int32) int {
+//
+// th, when not nil, holds the chunk's entries laid out by transposeHeads
+// (from the chunk's first entry, a multiple of 8), and headsBound sums the
+// first boundSplit dimensions and selects eight entries at a time instead.
+func scoreBound24(dst, q, stage, cn, ct []float32, qt, thr float32, surv []int32, th []float32) int {
 	const d, h, e = kernelDim, boundSplit, 6
 	qa := (*[d]float32)(q)
 	nk := len(cn)
@@ -290,7 +294,11 @@ func scoreBound24(dst, q, stage, cn, ct []float32, qt, thr float32, surv []int32
 	k := nk / e * e
 	stage = stage[:nk*d]
 	ns := 0
-	for i := 0; i < k; i += e {
+	if th != nil {
+		k = nk / 8 * 8
+		ns = headsBound(dst[:k], q, th, cn[:k], ct[:k], qt, thr, surv)
+	}
+	for i := 0; i < k && th == nil; i += e {
 		b := (*[e * d]float32)(stage[i*d:])
 		var s0, s1, s2, s3, s4, s5 float32
 		for j := 0; j < h; j++ {
@@ -308,7 +316,7 @@ func scoreBound24(dst, q, stage, cn, ct []float32, qt, thr float32, surv []int32
 	// keep the entries whose bound does not exceed thr, without branches
 	// (which entries survive is unpredictable): append every entry, advance
 	// only past survivors
-	{
+	if th == nil {
 		dst, cn, ct, surv := dst[:k], cn[:k], ct[:k], surv[:k]
 		for i, v := range dst {
 			surv[ns] = int32(i)
@@ -361,4 +369,21 @@ func scoreBound24(dst, q, stage, cn, ct []float32, qt, thr float32, surv []int32
 		ns++
 	}
 	return ns
+}
+
+// transposeHeads lays out the first boundSplit dimensions of a stage's
+// entries for headsBound: for each block of 8 entries (the last size % 8
+// entries are left out), dimension j of the 8 entries is contiguous.
+func transposeHeads(stage []float32, dim, size int) []float32 {
+	const h, l = boundSplit, 8
+	nb := size / l
+	t := make([]float32, nb*h*l)
+	for b := range nb {
+		for j := range h {
+			for e := range l {
+				t[(b*h+j)*l+e] = stage[(b*l+e)*dim+j]
+			}
+		}
+	}
+	return t
 }

@@ -86,6 +86,9 @@ func TestBeamBoundMatchesFullScan(t *testing.T) {
 			if a.ct == nil {
 				t.Fatal("no bound for the kernel dimension")
 			}
+			if simdHeads != (a.th != nil) {
+				t.Fatalf("simdHeads %v but transposed heads %v", simdHeads, a.th != nil)
+			}
 			b.ct = nil
 			ia, ib := make([]int, stages), make([]int, stages)
 			for v := 0; v < len(xs)/dim; v++ {

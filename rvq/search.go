@@ -17,6 +17,7 @@ type Searcher struct {
 	cn   [][]float32 // per stage, ||c_i||²_w
 	ct   [][]float32 // per stage, ||c_i[boundSplit:]||_w (dim == kernelDim only)
 	cmax []float32   // per stage, the largest cn
+	th   [][]float32 // per stage, transposeHeads (simdHeads only)
 	surv []int32     // scratch of scoreBound24
 	xn   []float32   // normalised input / greedy residual
 	q    []float32   // 2·w·r
@@ -58,6 +59,12 @@ func NewSearcher(cb *Codebook, beam int) *Searcher {
 			}
 		}
 		s.surv = make([]int32, boundChunk)
+		if simdHeads {
+			s.th = make([][]float32, ns)
+			for st := range s.th {
+				s.th[st] = transposeHeads(cb.Stages[st], d, cb.Size)
+			}
+		}
 	}
 	s.xn = make([]float32, d)
 	s.q = make([]float32, d)
@@ -182,7 +189,11 @@ func (s *Searcher) beamSearch(idx []int, xn []float32) float32 {
 					thr = worst - base + margin
 				}
 				sc := s.sc[lo:hi]
-				ns := scoreBound24(sc, s.q, stage[lo*d:hi*d], s.cn[st][lo:hi], s.ct[st][lo:hi], qt, thr, s.surv)
+				var th []float32
+				if s.th != nil {
+					th = s.th[st][lo*boundSplit:] // lo is a multiple of 8
+				}
+				ns := scoreBound24(sc, s.q, stage[lo*d:hi*d], s.cn[st][lo:hi], s.ct[st][lo:hi], qt, thr, s.surv, th)
 				for _, i := range s.surv[:ns] {
 					v := sc[i] + base
 					if full && v >= worst {

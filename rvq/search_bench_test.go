@@ -44,6 +44,8 @@ func benchSearchReal(b *testing.B, beam int) {
 }
 
 // One envelope vector (one 10 ms frame) through the default codebook's
-// stages, greedy and with the codec's beam of 4.
+// stages, greedy, with the codec's beam of 3 (codec.DefaultBeam) and with
+// the beam of 4 it had before.
 func BenchmarkSearchRealGreedy(b *testing.B) { benchSearchReal(b, 1) }
+func BenchmarkSearchRealBeam3(b *testing.B)  { benchSearchReal(b, 3) }
 func BenchmarkSearchRealBeam4(b *testing.B)  { benchSearchReal(b, 4) }

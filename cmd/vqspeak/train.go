@@ -16,6 +16,12 @@ import (
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
+// trainBeam is train's default beam: the width the embedded codebook was
+// trained and measured with. Training is offline, so it stays wider than the
+// encoder's codec.DefaultBeam, and the same command still makes the same
+// codebook.
+const trainBeam = 4
+
 func init() {
 	register(&command{
 		name: "train",
@@ -32,7 +38,7 @@ func init() {
 			fs.Float64("tol", 1e-3, "stop a stage's iterations when the distortion improves by less than this fraction (0: always run -iter)")
 			fs.Bool("no-revive", false, "do not re-seed entries that no vector chooses (dead codes)")
 			fs.Int("refine", 2, "joint refinement passes over all stages (0: none)")
-			fs.Int("beam", codec.DefaultBeam, "beam width of the search used in refinement and measurement")
+			fs.Int("beam", trainBeam, "beam width of the search used in refinement and measurement")
 			fs.Int("max-vectors", 0, "use at most this many training vectors, evenly spaced (0 = all)")
 			fs.Int("workers", 0, "goroutines for analysis and training (0 = all cores); never changes the result")
 			fs.Int("minibatch", 0, "train by mini-batch k-means with batches of `N` vectors, keeping the vectors in a temporary file instead of memory (0: in-memory Lloyd)")
