@@ -499,7 +499,7 @@ func (d *Decoder) frames(mid *features.Frame, p *Packet) {
 	if d.mode.LowRate() {
 		prev := d.end
 		full := fullPacket(p, d.mode)
-		d.pred.frames(mid, &d.end, &full, d.envelope)
+		d.pred.lowRateFrames(&prev, mid, &d.end, &full, d.envelope, d.mode)
 		d.interpolate(&prev, mid)
 		return
 	}

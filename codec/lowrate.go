@@ -46,21 +46,26 @@ func (e *Encoder) quantiseLowRate() {
 
 	// full holds the quantisers' indices, pk the fields as sent.
 	full := Packet{Stages: m.Stages, Index: pk.Index}
-	full.Voicing = uint8(quantVoicing(&e.end, voicingProfiles[:]))
+	full.Voicing = uint8(quantVoicing(&e.end, m.voicingTable()))
 	pk.Voicing = full.Voicing
 	endF0 := -1
 	pk.F0, full.F0 = 0, 0
 	if full.Voicing != 0 {
-		pk.F0 = reduce(quantF0(e.end.F0), f0Bits, m.F0Bits)
-		full.F0 = expand(pk.F0, f0Bits, m.F0Bits)
+		pk.F0 = reduce(quantF0(e.end.F0), f0Bits, m.FieldBits(FieldF0))
+		full.F0 = expand(pk.F0, f0Bits, m.FieldBits(FieldF0))
 		endF0 = int(full.F0)
 	}
-	pk.Energy = reduce(quantEnergy(float64(e.end.MCep[0])), energyBits, m.EnergyBits)
-	full.Energy = expand(pk.Energy, energyBits, m.EnergyBits)
+	pk.Energy = reduce(quantEnergy(float64(e.end.MCep[0])), energyBits, m.FieldBits(FieldEnergy))
+	full.Energy = expand(pk.Energy, energyBits, m.FieldBits(FieldEnergy))
+	pk.MidVoice, pk.MidF0, pk.MidEnergy = 0, 0, 0
+	full.MidVoice, full.MidF0, full.MidEnergy = 0, midF0Zero, 0
+	if m.FieldBits(FieldMidVoicing) == 0 {
+		e.pred.advance(&full, e.decoded, m)
+		return
+	}
 
 	full.MidVoice = uint8(quantVoicing(&e.mid, midVoicingProfiles[:]))
-	full.MidF0 = 4 // offset 0
-	if full.MidVoice != 0 {
+	if full.MidVoice != 0 && m.FieldBits(FieldMidF0) > 0 {
 		ref := e.pred.midF0Ref(endF0)
 		want := quantF0(e.mid.F0)
 		best := math.MaxInt
@@ -70,14 +75,43 @@ func (e *Encoder) quantiseLowRate() {
 			}
 		}
 	}
-	ref := 0.5 * (e.pred.energy + dequantEnergy(int(full.Energy)))
-	best := math.Inf(1)
-	for i, off := range midEnergyOffsets {
-		if d := math.Abs(ref + off*energyStep - float64(e.mid.MCep[0])); d < best {
-			best, full.MidEnergy = d, uint8(i)
+	if m.FieldBits(FieldMidEnergy) > 0 {
+		ref := 0.5 * (e.pred.energy + dequantEnergy(int(full.Energy)))
+		best := math.Inf(1)
+		for i, off := range midEnergyOffsets {
+			if d := math.Abs(ref + off*energyStep - float64(e.mid.MCep[0])); d < best {
+				best, full.MidEnergy = d, uint8(i)
+			}
 		}
+		pk.MidEnergy = full.MidEnergy
 	}
-	pk.MidVoice, pk.MidF0, pk.MidEnergy = full.MidVoice, full.MidF0, full.MidEnergy
-	var mid, end features.Frame
-	e.pred.frames(&mid, &end, &full, e.decoded)
+	pk.MidVoice = full.MidVoice
+	if m.FieldBits(FieldMidF0) > 0 {
+		pk.MidF0 = full.MidF0
+	}
+	e.pred.advance(&full, e.decoded, m)
+}
+
+// advance moves the predictor past a low-rate packet (fields widened).
+func (p *predictor) advance(full *Packet, envelope []float32, m Mode) {
+	var prev, mid, end features.Frame
+	p.lowRateFrames(&prev, &mid, &end, full, envelope, m)
+}
+
+// lowRateFrames rebuilds the middle and end frames of a low-rate packet
+// (fields widened) whose decoded envelope is envelope, and advances p. prev
+// is the previous packet's end frame; mid is interpolated from it and end
+// when the mode sends no middle-frame fields.
+func (p *predictor) lowRateFrames(prev, mid, end *features.Frame, full *Packet, envelope []float32, m Mode) {
+	prevEnergy := float32(p.energy)
+	p.frames(mid, end, full, envelope)
+	if m.FieldBits(FieldVoicing) == midVoiceBits {
+		end.Voicing = midVoicingProfiles[full.Voicing]
+	}
+	switch {
+	case m.FieldBits(FieldMidVoicing) == 0:
+		interpFrame(mid, prev, end)
+	case m.FieldBits(FieldMidEnergy) == 0:
+		mid.MCep[0] = 0.5 * (prevEnergy + end.MCep[0])
+	}
 }

@@ -171,7 +171,7 @@ var ErrUnknownMode = errors.New("vqs: unknown mode")
 
 // Mode is the codec mode of the stream: a 20 ms mode (320-sample packets,
 // Stages the encoder's setting, packets may carry fewer) or a low-rate one
-// (640-sample packets, identified by Stages: 1 for 800 b/s, 2 for 1200, 4
+// (640-sample packets, identified by Stages: 2 for 800 b/s, 3 for 1200, 4
 // for 1600). Files written before the low-rate modes are 20 ms ones.
 func (h Header) Mode() (codec.Mode, error) {
 	if h.SampleRate != codec.SampleRate {

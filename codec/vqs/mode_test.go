@@ -61,7 +61,7 @@ func TestLowRateFile(t *testing.T) {
 func TestUnknownModeRefused(t *testing.T) {
 	cb := codec.DefaultCodebook()
 	for _, h := range []vqs.Header{
-		{SampleRate: 16000, PacketSamples: 640, Stages: 3, CodebookFingerprint: cb.Fingerprint()},
+		{SampleRate: 16000, PacketSamples: 640, Stages: 1, CodebookFingerprint: cb.Fingerprint()},
 		{SampleRate: 16000, PacketSamples: 480, Stages: 1, CodebookFingerprint: cb.Fingerprint()},
 	} {
 		var file bytes.Buffer
