@@ -413,7 +413,9 @@ func NewDecoder(cb *rvq.Codebook) (*Decoder, error) {
 // NewModeDecoder makes a decoder for packets of mode m. A 20 ms mode's
 // decoder is NewDecoder's, which takes every 20 ms mode's packets; a
 // low-rate mode's takes only that mode's 40 ms packets and plays
-// PacketSamples() samples for each.
+// PacketSamples() samples for each (and for each Conceal or ComfortNoise;
+// concealment fades per packet as for 20 ms packets, so over twice the
+// time). The envelope model, trained on 20 ms packets, is not used.
 func NewModeDecoder(cb *rvq.Codebook, m Mode) (*Decoder, error) {
 	if !m.LowRate() {
 		return NewDecoder(cb)
