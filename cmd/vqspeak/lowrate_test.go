@@ -71,3 +71,16 @@ func TestEncodeBitrate(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensRefuseLowRate: token files carry 20 ms packets only.
+func TestTokensRefuseLowRate(t *testing.T) {
+	dir := t.TempDir()
+	vqs := filepath.Join(dir, "a.vqs")
+	if code, _, stderr := vqspeak(t, "encode", "-bitrate", "1600", clip, vqs); code != 0 {
+		t.Fatalf("encode: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := vqspeak(t, "tokens", "-o", filepath.Join(dir, "a.jsonl"), vqs)
+	if code != exitFailure || !strings.Contains(stderr, "1600 b/s mode (40 ms packets)") {
+		t.Errorf("tokens of a 1600 file: exit %d, %q", code, stderr)
+	}
+}
