@@ -69,7 +69,11 @@ func WriteTable(w io.Writer, res *Result) error {
 		if hasQuality {
 			b.WriteString("\n")
 		}
-		b.WriteString("Speed per 20 ms packet on one core (µs):\n\n")
+		if strings.Contains(latency, "40 ms modes") {
+			b.WriteString("Speed per packet (20 ms; 40 ms for the low-rate modes) on one core (µs):\n\n")
+		} else {
+			b.WriteString("Speed per 20 ms packet on one core (µs):\n\n")
+		}
 		b.WriteString("| stages | packets | encode p50 | p99 | max | decode p50 | p99 | max | real-time factor | allocs/packet | streams/core |\n")
 		b.WriteString("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, r := range res.Rows {
