@@ -19,6 +19,10 @@
 // been captured; the decoder adds none, so the algorithmic latency is 30 ms
 // (AlgorithmicLatency). Decoded audio lags the input by Delay samples.
 //
+// Below 2 kb/s, the low-rate modes (Mode800, Mode1200, Mode1600; see
+// mode.go, NewModeEncoder and NewModeDecoder) send 40 ms packets, with 50 ms
+// of algorithmic latency; their mode is fixed per stream.
+//
 // Packet is the packet before bit packing; Field lists its side information
 // in wire order, the one description the packer, the token format, compact
 // files and stream's FEC share. Files are package codec/vqs, text tokens
