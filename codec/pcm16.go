@@ -99,6 +99,8 @@ func (e *Encoder) Bitrate() int { return e.Mode().Bitrate(e.bits) }
 // SetBitrate picks the largest stage count whose bitrate is at most bps,
 // from the next packet on, like Opus's OPUS_SET_BITRATE; below the
 // one-stage rate it returns an ErrStages error and keeps the current mode.
+// A low-rate encoder's bitrate is fixed: it accepts any bps at or above it
+// and refuses a lower one.
 func (e *Encoder) SetBitrate(bps int) error {
 	if e.mode.LowRate() {
 		if bps >= e.Bitrate() {
