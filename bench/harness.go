@@ -37,7 +37,10 @@ func LoadClip(path string) (Clip, error) {
 // 4 of the default codebook, the unquantised ceiling and the timing, with no
 // peers.
 type Config struct {
-	Stages   []int         // vqspeak stage counts; nil means 1, 2, 3, 4
+	Stages []int // vqspeak stage counts; nil means 1, 2, 3, 4
+	// Modes are low-rate modes (codec.Mode800 ...) measured as rows of
+	// their own after the stage counts' (a 20 ms mode here is a stage count).
+	Modes    []codec.Mode
 	Codebook *rvq.Codebook // nil means codec.DefaultCodebook()
 	// NoCeiling leaves out the unquantised analysis/synthesis row.
 	NoCeiling bool
@@ -104,7 +107,11 @@ type Row struct {
 	Codec   string `json:"codec"`   // "vqspeak", "vqspeak unquantised", or a peer's name
 	Setting string `json:"setting"` // human-readable setting
 	Stages  int    `json:"stages,omitempty"`
-	Peer    bool   `json:"peer"`
+	// Mode names vqspeak's mode (its bitrate with the default codebook,
+	// "800" ... "3200"), PacketMS its packet duration.
+	Mode     string  `json:"mode,omitempty"`
+	PacketMS float64 `json:"packet_ms,omitempty"`
+	Peer     bool    `json:"peer"`
 	// BitrateBPS is the payload bit rate: packet bytes only, no container.
 	// It is 0 for the unquantised ceiling.
 	BitrateBPS float64 `json:"bitrate_bps"`
@@ -249,10 +256,22 @@ func Run(ctx context.Context, clips []Clip, cfg Config) (*Result, error) {
 
 	var conds []condition
 	for _, s := range stages {
+		m := codec.StagesMode(s)
 		conds = append(conds, condition{
-			row: Row{Codec: "vqspeak", Setting: fmt.Sprintf("%d stages", s), Stages: s,
+			row: Row{Codec: "vqspeak", Setting: fmt.Sprintf("%d stages", s), Stages: s, Mode: m.Name(), PacketMS: 20,
 				BitrateBPS: float64(codec.Bitrate(cb, s))},
-			run: vqspeakRunner(cb, s, cfg.NoEnvelopeModel),
+			run: vqspeakRunner(cb, m, cfg.NoEnvelopeModel),
+		})
+	}
+	for _, m := range cfg.Modes {
+		if !m.Valid() || m.Stages > cb.NumStages() {
+			return nil, fmt.Errorf("%w: %+v (codebook has %d stages)", codec.ErrMode, m, cb.NumStages())
+		}
+		ms := float64(m.PacketDuration()) / float64(time.Millisecond)
+		conds = append(conds, condition{
+			row: Row{Codec: "vqspeak", Setting: fmt.Sprintf("%s mode (%.0f ms, %d stages)", m.Name(), ms, m.Stages),
+				Stages: m.Stages, Mode: m.Name(), PacketMS: ms, BitrateBPS: float64(m.Bitrate(codec.IndexBits(cb)))},
+			run: vqspeakRunner(cb, m, cfg.NoEnvelopeModel),
 		})
 	}
 	if !cfg.NoCeiling {
@@ -294,7 +313,13 @@ func Run(ctx context.Context, clips []Clip, cfg Config) (*Result, error) {
 			if r.Codec != "vqspeak" {
 				continue
 			}
-			t, err := timePackets(ctx, clips, cb, r.Stages, cfg.Progress)
+			m := codec.StagesMode(r.Stages)
+			for _, lm := range cfg.Modes { // a low-rate mode's stage count is its own
+				if r.PacketMS != 20 && lm.Stages == r.Stages {
+					m = lm
+				}
+			}
+			t, err := timePackets(ctx, clips, cb, m, cfg.Progress)
 			if err != nil {
 				return nil, err
 			}
@@ -337,27 +362,28 @@ type condition struct {
 
 // vqspeakRunner codes a whole clip packet by packet and returns the output
 // realigned with the input (the codec's Delay removed).
-func vqspeakRunner(cb *rvq.Codebook, stages int, noModel bool) func(context.Context, string, []float32) ([]float32, int64, error) {
+func vqspeakRunner(cb *rvq.Codebook, m codec.Mode, noModel bool) func(context.Context, string, []float32) ([]float32, int64, error) {
 	return func(_ context.Context, _ string, x []float32) ([]float32, int64, error) {
-		enc, err := codec.NewEncoder(cb, stages)
+		enc, err := codec.NewModeEncoder(cb, m)
 		if err != nil {
 			return nil, 0, err
 		}
-		dec, err := codec.NewDecoder(cb)
+		dec, err := codec.NewModeDecoder(cb, m)
 		if err != nil {
 			return nil, 0, err
 		}
 		if noModel {
 			dec.SetEnvelopeModel(nil)
 		}
-		n := (len(x) + codec.Delay + codec.PacketSamples - 1) / codec.PacketSamples
-		in := make([]float32, n*codec.PacketSamples)
+		ps := m.PacketSamples()
+		n := (len(x) + codec.Delay + ps - 1) / ps
+		in := make([]float32, n*ps)
 		copy(in, x)
 		out := make([]float32, 0, len(in))
 		var pkt []byte
 		var payload int64
 		for p := range n {
-			pkt, err = enc.Encode(pkt[:0], in[p*codec.PacketSamples:(p+1)*codec.PacketSamples])
+			pkt, err = enc.Encode(pkt[:0], in[p*ps:(p+1)*ps])
 			if err != nil {
 				return nil, 0, err
 			}
@@ -573,38 +599,43 @@ func summarise(files []FileScore) Quality {
 // whose loop appears to allocate is therefore replayed (untimed) with a
 // fresh encoder or decoder, and the least count is kept: an allocation of
 // the codec's own recurs on every replay, a bystander's does not.
-func timePackets(ctx context.Context, clips []Clip, cb *rvq.Codebook, stages int, progress func(string, int, int)) (*Timing, error) {
+func timePackets(ctx context.Context, clips []Clip, cb *rvq.Codebook, m codec.Mode, progress func(string, int, int)) (*Timing, error) {
 	// One P, as testing.AllocsPerRun does: nothing runs beside the loop,
 	// and the runtime has no reason to start threads (which it counts as
 	// allocations) while the loop is measured.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	total, longest := 0, 0
+	ps := m.PacketSamples()
 	for _, c := range clips {
-		n := len(c.Samples) / codec.PacketSamples
+		n := len(c.Samples) / ps
 		total += n
 		longest = max(longest, n)
 	}
 	l := &packetLoop{
-		size:     codec.PacketSize(codec.MaxStages, codec.IndexBits(cb)),
+		size:     max(codec.PacketSize(codec.MaxStages, codec.IndexBits(cb)), m.PacketSize(codec.IndexBits(cb))),
 		lens:     make([]int, longest),
-		pcm:      make([]float32, 0, codec.PacketSamples),
+		ps:       ps,
+		pcm:      make([]float32, 0, ps),
 		encodeNS: make([]int64, 0, total),
 		decodeNS: make([]int64, 0, total),
 	}
 	l.packets = make([]byte, longest*l.size)
 	fresh := func() error {
 		var err error
-		if l.enc, err = codec.NewEncoder(cb, stages); err != nil {
+		if l.enc, err = codec.NewModeEncoder(cb, m); err != nil {
 			return err
 		}
-		l.dec, err = codec.NewDecoder(cb)
+		l.dec, err = codec.NewModeDecoder(cb, m)
 		return err
 	}
 	if err := fresh(); err != nil {
 		return nil, err
 	}
 	var encMallocs, decMallocs uint64
-	phase := fmt.Sprintf("timing %d stages", stages)
+	phase := fmt.Sprintf("timing %d stages", m.Stages)
+	if m.LowRate() {
+		phase = "timing the " + m.Name() + " mode"
+	}
 	// Let finalizers queued by earlier work run before measuring.
 	runtime.GC()
 	runtime.GC()
@@ -615,12 +646,12 @@ func timePackets(ctx context.Context, clips []Clip, cb *rvq.Codebook, stages int
 		}
 		l.enc.Reset()
 		l.dec.Reset()
-		x := c.Samples[:len(c.Samples)/codec.PacketSamples*codec.PacketSamples]
+		x := c.Samples[:len(c.Samples)/ps*ps]
 		encM, err := mallocs(func() error { return l.encode(x, true) })
 		if err != nil {
 			return nil, err
 		}
-		decM, err := mallocs(func() error { return l.decode(len(x)/codec.PacketSamples, true) })
+		decM, err := mallocs(func() error { return l.decode(len(x)/ps, true) })
 		if err != nil {
 			return nil, err
 		}
@@ -629,7 +660,7 @@ func timePackets(ctx context.Context, clips []Clip, cb *rvq.Codebook, stages int
 				return nil, err
 			}
 			e, _ := mallocs(func() error { return l.encode(x, false) })
-			d, _ := mallocs(func() error { return l.decode(len(x)/codec.PacketSamples, false) })
+			d, _ := mallocs(func() error { return l.decode(len(x)/ps, false) })
 			encM, decM = min(encM, e), min(decM, d)
 		}
 		encMallocs += encM
@@ -647,8 +678,8 @@ func timePackets(ctx context.Context, clips []Clip, cb *rvq.Codebook, stages int
 	t.Encode = distribution(t.EncodeNS)
 	t.Decode = distribution(t.DecodeNS)
 	perPacket := (t.Encode.Mean + t.Decode.Mean) * 1e3 // ns
-	t.RealTimeFactor = perPacket / float64(codec.PacketDuration)
-	t.Streams = float64(codec.PacketDuration) / perPacket
+	t.RealTimeFactor = perPacket / float64(m.PacketDuration())
+	t.Streams = float64(m.PacketDuration()) / perPacket
 	return t, nil
 }
 
@@ -657,6 +688,7 @@ type packetLoop struct {
 	enc                *codec.Encoder
 	dec                *codec.Decoder
 	size               int    // room per packet in packets
+	ps                 int    // samples per packet
 	packets            []byte // one clip's packets, size bytes apart
 	lens               []int
 	pcm                []float32
@@ -666,10 +698,10 @@ type packetLoop struct {
 // encode encodes x packet by packet into l.packets, recording each time
 // when record is set.
 func (l *packetLoop) encode(x []float32, record bool) error {
-	for p := range len(x) / codec.PacketSamples {
+	for p := range len(x) / l.ps {
 		buf := l.packets[p*l.size : p*l.size : (p+1)*l.size]
 		start := time.Now()
-		out, err := l.enc.Encode(buf, x[p*codec.PacketSamples:(p+1)*codec.PacketSamples])
+		out, err := l.enc.Encode(buf, x[p*l.ps:(p+1)*l.ps])
 		el := time.Since(start)
 		if err != nil {
 			return err

@@ -10,8 +10,15 @@ import (
 // the worst file of each row, and the timing of the vqspeak rows.
 func WriteTable(w io.Writer, res *Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d files, %.1f min of speech at %d Hz; algorithmic latency %.0f ms; codebook %.12s; %s %s, GOMAXPROCS %d\n\n",
-		len(res.Files), res.AudioSeconds/60, res.SampleRate, res.LatencyMS, res.Codebook, res.GoVersion, res.GOARCH, res.GOMAXPROCS)
+	latency := fmt.Sprintf("%.0f ms", res.LatencyMS)
+	for _, r := range res.Rows {
+		if r.PacketMS == 40 {
+			latency += " (50 ms for the 40 ms modes)"
+			break
+		}
+	}
+	fmt.Fprintf(&b, "%d files, %.1f min of speech at %d Hz; algorithmic latency %s; codebook %.12s; %s %s, GOMAXPROCS %d\n\n",
+		len(res.Files), res.AudioSeconds/60, res.SampleRate, latency, res.Codebook, res.GoVersion, res.GOARCH, res.GOMAXPROCS)
 	hasQuality := false
 	for _, r := range res.Rows {
 		if len(r.PerFile) > 0 {
@@ -62,7 +69,11 @@ func WriteTable(w io.Writer, res *Result) error {
 		if hasQuality {
 			b.WriteString("\n")
 		}
-		b.WriteString("Speed per 20 ms packet on one core (µs):\n\n")
+		if strings.Contains(latency, "40 ms modes") {
+			b.WriteString("Speed per packet (20 ms; 40 ms for the low-rate modes) on one core (µs):\n\n")
+		} else {
+			b.WriteString("Speed per 20 ms packet on one core (µs):\n\n")
+		}
 		b.WriteString("| stages | packets | encode p50 | p99 | max | decode p50 | p99 | max | real-time factor | allocs/packet | streams/core |\n")
 		b.WriteString("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, r := range res.Rows {
@@ -70,8 +81,12 @@ func WriteTable(w io.Writer, res *Result) error {
 			if t == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "| %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.4f | %g | %.1f |\n",
-				r.Stages, t.Packets, t.Encode.P50, t.Encode.P99, t.Encode.Max,
+			stages := fmt.Sprint(r.Stages)
+			if r.PacketMS == 40 {
+				stages = fmt.Sprintf("%d (%s mode, 40 ms packets)", r.Stages, r.Mode)
+			}
+			fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.4f | %g | %.1f |\n",
+				stages, t.Packets, t.Encode.P50, t.Encode.P99, t.Encode.Max,
 				t.Decode.P50, t.Decode.P99, t.Decode.Max, t.RealTimeFactor, t.AllocsPerPacket(), t.Streams)
 		}
 	}

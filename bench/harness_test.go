@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -209,5 +210,44 @@ func TestBaseName(t *testing.T) {
 		if got := BaseName(in); got != want {
 			t.Errorf("BaseName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestRunModes measures the low-rate modes as rows of their own: their
+// bitrate, packet duration and timing per 40 ms packet, no allocation.
+func TestRunModes(t *testing.T) {
+	c, err := LoadClip(harnessClip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Samples = c.Samples[:2*codec.SampleRate]
+	res, err := Run(context.Background(), []Clip{c}, Config{Stages: []int{}, NoCeiling: true,
+		Modes: []codec.Mode{codec.Mode800, codec.Mode1600}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(res.Rows))
+	}
+	for i, want := range []float64{800, 1600} {
+		r := res.Rows[i]
+		if r.BitrateBPS != want || r.PacketMS != 40 || r.Mode != fmt.Sprint(want) || !(r.Quality.STOI.Mean > 0.5) {
+			t.Errorf("row %d: %s, %v b/s, %v ms, mode %q, STOI %v", i, r.Setting, r.BitrateBPS, r.PacketMS, r.Mode, r.Quality.STOI.Mean)
+		}
+		if tm := r.Timing; tm == nil || tm.Packets != 50 || tm.EncodeAllocs != 0 || tm.DecodeAllocs != 0 {
+			t.Errorf("row %d: timing %+v, want 50 packets and no allocation", i, tm)
+		}
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"50 ms for the 40 ms modes", "| 800 mode (40 ms, 2 stages) | 800 |", "| 4 (1600 mode, 40 ms packets) | 50 |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if _, err := Run(context.Background(), []Clip{c}, Config{Modes: []codec.Mode{{Frames: 4, Stages: 3}}}); !errors.Is(err, codec.ErrMode) {
+		t.Errorf("unknown mode: %v", err)
 	}
 }

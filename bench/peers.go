@@ -35,7 +35,7 @@ type Peer struct {
 
 // DefaultPeers are the comparison points of the README: Opus at its lowest
 // rates with 20 ms frames, Codec 2 (an 8 kHz codec, fed resampled speech)
-// from 3200 down to 700C, and Speex at its lowest qualities.
+// from 3200 down to 700C (1300 too), and Speex at its lowest qualities.
 //
 // Payload rates: for Opus and Speex, the sum of the Ogg packets' sizes
 // after the two header packets (page headers and headers are container);
@@ -56,7 +56,7 @@ func DefaultPeers() []Peer {
 	for _, m := range []struct {
 		mode    string
 		nominal float64
-	}{{"3200", 3200}, {"2400", 2400}, {"1600", 1600}, {"700C", 700}} {
+	}{{"3200", 3200}, {"2400", 2400}, {"1600", 1600}, {"1300", 1300}, {"700C", 700}} {
 		ps = append(ps, Peer{
 			Codec:      "Codec 2",
 			Setting:    "mode " + m.mode + " (8 kHz)",

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"image"
 	"image/color"
@@ -162,6 +163,18 @@ func qualityPlot(res *Result) (*vgimg.Canvas, error) {
 				labels = append(labels, shortSetting(r))
 				xmin, xmax = min(xmin, x), max(xmax, x)
 			}
+			// The line joins the points by bitrate (the low-rate modes'
+			// rows come after the stage counts').
+			idx := make([]int, len(xys))
+			for i := range idx {
+				idx[i] = i
+			}
+			slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(xys[a].X, xys[b].X) })
+			sortedXYs, sortedLabels := make(plotter.XYs, len(xys)), make([]string, len(xys))
+			for i, j := range idx {
+				sortedXYs[i], sortedLabels[i] = xys[j], labels[j]
+			}
+			xys, labels = sortedXYs, sortedLabels
 			style, ok := codecStyle[name]
 			if !ok {
 				style = codecStyle["Speex"]
@@ -222,6 +235,8 @@ func qualityPlot(res *Result) (*vgimg.Canvas, error) {
 // shortSetting is the point label in the quality plot.
 func shortSetting(r Row) string {
 	switch {
+	case r.Codec == "vqspeak" && r.PacketMS == 40:
+		return r.Mode + " (40 ms)"
 	case r.Codec == "vqspeak":
 		return fmt.Sprintf("%d st", r.Stages)
 	case strings.HasPrefix(r.Setting, "--bitrate "):

@@ -19,6 +19,10 @@
 // been captured; the decoder adds none, so the algorithmic latency is 30 ms
 // (AlgorithmicLatency). Decoded audio lags the input by Delay samples.
 //
+// Below 2 kb/s, the low-rate modes (Mode800, Mode1200, Mode1600; see
+// mode.go, NewModeEncoder and NewModeDecoder) send 40 ms packets, with 50 ms
+// of algorithmic latency; their mode is fixed per stream.
+//
 // Packet is the packet before bit packing; Field lists its side information
 // in wire order, the one description the packer, the token format, compact
 // files and stream's FEC share. Files are package codec/vqs, text tokens
@@ -126,10 +130,11 @@ type predictor struct {
 	energy     float64
 	mcep       [features.MCepOrder + 1]float32
 	mcep2      [features.MCepOrder + 1]float32 // the packet before's, for the envelope model
+	rho        float32                         // the envelope prediction coefficient
 }
 
-func (p *predictor) reset() {
-	*p = predictor{f0Index: -1, lastVoiced: quantF0(120), energy: energyMin}
+func (p *predictor) reset(rho float32) {
+	*p = predictor{f0Index: -1, lastVoiced: quantF0(120), energy: energyMin, rho: rho}
 	p.mcep[0] = float32(energyMin)
 	p.mcep2 = p.mcep
 }
@@ -152,7 +157,7 @@ func (p *predictor) midF0Ref(end int) int {
 // prediction from the previous packet's envelope.
 func (p *predictor) addPrediction(residual []float32) {
 	for i := range residual {
-		residual[i] += envelopePrediction * p.mcep[i+1]
+		residual[i] += p.rho * p.mcep[i+1]
 	}
 }
 
@@ -201,6 +206,8 @@ type Encoder struct {
 	search   *rvq.Searcher
 	pred     predictor
 	mid, end features.Frame
+	f1, f3   features.Frame // a low-rate packet's first and third frames
+	mode     Mode           // a low-rate mode; a 20 ms one has 2 frames and e.stages
 	envelope []float32
 	decoded  []float32
 	pk       Packet
@@ -219,6 +226,7 @@ func NewEncoder(cb *rvq.Codebook, stages int) (*Encoder, error) {
 		envelope: make([]float32, EnvelopeDim),
 		decoded:  make([]float32, EnvelopeDim),
 	}
+	e.mode = StagesMode(stages)
 	if err := e.SetStages(stages); err != nil {
 		return nil, err
 	}
@@ -226,8 +234,48 @@ func NewEncoder(cb *rvq.Codebook, stages int) (*Encoder, error) {
 	return e, nil
 }
 
+// NewModeEncoder makes an encoder for mode m. A 20 ms mode's encoder is
+// NewEncoder's with m.Stages stages; a low-rate mode's sends 40 ms packets
+// and keeps its mode (SetStages and SetBitrate refuse to change it).
+func NewModeEncoder(cb *rvq.Codebook, m Mode) (*Encoder, error) {
+	if !m.LowRate() {
+		return NewEncoder(cb, m.Stages)
+	}
+	if !m.Valid() {
+		return nil, fmt.Errorf("%w: %+v", ErrMode, m)
+	}
+	if m.Stages > cb.NumStages() {
+		return nil, fmt.Errorf("%w: the %s mode needs %d stages, the codebook has %d", ErrStages, m.Name(), m.Stages, cb.NumStages())
+	}
+	e, err := NewEncoder(cb, m.Stages)
+	if err != nil {
+		return nil, err
+	}
+	e.mode = m
+	e.Reset()
+	return e, nil
+}
+
+// Mode is the encoder's current mode.
+func (e *Encoder) Mode() Mode {
+	if e.mode.LowRate() {
+		return e.mode
+	}
+	return StagesMode(e.stages)
+}
+
+// PacketSamples is the PCM length Encode takes: the mode's packet.
+func (e *Encoder) PacketSamples() int { return e.mode.PacketSamples() }
+
 // SetStages changes the stage count (the bitrate) from the next packet on.
+// A low-rate encoder's stage count is its mode's.
 func (e *Encoder) SetStages(n int) error {
+	if e.mode.LowRate() {
+		if n == e.mode.Stages {
+			return nil
+		}
+		return fmt.Errorf("%w: the %s mode sends %d stages, not %d", ErrStages, e.mode.Name(), e.mode.Stages, n)
+	}
 	if n < 1 || n > e.cb.NumStages() {
 		return fmt.Errorf("%w: %d, the codebook has 1 to %d", ErrStages, n, e.cb.NumStages())
 	}
@@ -254,7 +302,7 @@ func (e *Encoder) Packet() Packet {
 // Reset starts a new stream.
 func (e *Encoder) Reset() {
 	e.analyzer.Reset()
-	e.pred.reset()
+	e.pred.reset(e.mode.prediction())
 	// The first analysis instant (sample 0) has no packet of its own: it
 	// stands in for the "previous packet" of the first one.
 	var hop [features.HopSize]float32
@@ -265,6 +313,9 @@ func (e *Encoder) Reset() {
 // packet to dst. Because of the lookahead, the packet describes the audio
 // from Delay samples before pcm to Delay samples before its end.
 func (e *Encoder) Encode(dst []byte, pcm []float32) ([]byte, error) {
+	if e.mode.LowRate() {
+		return e.encodeLowRate(dst, pcm)
+	}
 	if len(pcm) != PacketSamples {
 		return dst, fmt.Errorf("%w: %d samples, want %d", ErrPCMLength, len(pcm), PacketSamples)
 	}
@@ -341,6 +392,8 @@ type Decoder struct {
 	pred     predictor
 	pk       Packet
 	mid, end features.Frame
+	f1, f3   features.Frame // a low-rate packet's first and third frames
+	mode     Mode           // a low-rate mode, or the 20 ms one with the most stages
 	envelope []float32
 	model    *envModel    // nil: the middle envelope is its neighbours' mean
 	lost     int          // consecutive concealed packets
@@ -360,22 +413,56 @@ func NewDecoder(cb *rvq.Codebook) (*Decoder, error) {
 		vocoder:  NewSynthesizer(DefaultPostfilter),
 		envelope: make([]float32, EnvelopeDim),
 		model:    modelFor(cb),
+		mode:     StagesMode(min(cb.NumStages(), MaxStages)),
 	}
 	d.Reset()
 	return d, nil
 }
 
+// NewModeDecoder makes a decoder for packets of mode m. A 20 ms mode's
+// decoder is NewDecoder's, which takes every 20 ms mode's packets; a
+// low-rate mode's takes only that mode's 40 ms packets and plays
+// PacketSamples() samples for each (and for each Conceal or ComfortNoise;
+// concealment fades per packet as for 20 ms packets, so over twice the
+// time). The envelope model, trained on 20 ms packets, is not used.
+func NewModeDecoder(cb *rvq.Codebook, m Mode) (*Decoder, error) {
+	if !m.LowRate() {
+		return NewDecoder(cb)
+	}
+	if !m.Valid() {
+		return nil, fmt.Errorf("%w: %+v", ErrMode, m)
+	}
+	if m.Stages > cb.NumStages() {
+		return nil, fmt.Errorf("%w: the %s mode needs %d stages, the codebook has %d", ErrStages, m.Name(), m.Stages, cb.NumStages())
+	}
+	d, err := NewDecoder(cb)
+	if err != nil {
+		return nil, err
+	}
+	d.mode = m
+	d.model = nil // trained for 20 ms packets
+	d.Reset()
+	return d, nil
+}
+
+// Mode is the decoder's mode: a low-rate one, or for 20 ms packets the
+// mode with the most stages it accepts.
+func (d *Decoder) Mode() Mode { return d.mode }
+
+// PacketSamples is how many samples Decode and Conceal append per packet.
+func (d *Decoder) PacketSamples() int { return d.mode.PacketSamples() }
+
 // Reset starts a new stream.
 func (d *Decoder) Reset() {
 	d.vocoder.Reset()
-	d.pred.reset()
+	d.pred.reset(d.mode.prediction())
 	d.lost = 0
 }
 
 // Decode decodes one packet and appends PacketSamples samples to dst. A
 // packet that cannot be parsed leaves the decoder's state untouched.
 func (d *Decoder) Decode(dst []float32, packet []byte) ([]float32, error) {
-	if err := ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages()); err != nil {
+	if err := d.parse(packet); err != nil {
 		return dst, err
 	}
 	return d.DecodePacket(dst, &d.pk)
@@ -397,12 +484,15 @@ func (d *Decoder) DecodePacket(dst []float32, p *Packet) ([]float32, error) {
 // readPacket checks p and decodes its envelope, prediction included, into
 // d.envelope. The predictor does not advance.
 func (d *Decoder) readPacket(p *Packet) error {
+	if d.mode.LowRate() && p.Stages != d.mode.Stages {
+		return fmt.Errorf("%w: packet has %d stages, the %s mode %d", ErrStages, p.Stages, d.mode.Name(), d.mode.Stages)
+	}
 	if p.Stages < 1 || p.Stages > min(d.cb.NumStages(), MaxStages) {
 		return fmt.Errorf("%w: packet has %d stages, the codebook %d", ErrStages, p.Stages, d.cb.NumStages())
 	}
 	for f := range NumFields {
-		if v := p.Field(f); int(v) >= 1<<f.Bits() {
-			return fmt.Errorf("%w: %v is %d, at most %d", ErrPacketField, f, v, 1<<f.Bits()-1)
+		if v, w := p.Field(f), d.mode.FieldBits(f); int(v) >= 1<<w {
+			return fmt.Errorf("%w: %v is %d, at most %d", ErrPacketField, f, v, 1<<w-1)
 		}
 	}
 	env, err := d.cb.Decode(d.envelope, p.Index[:p.Stages])
@@ -417,13 +507,46 @@ func (d *Decoder) readPacket(p *Packet) error {
 // frames rebuilds the middle frame (into mid) and d.end of packet p, whose
 // envelope readPacket has decoded, and advances the predictor.
 func (d *Decoder) frames(mid *features.Frame, p *Packet) {
+	if d.mode.LowRate() {
+		prev := d.end
+		full := fullPacket(p, d.mode)
+		d.pred.lowRateFrames(&prev, mid, &d.end, &full, d.envelope, d.mode)
+		d.interpolate(&prev, mid)
+		return
+	}
 	pp, prev, voiced := d.pred.mcep2, d.pred.mcep, d.pred.f0Index >= 0
 	d.pred.frames(mid, &d.end, p, d.envelope)
 	d.model.apply(p.Stages, &pp, &prev, voiced, mid, &d.end)
 }
 
+// interpolate fills a low-rate packet's unsent frames 1 and 3 from their
+// neighbours: prev (the previous packet's last frame), mid and d.end.
+func (d *Decoder) interpolate(prev, mid *features.Frame) {
+	if d.mode.LowRate() {
+		interpFrame(&d.f1, prev, mid)
+		interpFrame(&d.f3, mid, &d.end)
+	}
+}
+
+// parse parses packet into d.pk by the decoder's mode.
+func (d *Decoder) parse(packet []byte) error {
+	if d.mode.LowRate() {
+		return ParseModePacket(&d.pk, packet, d.mode, d.bits)
+	}
+	return ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages())
+}
+
 func (d *Decoder) render(dst []float32) []float32 {
 	n := len(dst)
+	if d.mode.LowRate() {
+		dst = grow(dst, d.mode.PacketSamples())
+		const h = features.HopSize
+		d.vocoder.Hop(dst[n:n+h], &d.f1)
+		d.vocoder.Hop(dst[n+h:n+2*h], &d.mid)
+		d.vocoder.Hop(dst[n+2*h:n+3*h], &d.f3)
+		d.vocoder.Hop(dst[n+3*h:n+4*h], &d.end)
+		return dst
+	}
 	dst = grow(dst, PacketSamples)
 	d.vocoder.Hop(dst[n:n+features.HopSize], &d.mid)
 	d.vocoder.Hop(dst[n+features.HopSize:], &d.end)

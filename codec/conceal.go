@@ -39,7 +39,8 @@ type concealState struct {
 	haveNoise bool
 }
 
-// Conceal appends PacketSamples samples standing in for a lost packet.
+// Conceal appends a packet's samples (PacketSamples, or the decoder's
+// mode's) standing in for a lost packet.
 func (d *Decoder) Conceal(dst []float32) []float32 {
 	cs := &d.conceal
 	if d.lost == 0 {
@@ -91,6 +92,7 @@ func (d *Decoder) Conceal(dst []float32) []float32 {
 		d.mid.F0 = prev.F0 // voicing ends at the middle of the packet
 		d.mid.Voicing = prev.Voicing
 	}
+	d.interpolate(&prev, &d.mid)
 	d.pred.follow(fr)
 	return d.render(dst)
 }
@@ -113,6 +115,7 @@ func (d *Decoder) ComfortNoise(dst []float32, energy uint8, tilt float32) []floa
 	if prev.F0 > 0 {
 		d.mid.F0, d.mid.Voicing = prev.F0, prev.Voicing
 	}
+	d.interpolate(&prev, &d.mid)
 	d.conceal.noise, d.conceal.haveNoise = fr.MCep[0], true
 	d.lost = 0
 	d.pred.follow(fr)
@@ -123,7 +126,7 @@ func (d *Decoder) ComfortNoise(dst []float32, energy uint8, tilt float32) []floa
 // packet's audio follows on from the one before the skipped one, 20 ms of
 // parameters shorter. A jitter buffer uses it to shed delay without a click.
 func (d *Decoder) Skip(packet []byte) error {
-	if err := ParsePacket(&d.pk, packet, d.bits, d.cb.NumStages()); err != nil {
+	if err := d.parse(packet); err != nil {
 		return err
 	}
 	return d.SkipPacket(&d.pk)

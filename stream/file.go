@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"errors"
+	"fmt"
 	"io"
 
 	"github.com/vqspeak/vqspeak/codec"
@@ -35,11 +37,19 @@ type FileDecoder struct {
 // fileBuffer is one packet of buffer, which FEC needs, and no more.
 var fileBuffer = DecoderConfig{MinDepth: 1, StartDepth: 1, MaxDepth: 1}
 
+// ErrLowRate means a stream in one of codec's 40 ms low-rate modes: live
+// streams, their files and RTP carry only the 20 ms modes so far.
+var ErrLowRate = errors.New("stream: live streams carry only the 20 ms modes so far, not")
+
 // NewFileDecoder decodes the live stream fr with codebook cb, which it
-// checks against the stream's header.
+// checks against the stream's header. A low-rate mode is refused
+// (ErrLowRate).
 func NewFileDecoder(fr *vqs.PacketReader, cb *rvq.Codebook) (*FileDecoder, error) {
 	if err := vqs.CheckCodebook(fr.Header(), cb); err != nil {
 		return nil, err
+	}
+	if m, _ := fr.Header().Mode(); m.LowRate() {
+		return nil, fmt.Errorf("%w: the %s b/s mode (40 ms packets)", ErrLowRate, m.Name())
 	}
 	dec, err := NewDecoder(cb, &fileBuffer)
 	if err != nil {

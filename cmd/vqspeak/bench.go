@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,13 +22,14 @@ import (
 func init() {
 	register(&command{
 		name: "bench",
-		args: "[-stages LIST] [-json FILE] [-plot DIR] [-peers] [-pesq PATH] [-keep DIR] [-check] [-loss [-loss-seed N] | -compact] FILES_OR_DIRS...",
+		args: "[-stages LIST] [-modes LIST] [-json FILE] [-plot DIR] [-peers] [-pesq PATH] [-keep DIR] [-check] [-loss [-loss-seed N] | -compact] FILES_OR_DIRS...",
 		summary: "Measure quality (PESQ-WB and PESQ-NB when a pesq scorer is available, STOI, ESTOI,\n" +
 			"MCD, LSD, F0, voicing), bitrate, latency and speed of vqspeak at each stage count, its\n" +
 			"unquantised ceiling, and Opus, Codec 2 and Speex when their tools are installed. Silent\n" +
 			"or too short files are skipped with a warning.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("stages", "1,2,3,4", "comma-separated stage `LIST` to measure")
+			fs.String("modes", "", "comma-separated `LIST` of low-rate modes (800, 1200, 1600; 700 = 800) measured as rows of their own after the stage counts'")
 			fs.String("json", "", "also write every number as JSON to `FILE` (\"-\" = stdout, replacing the table)")
 			fs.String("plot", "", "write PNG plots into `DIR`")
 			fs.Bool("peers", true, "also measure Opus, Codec 2 and Speex (skipped when their tools are missing)")
@@ -212,8 +214,13 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if example < 0 {
 		example = 0
 	}
+	modes, err := parseModes(stringFlag(fs, "modes"))
+	if err != nil {
+		return err
+	}
 	cfg := bench.Config{
 		Stages:    stages,
+		Modes:     modes,
 		Codebook:  cb,
 		NoQuality: !boolFlag(fs, "quality"),
 		NoTiming:  !boolFlag(fs, "timing"),
@@ -294,6 +301,32 @@ func check(res *bench.Result) error {
 		return fmt.Errorf("%w: %s", errCheck, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// parseModes parses "800,1200" into low-rate modes, no repeats.
+func parseModes(list string) ([]codec.Mode, error) {
+	var out []codec.Mode
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(list, ",") {
+		bps, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, usagef("-modes %q: want a comma-separated list of 800, 1200, 1600", list)
+		}
+		m, err := codec.ModeForBitrate(bps)
+		if err != nil {
+			return nil, usagef("-modes %q: %v", list, err)
+		}
+		if !m.LowRate() {
+			return nil, usagef("-modes %q: %d b/s is a 20 ms mode: measure it with -stages %d", list, bps, m.Stages)
+		}
+		if slices.Contains(out, m) {
+			return nil, usagef("-modes %q: the %s mode appears twice", list, m.Name())
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // parseStages parses "1,2,4" into stage counts, each 1..MaxStages, no repeats.

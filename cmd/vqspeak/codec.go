@@ -18,11 +18,12 @@ import (
 func init() {
 	register(&command{
 		name: "encode",
-		args: "[-stages N] [-compact] [-codebook FILE] [-strict] IN.wav OUT.vqs",
+		args: "[-stages N | -bitrate BPS] [-compact] [-codebook FILE] [-strict] IN.wav OUT.vqs",
 		summary: "Encode a WAV or FLAC file (4 to 384 kHz, mono or stereo) into a .vqs file. \"-\" reads stdin or writes stdout.\n" +
 			"A damaged FLAC frame is skipped, replaced by silence and reported; -strict makes damage an error.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s, 1 = 2000 b/s)")
+			fs.Int("bitrate", 0, "mode by payload `BPS`: 700 or 800, 1200, 1600 (40 ms packets, 50 ms latency) or 2000, 2400, 2800, 3200 (20 ms packets: -stages 1 to 4); not with -stages, the low-rate ones not with -compact")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			// issue 8: compact storage
 			fs.Bool("compact", false, "entropy-code the packets in one-second blocks: a smaller file for storage, not for live streaming")
@@ -79,6 +80,49 @@ func codebookAndStages(fs *flag.FlagSet) (*rvq.Codebook, int, error) {
 	return cb, stages, nil
 }
 
+// encodeMode loads the codebook and picks the mode from -bitrate or -stages.
+func encodeMode(fs *flag.FlagSet) (*rvq.Codebook, codec.Mode, error) {
+	bps := intFlag(fs, "bitrate")
+	if bps == 0 {
+		cb, stages, err := codebookAndStages(fs)
+		return cb, codec.StagesMode(stages), err
+	}
+	if flagSet(fs, "stages") {
+		return nil, codec.Mode{}, usagef("-bitrate and -stages both choose the mode: give one")
+	}
+	m, err := codec.ModeForBitrate(bps)
+	if err != nil {
+		return nil, codec.Mode{}, usagef("-bitrate %d: %v", bps, err)
+	}
+	if m.LowRate() && boolFlag(fs, "compact") {
+		return nil, codec.Mode{}, usagef("-bitrate %d: compact files hold 20 ms packets only (-bitrate 2000 or more)", bps)
+	}
+	cb, err := loadCodebook(stringFlag(fs, "codebook"))
+	if err != nil {
+		return nil, codec.Mode{}, err
+	}
+	if m.Stages > cb.NumStages() {
+		return nil, codec.Mode{}, usagef("-bitrate %d needs %d stages, the codebook has %d", bps, m.Stages, cb.NumStages())
+	}
+	return cb, m, nil
+}
+
+// modeLabel describes a mode with codebook cb, e.g. "1600 b/s mode: 40 ms
+// packets, 4 stages, 1600 b/s".
+func modeLabel(m codec.Mode, cb *rvq.Codebook) string {
+	if !m.LowRate() {
+		return fmt.Sprintf("%d stages, %d b/s", m.Stages, m.Bitrate(codec.IndexBits(cb)))
+	}
+	return fmt.Sprintf("%s b/s mode: %d ms packets, %d stages, %d b/s", m.Name(), m.PacketDuration().Milliseconds(), m.Stages, m.Bitrate(codec.IndexBits(cb)))
+}
+
+// flagSet reports whether flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // openInput opens a path, "-" meaning stdin.
 func openInput(e *env, path string) (io.ReadCloser, error) {
 	if path == "-" {
@@ -120,7 +164,7 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 2 {
 		return usagef("want an input and an output file, got %s", plural(int64(len(args)), "argument"))
 	}
-	cb, stages, err := codebookAndStages(fs)
+	cb, mode, err := encodeMode(fs)
 	if err != nil {
 		return err
 	}
@@ -139,11 +183,12 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	defer out.Abort()
 	e.warnExt(args[1], "a .vqs file", ".vqs")
-	newEncoder := vqs.NewEncoder
+	var fe *vqs.Encoder
 	if boolFlag(fs, "compact") { // issue 8: compact storage
-		newEncoder = vqs.NewCompactEncoder
+		fe, err = vqs.NewCompactEncoder(out.W, cb, mode.Stages)
+	} else {
+		fe, err = vqs.NewModeEncoder(out.W, cb, mode)
 	}
-	fe, err := newEncoder(out.W, cb, stages)
 	if err != nil {
 		return err
 	}
@@ -180,8 +225,8 @@ func runEncode(e *env, fs *flag.FlagSet, args []string) error {
 	if interrupted {
 		length = fmt.Sprintf("%.2f s read before the interrupt", src.Duration())
 	}
-	e.infof("%s: %s, %s → %s, %d stages, %d b/s\n",
-		args[0], src.Format(), length, plural(packets, "packet"), stages, codec.Bitrate(cb, stages))
+	e.infof("%s: %s, %s → %s, %s\n",
+		args[0], src.Format(), length, plural(packets, "packet"), modeLabel(mode, cb))
 	if interrupted {
 		return fmt.Errorf("%w: %s is a valid file holding the first %.2f s (%s)",
 			errInterrupted, args[1], float64(encoded)/codec.SampleRate, plural(packets, "packet"))

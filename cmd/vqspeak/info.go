@@ -32,6 +32,7 @@ type fileInfo struct {
 	SampleRate       int           `json:"sample_rate"`
 	PacketMillis     float64       `json:"packet_ms"`
 	EncoderStages    int           `json:"encoder_stages"`
+	CodecMode        string        `json:"codec_mode"` // the mode's bitrate with the default codebook: "800" ... "3200"; "" when unknown to this build
 	Packets          int64         `json:"packets"`
 	DurationSeconds  float64       `json:"duration_s"`
 	StagesHistogram  map[int]int64 `json:"packets_by_stages"`
@@ -84,6 +85,11 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		Codebook:        fmt.Sprintf("%x", h.CodebookFingerprint),
 		CodebookMatches: h.CodebookFingerprint == cb.Fingerprint(),
 	}
+	mode, modeErr := h.Mode()
+	if modeErr == nil {
+		info.CodecMode = mode.Name()
+		info.LatencyMillis = float64(mode.Latency()) / float64(time.Millisecond)
+	}
 	bitsPerIndex := codec.IndexBits(cb)
 	var buf []byte
 	for {
@@ -101,7 +107,13 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		buf = p
 		info.PayloadBytes += int64(len(p))
 		stages := -1 // unknown under another codebook
-		if info.CodebookMatches {
+		switch {
+		case !info.CodebookMatches || modeErr != nil:
+		case mode.LowRate():
+			if len(p) == mode.PacketSize(bitsPerIndex) {
+				stages = mode.Stages
+			}
+		default:
 			if s, err := codec.StagesForSize(len(p), bitsPerIndex, codec.MaxStages); err == nil {
 				stages = s
 			}
@@ -142,6 +154,11 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(w, ", %d slots not sent (DTX)", info.DTXSlots)
 	}
 	fmt.Fprintln(w)
+	if modeErr == nil {
+		fmt.Fprintf(w, "mode:        %s b/s (%g ms packets)\n", info.CodecMode, info.PacketMillis)
+	} else {
+		fmt.Fprintf(w, "mode:        unknown to this build: %v\n", modeErr)
+	}
 	fmt.Fprintf(w, "stages:      encoder set to %d;", info.EncoderStages)
 	keys := make([]int, 0, len(info.StagesHistogram))
 	for k := range info.StagesHistogram {

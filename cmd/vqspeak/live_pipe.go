@@ -183,6 +183,9 @@ func playLive(e *env, name string, fr *vqs.PacketReader, cb *rvq.Codebook, host 
 	if err := vqs.CheckCodebook(fr.Header(), cb); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	if m, _ := fr.Header().Mode(); m.LowRate() {
+		return fmt.Errorf("%s: %w: the %s b/s mode (40 ms packets)", name, stream.ErrLowRate, m.Name())
+	}
 	sink, err := host.OpenSink(out, device.Config{LowLatency: true, Buffer: pipeRing})
 	if err != nil {
 		return deviceHint(err)

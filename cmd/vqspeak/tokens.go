@@ -122,6 +122,11 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	if h.CodebookFingerprint != cb.Fingerprint() {
 		return fmt.Errorf("%s: %w: file needs codebook %x, given %x", args[0], vqs.ErrCodebookMismatch, h.CodebookFingerprint, cb.Fingerprint())
 	}
+	if m, err := h.Mode(); err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	} else if m.LowRate() {
+		return fmt.Errorf("%s: tokens carry 20 ms packets only; this file is in the %s b/s mode (40 ms packets)", args[0], m.Name())
+	}
 	stages := max(1, min(int(h.Stages), cb.NumStages()))
 	if err := tokens.WriteHeader(out.W, format, tokens.Header{Codebook: cb.Fingerprint(), Stages: stages}); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/rvq"
@@ -29,6 +30,13 @@ func NewEncoder(w io.Writer, cb *rvq.Codebook, stages int) (*Encoder, error) {
 	return newEncoder(cb, stages, func(h Header) (*PacketWriter, error) { return NewPacketWriter(w, h) })
 }
 
+// NewModeEncoder is NewEncoder for any mode: a 20 ms one, or a low-rate
+// one, which the header records as its 40 ms packets and stage count
+// (Header.Mode).
+func NewModeEncoder(w io.Writer, cb *rvq.Codebook, m codec.Mode) (*Encoder, error) {
+	return newModeEncoder(cb, m, func(h Header) (*PacketWriter, error) { return NewPacketWriter(w, h) })
+}
+
 // newEncoder makes an Encoder whose container writer, plain or
 // compact, newWriter makes from the header.
 func newEncoder(cb *rvq.Codebook, stages int, newWriter func(Header) (*PacketWriter, error)) (*Encoder, error) {
@@ -36,10 +44,24 @@ func newEncoder(cb *rvq.Codebook, stages int, newWriter func(Header) (*PacketWri
 	if err != nil {
 		return nil, err
 	}
+	return newEncoderFor(enc, cb, newWriter)
+}
+
+// newModeEncoder is newEncoder for mode m.
+func newModeEncoder(cb *rvq.Codebook, m codec.Mode, newWriter func(Header) (*PacketWriter, error)) (*Encoder, error) {
+	enc, err := codec.NewModeEncoder(cb, m)
+	if err != nil {
+		return nil, err
+	}
+	return newEncoderFor(enc, cb, newWriter)
+}
+
+func newEncoderFor(enc *codec.Encoder, cb *rvq.Codebook, newWriter func(Header) (*PacketWriter, error)) (*Encoder, error) {
+	m := enc.Mode()
 	fw, err := newWriter(Header{
 		SampleRate:          codec.SampleRate,
-		PacketSamples:       codec.PacketSamples,
-		Stages:              uint8(stages),
+		PacketSamples:       uint16(m.PacketSamples()),
+		Stages:              uint8(m.Stages),
 		CodebookFingerprint: cb.Fingerprint(),
 	})
 	if err != nil {
@@ -48,7 +70,7 @@ func newEncoder(cb *rvq.Codebook, stages int, newWriter func(Header) (*PacketWri
 	return &Encoder{
 		enc:     enc,
 		fw:      fw,
-		pending: make([]float32, 0, codec.PacketSamples),
+		pending: make([]float32, 0, m.PacketSamples()),
 		packet:  make([]byte, 0, MaxPacketLen),
 	}, nil
 }
@@ -59,10 +81,10 @@ func (fe *Encoder) Packets() int64 { return fe.packets }
 // WriteSamples encodes x, emitting every packet it completes.
 func (fe *Encoder) WriteSamples(x []float32) error {
 	for len(x) > 0 {
-		n := min(codec.PacketSamples-len(fe.pending), len(x))
+		n := min(cap(fe.pending)-len(fe.pending), len(x))
 		fe.pending = append(fe.pending, x[:n]...)
 		x = x[n:]
-		if len(fe.pending) == codec.PacketSamples {
+		if len(fe.pending) == cap(fe.pending) {
 			if err := fe.emit(); err != nil {
 				return err
 			}
@@ -89,13 +111,13 @@ func (fe *Encoder) Flush() error { return fe.fw.Flush() }
 // Close encodes the end of the signal, including the lookahead still held
 // back, and finishes the file. It does not close the underlying writer.
 func (fe *Encoder) Close() error {
-	var zeros [codec.PacketSamples]float32
+	var zeros [4 * codec.PacketSamples]float32
 	// Push the lookahead out, then fill the last packet.
 	if err := fe.WriteSamples(zeros[:codec.Delay]); err != nil {
 		return err
 	}
 	if len(fe.pending) > 0 {
-		if err := fe.WriteSamples(zeros[:codec.PacketSamples-len(fe.pending)]); err != nil {
+		if err := fe.WriteSamples(zeros[:cap(fe.pending)-len(fe.pending)]); err != nil {
 			return err
 		}
 	}
@@ -129,7 +151,8 @@ func NewPacketDecoder(fr *PacketReader, cb *rvq.Codebook) (*Decoder, error) {
 	if err := CheckCodebook(fr.Header(), cb); err != nil {
 		return nil, err
 	}
-	dec, err := codec.NewDecoder(cb)
+	m, _ := fr.Header().Mode() // checked by CheckCodebook
+	dec, err := codec.NewModeDecoder(cb, m)
 	if err != nil {
 		return nil, err
 	}
@@ -138,17 +161,48 @@ func NewPacketDecoder(fr *PacketReader, cb *rvq.Codebook) (*Decoder, error) {
 		dec:    dec,
 		skip:   codec.Delay,
 		packet: make([]byte, 0, MaxPacketLen),
-		pcm:    make([]float32, 0, codec.PacketSamples),
+		pcm:    make([]float32, 0, m.PacketSamples()),
 	}, nil
 }
 
+// ErrUnknownMode means a stream's header names a mode this build does not
+// know (a low-rate mode of a later version, say).
+var ErrUnknownMode = errors.New("vqs: unknown mode")
+
+// Mode is the codec mode of the stream: a 20 ms mode (320-sample packets,
+// Stages the encoder's setting, packets may carry fewer) or a low-rate one
+// (640-sample packets, identified by Stages: 2 for 800 b/s, 3 for 1200, 4
+// for 1600). Files written before the low-rate modes are 20 ms ones.
+func (h Header) Mode() (codec.Mode, error) {
+	if h.SampleRate != codec.SampleRate {
+		return codec.Mode{}, fmt.Errorf("vqs: unsupported stream: %d Hz; this decoder does %d Hz", h.SampleRate, codec.SampleRate)
+	}
+	switch h.PacketSamples {
+	case codec.PacketSamples:
+		return codec.StagesMode(int(h.Stages)), nil
+	case 2 * codec.PacketSamples:
+		for _, m := range codec.Modes() {
+			if m.LowRate() && m.Stages == int(h.Stages) {
+				return m, nil
+			}
+		}
+	}
+	var known []string
+	for _, m := range codec.Modes() {
+		if m.LowRate() {
+			known = append(known, fmt.Sprintf("%s (%d-sample packets, %d stages)", m.Name(), m.PacketSamples(), m.Stages))
+		}
+	}
+	return codec.Mode{}, fmt.Errorf("%w: %d-sample packets (%v) with %d stages; this build knows the 20 ms modes (%d-sample packets) and %s",
+		ErrUnknownMode, h.PacketSamples, h.PacketDuration(), h.Stages, codec.PacketSamples, strings.Join(known, ", "))
+}
+
 // CheckCodebook reports whether a stream with header h can be decoded
-// with codebook cb: the rate and packet size are the codec's and the
+// with codebook cb: the rate is the codec's, the mode one it knows and the
 // fingerprints match.
 func CheckCodebook(h Header, cb *rvq.Codebook) error {
-	if h.SampleRate != codec.SampleRate || h.PacketSamples != codec.PacketSamples {
-		return fmt.Errorf("vqs: unsupported stream: %d Hz with %d-sample packets; this decoder does %d Hz with %d-sample packets",
-			h.SampleRate, h.PacketSamples, codec.SampleRate, codec.PacketSamples)
+	if _, err := h.Mode(); err != nil {
+		return err
 	}
 	if fp := cb.Fingerprint(); fp != h.CodebookFingerprint {
 		return fmt.Errorf("%w: file needs codebook %x, given %x", ErrCodebookMismatch, h.CodebookFingerprint, fp)

@@ -31,6 +31,11 @@ type Params struct {
 	// FEC says frames may carry FEC sections; DTX that the sender pauses
 	// in silence and sends comfort noise.
 	FEC, DTX bool
+	// Mode is the codec mode's bitrate (fmtp "mode=", codec.ModeForBitrate):
+	// 0 means the 20 ms modes, which the packet length tells apart. The
+	// low-rate 40 ms modes (800, 1200, 1600) are parsed but not carried
+	// over RTP yet: Check refuses them.
+	Mode int
 }
 
 // Rtpmap is the a=rtpmap attribute for payload type pt.
@@ -73,6 +78,9 @@ func (p Params) Fmtp() string {
 	}
 	if p.DTX {
 		add("dtx", "1")
+	}
+	if p.Mode > 0 {
+		add("mode", strconv.Itoa(p.Mode))
 	}
 	return b.String()
 }
@@ -118,6 +126,11 @@ func ParseFmtp(s string) (Params, error) {
 			default:
 				p.MaxPTime = time.Duration(ms) * time.Millisecond
 			}
+		case "mode":
+			p.Mode, err = strconv.Atoi(v)
+			if err == nil {
+				_, err = codec.ModeForBitrate(p.Mode)
+			}
 		case "fec", "dtx":
 			if v != "0" && v != "1" {
 				err = errors.New("want 0 or 1")
@@ -156,6 +169,15 @@ func (p Params) Check(cb *rvq.Codebook) error {
 		return fmt.Errorf("%w: the peer uses codebook %x, this side has %x", ErrMismatch, p.Codebook, fp)
 	case p.Stages > min(cb.NumStages(), codec.MaxStages):
 		return fmt.Errorf("%w: the peer sends %d stages, this codebook has %d", ErrMismatch, p.Stages, min(cb.NumStages(), codec.MaxStages))
+	}
+	if p.Mode > 0 {
+		m, err := codec.ModeForBitrate(p.Mode)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrMismatch, err)
+		}
+		if m.LowRate() {
+			return fmt.Errorf("%w: the peer asks for the %s b/s mode (40 ms packets); RTP carries only the 20 ms modes (2000 to 3200 b/s) so far", ErrMismatch, m.Name())
+		}
 	}
 	return nil
 }
