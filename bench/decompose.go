@@ -47,6 +47,11 @@ func Decomposition() []Variant {
 		{"formant postfilter 0.2", codec.Variant{Postfilter: 0.2}},
 		{"formant postfilter 0.2 above 1 kHz only", codec.Variant{Postfilter: 0.2, PostfilterFrom: 1000}},
 		{"envelope every 20 ms, middle frame interpolated (as the codec sends it)", codec.Variant{Postfilter: pf, HalfRateEnvelope: true}},
+		{"formant postfilter 0.15 at every frequency (before: not doubled below 500 Hz)", codec.Variant{Postfilter: pf, PostfilterFlat: true}},
+		{"envelope window of three pitch periods (CheapTrick's) instead of 20 ms", codec.Variant{Postfilter: pf, Analysis: features.AnalysisOptions{WindowPeriods: 3}}},
+		{"pulses 1 ms late against the noise", codec.Variant{Postfilter: pf, PulseDelay: 16}},
+		{"pulse dispersion: group delay rising to 1 ms at 8 kHz", codec.Variant{Postfilter: pf, PulseDispersion: 16}},
+		{"glottal phase: lowest 4 cepstral coefficients maximum-phase, pulses 1 ms late", codec.Variant{Postfilter: pf, GlottalPhase: 1, GlottalQuefrency: 4, PulseDelay: 16}},
 		{"no soft limiter", codec.Variant{Postfilter: pf, NoLimiter: true}},
 		{"no DC blocker (analysis and output)", codec.Variant{Postfilter: pf, NoDCBlocker: true, Analysis: features.AnalysisOptions{NoDCBlocker: true}}},
 	}
