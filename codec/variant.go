@@ -40,6 +40,24 @@ type Variant struct {
 	// PostfilterFrom, when > 0, fades the postfilter in linearly from
 	// half this frequency (Hz) to 1.5 times it.
 	PostfilterFrom float64
+	// PostfilterFlat gives the postfilter the same strength at every
+	// frequency instead of postfilterLow times more at low ones.
+	PostfilterFlat bool
+	// PulseDelay, when > 0, delays every pulse by this many samples
+	// against the noise and the parameters' timing.
+	PulseDelay float64
+	// PulseDispersion, when > 0, adds to the pulses a group delay rising
+	// with the square of frequency to this many samples at 8 kHz (an
+	// all-pass: the amplitude spectrum is unchanged).
+	PulseDispersion float64
+	// GlottalPhase, when > 0, makes this share of the pulse filter's
+	// lowest GlottalQuefrency cepstral coefficients (its spectral tilt,
+	// most of which is the glottal flow's) maximum-phase instead of
+	// minimum-phase, as the glottal flow's opening phase is; the rest of
+	// the pulse stays minimum-phase. Its response then starts before the
+	// pulse instant: use it with PulseDelay.
+	GlottalPhase     float64
+	GlottalQuefrency int
 }
 
 // synthVariant is a Variant's state inside the Synthesizer.
@@ -50,7 +68,38 @@ type synthVariant struct {
 	hold, shapeNoise bool
 	noLimiter, noDC  bool
 	pfFrom           float64
+	pfFlat           bool
 	noiseHigh        float64
+	pulsePhase       []float64 // added to every pulse's phase, per bin, when set
+	glottal          float64
+	glottalQ         int
+}
+
+// makePulsePhase fills v.pulsePhase for PulseDelay and PulseDispersion.
+func (v *synthVariant) makePulsePhase(delay, dispersion float64) {
+	if delay <= 0 && dispersion <= 0 {
+		return
+	}
+	v.pulsePhase = make([]float64, synthN/2+1)
+	sum := 0.0 // the group delay summed over the bins so far
+	for k := range v.pulsePhase {
+		f := float64(k) / (synthN / 2)
+		sum += dispersion * f * f
+		v.pulsePhase[k] = -2 * math.Pi / synthN * (delay*float64(k) + sum)
+	}
+}
+
+// glottalPhase adds to a pulse filter spec, just made minimum-phase from the
+// folded cepstrum cep, the phase that turns the share v.glottal of its lowest
+// v.glottalQ coefficients maximum-phase.
+func (v *synthVariant) glottalPhase(spec []complex128, cep []float64) {
+	for k := range spec {
+		p := 0.0
+		for q := 1; q <= v.glottalQ; q++ {
+			p += cep[q] * math.Sin(2*math.Pi*float64(q*k)/synthN)
+		}
+		spec[k] += complex(0, 2*v.glottal*p)
+	}
 }
 
 // output is the final sample for input x and DC-blocked y.
@@ -113,7 +162,9 @@ func ResynthesizeVariant(x []float32, v Variant) []float32 {
 	if v.NoiseShare > 0 {
 		syn.noiseShare = v.NoiseShare
 	}
-	sv := &synthVariant{hold: v.HoldFilters, shapeNoise: v.ShapedNoise, noLimiter: v.NoLimiter, noDC: v.NoDCBlocker, pfFrom: v.PostfilterFrom, noiseHigh: v.NoiseShareHigh}
+	sv := &synthVariant{hold: v.HoldFilters, shapeNoise: v.ShapedNoise, noLimiter: v.NoLimiter, noDC: v.NoDCBlocker, pfFrom: v.PostfilterFrom, pfFlat: v.PostfilterFlat, noiseHigh: v.NoiseShareHigh,
+		glottal: v.GlottalPhase, glottalQ: v.GlottalQuefrency}
+	sv.makePulsePhase(v.PulseDelay, v.PulseDispersion)
 	if e := v.Analysis.VoicingEdges; e != nil {
 		for b := range len(e) - 1 {
 			sv.centres = append(sv.centres, (e[b]+e[b+1])/2)

@@ -37,6 +37,7 @@ type EnvelopeAnalyzer struct {
 	logAmp    []float64
 	q1        float64 // CheapTrick's compensation lifter; 0 = none (AnalysisOptions.Lifter)
 	widthF0   float64 // smoothing width in harmonic spacings; 0 = 1 (AnalysisOptions.SmoothWidth)
+	periods   float64 // window length in pitch periods; 0 = maxWindow always (AnalysisOptions.WindowPeriods)
 
 	// The Hann window, planned once.
 	window      []float64
@@ -69,6 +70,16 @@ func (e *EnvelopeAnalyzer) Lookahead() int { return e.maxWindow / 2 }
 // f0 is the pitch in Hz (0 when unvoiced); samples outside x count as zero.
 func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 float64) {
 	n := len(e.frame)
+	if e.periods > 0 {
+		// CheapTrick's pitch-adaptive window (experiments only: replanning allocates)
+		w := e.maxWindow
+		if f0 > 0 {
+			w = min(w, int(math.Round(e.periods*float64(e.rate)/f0)))
+		}
+		if w = max(w, 64); w != len(e.window) {
+			e.planWindow(w)
+		}
+	}
 	win := len(e.window)
 	clear(e.frame)
 	start := center - win/2

@@ -22,6 +22,10 @@ type AnalysisOptions struct {
 	// SmoothWidth, when > 0, is the envelope's smoothing width in
 	// harmonic spacings instead of 1.
 	SmoothWidth float64
+	// WindowPeriods, when > 0, makes the envelope's window this many
+	// pitch periods long (at most the usual 20 ms) in voiced frames, as
+	// CheapTrick's three periods, instead of always 20 ms.
+	WindowPeriods float64
 }
 
 // OfflineFrame is one analysis instant of AnalyzeOffline.
@@ -49,6 +53,7 @@ func AnalyzeOffline(x []float32, opt AnalysisOptions) []OfflineFrame {
 	a.noDC = opt.NoDCBlocker
 	a.env.q1 = opt.Lifter
 	a.env.widthF0 = opt.SmoothWidth
+	a.env.periods = opt.WindowPeriods
 	var bands *BandVoicing
 	if opt.VoicingEdges != nil {
 		bands = newBandVoicing(SampleRate, opt.VoicingEdges)
