@@ -32,7 +32,6 @@ package codec
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/bits"
 	"time"
 
@@ -357,22 +356,10 @@ func (e *Encoder) quantise() {
 	pk.MidVoice = uint8(quantVoicing(&e.mid, midVoicingProfiles[:]))
 	pk.MidF0 = 4 // offset 0
 	if pk.MidVoice != 0 {
-		ref := e.pred.midF0Ref(endF0)
-		want := quantF0(e.mid.F0)
-		best := math.MaxInt
-		for i, off := range midF0Offsets {
-			if d := abs(min(max(ref+off, 0), 1<<f0Bits-1) - want); d < best {
-				best, pk.MidF0 = d, uint8(i)
-			}
-		}
+		pk.MidF0 = quantMidF0(e.pred.midF0Ref(endF0), quantF0(e.mid.F0))
 	}
 	ref := 0.5 * (e.pred.energy + dequantEnergy(int(pk.Energy)))
-	best := math.Inf(1)
-	for i, off := range midEnergyOffsets {
-		if d := math.Abs(ref + off*energyStep - float64(e.mid.MCep[0])); d < best {
-			best, pk.MidEnergy = d, uint8(i)
-		}
-	}
+	pk.MidEnergy = quantMidEnergy(ref, float64(e.mid.MCep[0]))
 	var mid, end features.Frame
 	e.pred.frames(&mid, &end, pk, e.decoded)
 }

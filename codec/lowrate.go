@@ -2,7 +2,6 @@ package codec
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/vqspeak/vqspeak/features"
 )
@@ -66,23 +65,11 @@ func (e *Encoder) quantiseLowRate() {
 
 	full.MidVoice = uint8(quantVoicing(&e.mid, midVoicingProfiles[:]))
 	if full.MidVoice != 0 && m.FieldBits(FieldMidF0) > 0 {
-		ref := e.pred.midF0Ref(endF0)
-		want := quantF0(e.mid.F0)
-		best := math.MaxInt
-		for i, off := range midF0Offsets {
-			if d := abs(min(max(ref+off, 0), 1<<f0Bits-1) - want); d < best {
-				best, full.MidF0 = d, uint8(i)
-			}
-		}
+		full.MidF0 = quantMidF0(e.pred.midF0Ref(endF0), quantF0(e.mid.F0))
 	}
 	if m.FieldBits(FieldMidEnergy) > 0 {
 		ref := 0.5 * (e.pred.energy + dequantEnergy(int(full.Energy)))
-		best := math.Inf(1)
-		for i, off := range midEnergyOffsets {
-			if d := math.Abs(ref + off*energyStep - float64(e.mid.MCep[0])); d < best {
-				best, full.MidEnergy = d, uint8(i)
-			}
-		}
+		full.MidEnergy = quantMidEnergy(ref, float64(e.mid.MCep[0]))
 		pk.MidEnergy = full.MidEnergy
 	}
 	pk.MidVoice = full.MidVoice

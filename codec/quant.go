@@ -26,6 +26,18 @@ func dequantF0(i int) float64 { return f0Min * math.Exp(float64(i)*f0Step) }
 // midF0Offsets are the middle frame's pitch steps from its reference.
 var midF0Offsets = [1 << midF0Bits]int{-8, -4, -2, -1, 0, 1, 2, 4}
 
+// quantMidF0 is the code of the midF0Offsets step from ref (a pitch index)
+// that lands nearest the pitch index want, after clamping to the index range.
+func quantMidF0(ref, want int) uint8 {
+	code, best := uint8(0), math.MaxInt
+	for i, off := range midF0Offsets {
+		if d := abs(min(max(ref+off, 0), 1<<f0Bits-1) - want); d < best {
+			best, code = d, uint8(i)
+		}
+	}
+	return code
+}
+
 // Energy: c0 (mean log amplitude) in 64 uniform steps over [energyMin, energyMax].
 const (
 	energyMin = -11.5 // the envelope floor (powerFloor), digital silence
@@ -46,6 +58,18 @@ func dequantEnergy(i int) float64 { return energyMin + float64(i)*energyStep }
 // reaching ±20 steps (±3 nats, 27 dB) so that a word starting or ending at
 // the middle frame is not smeared by 10 ms.
 var midEnergyOffsets = [1 << midEnergyBits]float64{-20, -8, -3, -1, 1, 3, 8, 20}
+
+// quantMidEnergy is the code of the midEnergyOffsets step from ref (a c0)
+// that lands nearest c0.
+func quantMidEnergy(ref, c0 float64) uint8 {
+	code, best := uint8(0), math.Inf(1)
+	for i, off := range midEnergyOffsets {
+		if d := math.Abs(ref + off*energyStep - c0); d < best {
+			best, code = d, uint8(i)
+		}
+	}
+	return code
+}
 
 // Voicing profiles: per-band voiced share for each code; code 0 is unvoiced.
 // The other entries are k-means centroids of the band voicing of voiced
