@@ -11,9 +11,9 @@ import (
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
-// DecoderConfig sets the adaptive jitter buffer's depth range, in 20 ms
-// packets. The buffer starts at StartDepth and then follows the observed
-// arrival jitter between MinDepth and MaxDepth.
+// DecoderConfig sets the adaptive jitter buffer's depth range, in packets
+// (20 ms, or 40 ms in a low-rate mode). The buffer starts at StartDepth and
+// then follows the observed arrival jitter between MinDepth and MaxDepth.
 type DecoderConfig struct {
 	MinDepth, StartDepth, MaxDepth int
 }
@@ -28,7 +28,8 @@ const MaxDepth = 16
 // ErrConfig reports an unusable DecoderConfig.
 var ErrConfig = errors.New("stream: bad decoder configuration")
 
-// Stats describes a Decoder's traffic. Counts are in packets (20 ms slots).
+// Stats describes a Decoder's traffic. Counts are in packets (20 ms slots,
+// 40 ms in a low-rate mode).
 type Stats struct {
 	Received     int64 // payloads accepted (late ones included, duplicates not)
 	Late         int64 // arrived after their slot had played: dropped
@@ -84,7 +85,7 @@ const (
 // accepts packets as they come from the network (late, lost, duplicated,
 // reordered); Pull delivers PCM at the sound card's pace, any number of
 // samples at a time, decoding, concealing or playing comfort noise for
-// each 20 ms slot when its turn comes. Push and Pull may be called from
+// each 20 ms slot (40 ms in a low-rate mode) when its turn comes. Push and Pull may be called from
 // different goroutines; neither blocks for longer than one packet's
 // decoding. It allocates only in its constructor.
 type Decoder struct {
@@ -92,6 +93,7 @@ type Decoder struct {
 	cfg DecoderConfig
 	dec *codec.Decoder
 	fr  framing
+	ps  int64 // samples per packet: the mode's
 
 	ring    [ringSize]slot
 	started bool
@@ -112,7 +114,8 @@ type Decoder struct {
 	probe             uint16 // after a jump, the sequence number that would confirm a new run
 	probing           bool
 	pulled            int64 // samples delivered
-	out               [codec.PacketSamples]float32
+	outBuf            [maxPacketSamples]float32
+	out               []float32 // outBuf[:ps]
 	outPos            int
 	offs              [jitterWindow]int64
 	nOffs             int
@@ -128,9 +131,19 @@ type Decoder struct {
 	stats             Stats
 }
 
-// NewDecoder makes a stream decoder for codebook cb; a nil cfg means
+// NewDecoder makes a stream decoder for codebook cb, for the 20 ms modes
+// (every one of them: the packet length tells them apart); a nil cfg means
 // DefaultDecoderConfig.
 func NewDecoder(cb *rvq.Codebook, cfg *DecoderConfig) (*Decoder, error) {
+	return NewModeDecoder(cb, codec.Mode{}, cfg)
+}
+
+// NewModeDecoder is NewDecoder for a stream in mode m, agreed out of band
+// (the .vqs header, the RTP fmtp). A low-rate mode's decoder (800, 1200,
+// 1600 b/s) takes only that mode's 40 ms packets (and comfort noise; no
+// FEC sections) and plays, conceals and counts 40 ms slots; its depths are
+// in 40 ms packets. The zero Mode or a 20 ms one gives NewDecoder's decoder.
+func NewModeDecoder(cb *rvq.Codebook, m codec.Mode, cfg *DecoderConfig) (*Decoder, error) {
 	c := DefaultDecoderConfig
 	if cfg != nil {
 		c = *cfg
@@ -139,15 +152,26 @@ func NewDecoder(cb *rvq.Codebook, cfg *DecoderConfig) (*Decoder, error) {
 		return nil, fmt.Errorf("%w: want 0 ≤ MinDepth %d ≤ StartDepth %d ≤ MaxDepth %d ≤ %d",
 			ErrConfig, c.MinDepth, c.StartDepth, c.MaxDepth, MaxDepth)
 	}
-	fr, err := newFraming(cb)
+	if !lowRate(m) {
+		m = codec.Mode{}
+	} else if !m.Valid() {
+		return nil, fmt.Errorf("%w: %+v", codec.ErrMode, m)
+	}
+	fr, err := newModeFraming(cb, m)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := codec.NewDecoder(cb)
+	var dec *codec.Decoder
+	if lowRate(m) {
+		dec, err = codec.NewModeDecoder(cb, m)
+	} else {
+		dec, err = codec.NewDecoder(cb)
+	}
 	if err != nil {
 		return nil, err
 	}
-	d := &Decoder{cfg: c, dec: dec, fr: fr}
+	d := &Decoder{cfg: c, dec: dec, fr: fr, ps: int64(dec.PacketSamples())}
+	d.out = d.outBuf[:d.ps]
 	for i := range d.ring {
 		d.ring[i].data = make([]byte, fr.maxPayload)
 	}
@@ -209,7 +233,7 @@ func (d *Decoder) Delay() Latency {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.started || d.nOffs == 0 {
-		return Latency{Samples: d.target * codec.PacketSamples}
+		return Latency{Samples: d.target * int(d.ps)}
 	}
 	return Latency{Samples: int(max(d.playOffset()-d.minOff, 0))}
 }
@@ -225,8 +249,15 @@ func (d *Decoder) PlayoutTimestamp() (ts uint32, ok bool) {
 	if !d.started {
 		return 0, false
 	}
-	return uint32(d.baseTS + d.next*codec.PacketSamples - int64(len(d.out)-d.outPos)), true
+	return uint32(d.baseTS + d.next*d.ps - int64(len(d.out)-d.outPos)), true
 }
+
+// Mode is the codec mode the decoder was made for: a low-rate mode, or for
+// 20 ms packets the mode with the most stages it accepts.
+func (d *Decoder) Mode() codec.Mode { return d.dec.Mode() }
+
+// PacketSamples is the PCM length of one slot: the mode's packet.
+func (d *Decoder) PacketSamples() int { return int(d.ps) }
 
 // Stats returns the counts so far and the buffer's state.
 func (d *Decoder) Stats() Stats {
@@ -246,7 +277,7 @@ func (d *Decoder) Stats() Stats {
 
 // playOffset is L in "slot s starts playing at sample L + s·PacketSamples".
 func (d *Decoder) playOffset() int64 {
-	return d.pulled + int64(len(d.out)-d.outPos) - d.next*codec.PacketSamples
+	return d.pulled + int64(len(d.out)-d.outPos) - d.next*d.ps
 }
 
 // Push hands the decoder one packet. The payload is copied. It returns an
@@ -269,7 +300,7 @@ func (d *Decoder) Push(p Packet) error {
 	if !d.started {
 		d.baseTS = ts
 	}
-	pos := floorDiv(ts-d.baseTS+codec.PacketSamples/2, codec.PacketSamples)
+	pos := floorDiv(ts-d.baseTS+d.ps/2, d.ps)
 	if !d.started {
 		d.start(pos)
 	} else if pos >= d.next+ringSize || pos < d.next-2*ringSize {
@@ -302,9 +333,9 @@ func (d *Decoder) Push(p Packet) error {
 	case kindNoise:
 		s.cnE, s.cnTilt = cnE, cnTilt
 	case kindCodec:
-		s.ok = codec.ParsePacket(&s.pk, p.Payload, d.fr.bits, d.fr.stages) == nil
+		s.ok = d.fr.parse(&s.pk, p.Payload) == nil
 	case kindCodecFEC:
-		s.ok = codec.ParsePacket(&s.pk, p.Payload[:len(p.Payload)-d.fr.fecSize], d.fr.bits, d.fr.stages) == nil
+		s.ok = d.fr.parse(&s.pk, p.Payload[:len(p.Payload)-d.fr.fecSize]) == nil
 	}
 	d.highest = max(d.highest, pos)
 	return nil
@@ -362,7 +393,7 @@ func (d *Decoder) start(pos int64) {
 // to wait target packets, and the target covers the latest, so no
 // arrival becomes late for it.
 func (d *Decoder) observe(pos int64, kind payloadKind) {
-	off := d.pulled - pos*codec.PacketSamples
+	off := d.pulled - pos*d.ps
 	pulledSince := d.pulled != d.pushedAt
 	d.pushedAt = d.pulled
 	d.fec = kind == kindCodecFEC
@@ -396,9 +427,9 @@ func (d *Decoder) record(off int64) {
 	if d.fec {
 		// FEC needs the next packet in hand when a lost one's turn comes,
 		// however late the next one is within the jitter: one packet more.
-		spread += codec.PacketSamples
+		spread += d.ps
 	}
-	t := int((spread + codec.PacketSamples - 1) / codec.PacketSamples)
+	t := int((spread + d.ps - 1) / d.ps)
 	d.target = min(max(t, d.cfg.MinDepth), d.cfg.MaxDepth)
 }
 
@@ -451,15 +482,15 @@ func (d *Decoder) produce() {
 			if d.decoded {
 				d.dec.Conceal(out)
 			} else {
-				clear(d.out[:])
+				clear(d.out)
 			}
 			return
 		}
 
 		// Steering: shed a packet when the buffer has been too deep for a
 		// while, preferably a quiet one.
-		excess := d.playOffset() - d.minOff - int64(d.target)*codec.PacketSamples
-		if excess >= codec.PacketSamples && d.nOffs >= jitterWarmup {
+		excess := d.playOffset() - d.minOff - int64(d.target)*d.ps
+		if excess >= d.ps && d.nOffs >= jitterWarmup {
 			d.excessRun++
 		} else {
 			d.excessRun = 0
@@ -491,8 +522,8 @@ func (d *Decoder) produce() {
 		}
 		d.dec.Conceal(out)
 		d.stats.Concealed++
-		if d.highest <= pos && d.playOffset()-d.minOff < int64(d.target)*codec.PacketSamples &&
-			d.playOffset()-d.minOff+codec.PacketSamples <= int64(d.cfg.MaxDepth)*codec.PacketSamples {
+		if d.highest <= pos && d.playOffset()-d.minOff < int64(d.target)*d.ps &&
+			d.playOffset()-d.minOff+d.ps <= int64(d.cfg.MaxDepth)*d.ps {
 			// Nothing later is here: the network is late, not lossy. Wait
 			// one packet longer for this slot.
 			s.state = slotEmpty

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/vqspeak/vqspeak/codec"
@@ -8,7 +9,7 @@ import (
 	"github.com/vqspeak/vqspeak/rvq"
 )
 
-// Packet is one 20 ms slot on the wire. Payload is framed as described in
+// Packet is one 20 ms slot on the wire (40 ms in a low-rate mode). Payload is framed as described in
 // payload.go: a codec packet, optionally followed by an FEC section, or a
 // 2-byte comfort-noise update. Seq counts sent packets (it wraps at 65536,
 // like RTP's); Timestamp counts samples at 16 kHz (it wraps at 2^32) and
@@ -36,6 +37,11 @@ type EncoderConfig struct {
 	// random values).
 	Seq       uint16
 	Timestamp uint32
+	// Mode, if set (codec.ModeForBitrate), is the codec mode and overrides
+	// Stages. A low-rate mode (800, 1200, 1600 b/s) sends one packet per
+	// 40 ms and keeps its stage count; it takes neither FEC nor DTX
+	// (ErrLowRate).
+	Mode codec.Mode
 }
 
 // cnInterval is the spacing of comfort-noise updates during silence (320 ms).
@@ -50,7 +56,8 @@ type EncoderStats struct {
 	ComfortNoise int64 // comfort-noise updates emitted
 }
 
-// Encoder cuts PCM of any chunk size into 20 ms packets and emits each as
+// Encoder cuts PCM of any chunk size into 20 ms packets (40 ms in a
+// low-rate mode) and emits each as
 // soon as its last sample arrives. It allocates only in its constructor and
 // is not safe for concurrent use.
 type Encoder struct {
@@ -58,7 +65,8 @@ type Encoder struct {
 	cb     *rvq.Codebook
 	enc    *codec.Encoder
 	fr     framing
-	pcm    [codec.PacketSamples]float32
+	pcm    [maxPacketSamples]float32
+	ps     int   // samples per packet: the mode's
 	n      int   // samples waiting in pcm
 	pushed int64 // samples pushed in all
 	slots  int64 // packets encoded (sent or not)
@@ -88,11 +96,25 @@ func NewEncoder(cb *rvq.Codebook, cfg *EncoderConfig) (*Encoder, error) {
 	if c.Stages == 0 {
 		c.Stages = codec.DefaultStages
 	}
-	fr, err := newFraming(cb)
+	switch {
+	case c.Mode == codec.Mode{}:
+	case !c.Mode.LowRate():
+		c.Stages, c.Mode = c.Mode.Stages, codec.Mode{}
+	case !c.Mode.Valid():
+		return nil, fmt.Errorf("%w: %+v", codec.ErrMode, c.Mode)
+	case c.FEC || c.DTX:
+		return nil, fmt.Errorf("%w: FEC and DTX, asked with the %s b/s mode", ErrLowRate, c.Mode.Name())
+	}
+	fr, err := newModeFraming(cb, c.Mode)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := codec.NewEncoder(cb, c.Stages)
+	var enc *codec.Encoder
+	if lowRate(c.Mode) {
+		enc, err = codec.NewModeEncoder(cb, c.Mode)
+	} else {
+		enc, err = codec.NewEncoder(cb, c.Stages)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +123,7 @@ func NewEncoder(cb *rvq.Codebook, cfg *EncoderConfig) (*Encoder, error) {
 		cb:      cb,
 		enc:     enc,
 		fr:      fr,
+		ps:      enc.PacketSamples(),
 		payload: make([]byte, 0, fr.maxPayload),
 	}
 	e.Reset()
@@ -131,9 +154,12 @@ func (e *Encoder) SetStages(n int) error {
 func (e *Encoder) Stats() EncoderStats { return e.stats }
 
 // Delay is the encoder's algorithmic latency: a packet leaves when its
-// 20 ms and the codec's 10 ms lookahead are in, so its oldest sample has
-// waited 30 ms.
-func (e *Encoder) Delay() Latency { return Latency{Samples: codec.PacketSamples + codec.Delay} }
+// 20 ms (40 ms in a low-rate mode) and the codec's 10 ms lookahead are in,
+// so its oldest sample has waited 30 ms (50 ms).
+func (e *Encoder) Delay() Latency { return Latency{Samples: e.ps + codec.Delay} }
+
+// Mode is the codec mode the encoder sends.
+func (e *Encoder) Mode() codec.Mode { return e.enc.Mode() }
 
 // Push takes samples in [-1, 1], any number at a time, and calls emit with
 // each packet they complete, in order. The packet's Payload is only valid
@@ -141,11 +167,11 @@ func (e *Encoder) Delay() Latency { return Latency{Samples: codec.PacketSamples 
 // samples after the failed packet are not consumed.
 func (e *Encoder) Push(pcm []float32, emit func(Packet) error) error {
 	for len(pcm) > 0 {
-		k := copy(e.pcm[e.n:], pcm)
+		k := copy(e.pcm[e.n:e.ps], pcm)
 		e.n += k
 		e.pushed += int64(k)
 		pcm = pcm[k:]
-		if e.n == codec.PacketSamples {
+		if e.n == e.ps {
 			e.n = 0
 			if err := e.encode(emit); err != nil {
 				return err
@@ -158,14 +184,14 @@ func (e *Encoder) Push(pcm []float32, emit func(Packet) error) error {
 // PushInt16 is Push for 16-bit samples.
 func (e *Encoder) PushInt16(x []int16, emit func(Packet) error) error {
 	for len(x) > 0 {
-		k := min(len(x), codec.PacketSamples-e.n)
+		k := min(len(x), e.ps-e.n)
 		for i, v := range x[:k] {
 			e.pcm[e.n+i] = pcm.FromInt16(v)
 		}
 		e.n += k
 		e.pushed += int64(k)
 		x = x[k:]
-		if e.n == codec.PacketSamples {
+		if e.n == e.ps {
 			e.n = 0
 			if err := e.encode(emit); err != nil {
 				return err
@@ -179,8 +205,8 @@ func (e *Encoder) PushInt16(x []int16, emit func(Packet) error) error {
 // inside an emitted packet (the lookahead needs up to one packet more than
 // the partial one), emitting those packets.
 func (e *Encoder) Flush(emit func(Packet) error) error {
-	for (e.slots*codec.PacketSamples - codec.Delay) < e.pushed {
-		clear(e.pcm[e.n:])
+	for (e.slots*int64(e.ps) - codec.Delay) < e.pushed {
+		clear(e.pcm[e.n:e.ps])
 		e.n = 0
 		if err := e.encode(emit); err != nil {
 			return err
@@ -190,13 +216,13 @@ func (e *Encoder) Flush(emit func(Packet) error) error {
 }
 
 func (e *Encoder) encode(emit func(Packet) error) error {
-	speech := !e.cfg.DTX || e.vad.speech(e.pcm[:])
-	p, err := e.enc.Encode(e.payload[:0], e.pcm[:])
+	speech := !e.cfg.DTX || e.vad.speech(e.pcm[:e.ps])
+	p, err := e.enc.Encode(e.payload[:0], e.pcm[:e.ps])
 	if err != nil {
 		return err // cannot happen: the length is right
 	}
 	ts := e.ts
-	e.ts += codec.PacketSamples
+	e.ts += uint32(e.ps)
 	e.slots++
 	e.pk = e.enc.Packet()
 	if speech {

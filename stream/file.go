@@ -2,7 +2,6 @@ package stream
 
 import (
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/vqspeak/vqspeak/codec"
@@ -28,8 +27,9 @@ type FileDecoder struct {
 	next   int64 // next slot to play (the prebuffer's first)
 	last   int64 // last slot with a packet
 	seq    uint16
-	skip   int // samples of prebuffer and codec delay still to drop
-	out    [codec.PacketSamples]float32
+	skip   int   // samples of prebuffer and codec delay still to drop
+	ps     int64 // samples per packet
+	out    []float32
 	damage []error
 	err    error
 }
@@ -37,26 +37,28 @@ type FileDecoder struct {
 // fileBuffer is one packet of buffer, which FEC needs, and no more.
 var fileBuffer = DecoderConfig{MinDepth: 1, StartDepth: 1, MaxDepth: 1}
 
-// ErrLowRate means a stream in one of codec's 40 ms low-rate modes: live
-// streams, their files and RTP carry only the 20 ms modes so far.
-var ErrLowRate = errors.New("stream: live streams carry only the 20 ms modes so far, not")
+// ErrLowRate means a feature the 40 ms low-rate modes do not have: FEC
+// and DTX.
+var ErrLowRate = errors.New("stream: the 40 ms low-rate modes do not support this")
 
 // NewFileDecoder decodes the live stream fr with codebook cb, which it
-// checks against the stream's header. A low-rate mode is refused
-// (ErrLowRate).
+// checks against the stream's header. A stream in a low-rate mode (as the
+// header says) is decoded in 40 ms slots.
 func NewFileDecoder(fr *vqs.PacketReader, cb *rvq.Codebook) (*FileDecoder, error) {
 	if err := vqs.CheckCodebook(fr.Header(), cb); err != nil {
 		return nil, err
 	}
-	if m, _ := fr.Header().Mode(); m.LowRate() {
-		return nil, fmt.Errorf("%w: the %s b/s mode (40 ms packets)", ErrLowRate, m.Name())
+	var mode codec.Mode // the 20 ms modes
+	if m, err := fr.Header().Mode(); err == nil && m.LowRate() {
+		mode = m
 	}
-	dec, err := NewDecoder(cb, &fileBuffer)
+	dec, err := NewModeDecoder(cb, mode, &fileBuffer)
 	if err != nil {
 		return nil, err
 	}
-	fd := &FileDecoder{fr: fr, dec: dec, buf: make([]byte, 0, vqs.MaxPacketLen),
-		skip: fileBuffer.StartDepth*codec.PacketSamples + codec.Delay, last: -1}
+	ps := int64(dec.PacketSamples())
+	fd := &FileDecoder{fr: fr, dec: dec, buf: make([]byte, 0, vqs.MaxPacketLen), ps: ps,
+		out: make([]float32, ps), skip: fileBuffer.StartDepth*int(ps) + codec.Delay, last: -1}
 	fd.read()
 	if fd.held {
 		fd.next = fd.slot - int64(fileBuffer.StartDepth) // the prebuffer's slot comes first
@@ -98,7 +100,7 @@ func (fd *FileDecoder) ReadSamples(dst []float32) ([]float32, error) {
 	for {
 		// Push what is due: the packets up to the slot after this one.
 		for fd.held && fd.slot <= fd.next+1 {
-			fd.dec.Push(Packet{Seq: fd.seq, Timestamp: uint32(fd.slot * codec.PacketSamples), Payload: fd.buf})
+			fd.dec.Push(Packet{Seq: fd.seq, Timestamp: uint32(fd.slot * fd.ps), Payload: fd.buf})
 			fd.seq++
 			fd.last, fd.held = fd.slot, false
 			fd.read()
@@ -109,7 +111,7 @@ func (fd *FileDecoder) ReadSamples(dst []float32) ([]float32, error) {
 		if !fd.held && fd.next > fd.last {
 			return dst, io.EOF
 		}
-		fd.dec.Pull(fd.out[:])
+		fd.dec.Pull(fd.out)
 		fd.next++
 		out := fd.out[:]
 		if fd.skip > 0 {

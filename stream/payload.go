@@ -72,8 +72,16 @@ const (
 	kindNoise
 )
 
+// maxPacketSamples is the longest packet's PCM: a 40 ms low-rate one.
+const maxPacketSamples = 2 * codec.PacketSamples
+
+// lowRate reports whether m, a configured mode (zero: unset), is one of the
+// 40 ms modes.
+func lowRate(m codec.Mode) bool { return m != codec.Mode{} && m.LowRate() }
+
 // framing knows the payload lengths of one codebook.
 type framing struct {
+	mode                  codec.Mode // a low-rate mode, or zero for the 20 ms ones
 	bits, stages, fecSize int
 	kinds                 []int8 // per length: −1 unknown, else payloadKind
 	maxPayload            int
@@ -111,6 +119,39 @@ func newFraming(cb *rvq.Codebook) (framing, error) {
 		}
 	}
 	return f, nil
+}
+
+// newModeFraming is newFraming for mode m (zero: the 20 ms modes). A
+// low-rate mode's payloads are its packets, of one length, and comfort
+// noise; no FEC.
+func newModeFraming(cb *rvq.Codebook, m codec.Mode) (framing, error) {
+	if !lowRate(m) {
+		return newFraming(cb)
+	}
+	if err := codec.CheckCodebook(cb); err != nil {
+		return framing{}, err
+	}
+	f := framing{mode: m, bits: codec.IndexBits(cb), stages: m.Stages}
+	n := m.PacketSize(f.bits)
+	f.maxPayload = max(n, cnSize)
+	f.kinds = make([]int8, f.maxPayload+1)
+	for i := range f.kinds {
+		f.kinds[i] = -1
+	}
+	f.kinds[cnSize] = int8(kindNoise)
+	if n == cnSize {
+		return f, fmt.Errorf("%w: %d bytes could be comfort noise or a %s b/s packet", ErrFraming, n, m.Name())
+	}
+	f.kinds[n] = int8(kindCodec)
+	return f, nil
+}
+
+// parse parses a codec packet (no FEC section) into pk.
+func (f *framing) parse(pk *codec.Packet, b []byte) error {
+	if lowRate(f.mode) {
+		return codec.ParseModePacket(pk, b, f.mode, f.bits)
+	}
+	return codec.ParsePacket(pk, b, f.bits, f.stages)
 }
 
 // kind classifies a payload of n bytes.

@@ -24,13 +24,14 @@ import (
 func init() {
 	register(&command{
 		name: "send",
-		args: "[-to HOST:PORT] [-stages N] [-ptime MS] [-fec] [-dtx] [-pt N] [-codebook FILE] IN.wav",
+		args: "[-to HOST:PORT] [-stages N | -bitrate BPS] [-ptime MS] [-fec] [-dtx] [-pt N] [-codebook FILE] IN.wav",
 		summary: "Stream a WAV or FLAC file over UDP as RTP (VQSPEAK/16000), paced in real time.\n" +
 			"The SDP lines that describe the stream are printed first.",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("to", "127.0.0.1:5004", "destination `HOST:PORT`")
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s)")
-			fs.Int("ptime", 20, "audio per RTP packet in `ms`: a multiple of 20 up to 240")
+			fs.Int("bitrate", 0, "mode by payload `BPS`: 700 or 800, 1200, 1600 (40 ms frames, fmtp mode=; no -fec or -dtx) or 2000 to 3200 (as -stages 1 to 4); not with -stages")
+			fs.Int("ptime", 20, "audio per RTP packet in `ms`: a multiple of 20 up to 240 (of 40, default 40, with -bitrate below 2000)")
 			fs.Bool("fec", false, "add a low-rate copy of the previous packet to each one (+1600 b/s), to rebuild single losses")
 			fs.Bool("dtx", false, "stop sending in silence; send a comfort-noise update every 320 ms instead")
 			fs.Int("pt", 96, "RTP payload type (dynamic: 96 to 127)")
@@ -40,7 +41,7 @@ func init() {
 	})
 	register(&command{
 		name: "receive",
-		args: "[-listen HOST:PORT] [-from HOST:PORT] [-pt N] [-o OUT.wav] [-duration D] [-idle D] [-depth N] [-codebook FILE]",
+		args: "[-listen HOST:PORT] [-from HOST:PORT] [-pt N] [-bitrate BPS] [-o OUT.wav] [-duration D] [-idle D] [-depth N] [-codebook FILE]",
 		summary: "Receive a VQSPEAK RTP stream over UDP, play it out through the adaptive jitter buffer\n" +
 			"with loss concealment, and write the audio to a WAV file. Statistics go to stderr once a second.\n" +
 			"Only one sender is heard: the -from address, or else the first that sends packets of payload\n" +
@@ -49,10 +50,11 @@ func init() {
 			fs.String("listen", "127.0.0.1:5004", "UDP `HOST:PORT` to listen on (port 0 picks a free one)")
 			fs.String("from", "", "accept packets only from this `HOST:PORT` (default: the first sender heard)")
 			fs.Int("pt", 96, "RTP payload type of the stream (as the sender's -pt and SDP)")
+			fs.Int("bitrate", 0, "the sender's low-rate mode (fmtp mode=): 700 or 800, 1200, 1600 (40 ms frames); 0 or 2000 to 3200: the 20 ms modes")
 			fs.String("o", "", "write the received audio to this WAV `FILE` (\"-\" = stdout; default: statistics only)")
 			fs.Duration("duration", 0, "stop after this long (0: until the sender goes idle or Ctrl-C)")
 			fs.Duration("idle", 2*time.Second, "stop when no packet has come for this long after the first (0: never)")
-			fs.Int("depth", 0, "keep at least `N` packets (N × 20 ms) in the jitter buffer, for links (or machines) with bursty delay;\n0 adapts from none to 4")
+			fs.Int("depth", 0, "keep at least `N` packets (N × 20 ms, or 40 ms with -bitrate below 2000) in the jitter buffer, for links (or machines) with bursty delay;\n0 adapts from none to 4")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 		},
 		run:    runReceive,
@@ -68,13 +70,25 @@ func runSend(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one input file, got %d arguments", len(args))
 	}
-	cb, stages, err := codebookAndStages(fs)
+	cb, mode, err := encodeMode(fs)
 	if err != nil {
 		return err
 	}
+	stages, frameMs, fmtpMode := mode.Stages, 20, 0
 	ptime := intFlag(fs, "ptime")
-	if ptime < 20 || ptime > 20*vqrtp.MaxFrames || ptime%20 != 0 {
-		return usagef("-ptime %d: want a multiple of 20 from 20 to %d", ptime, 20*vqrtp.MaxFrames)
+	if mode.LowRate() {
+		frameMs, fmtpMode = int(mode.PacketDuration().Milliseconds()), mode.Bitrate(codec.DefaultIndexBits)
+		if !flagSet(fs, "ptime") {
+			ptime = frameMs
+		}
+		if boolFlag(fs, "fec") || boolFlag(fs, "dtx") {
+			return usagef("-bitrate %d: the 40 ms modes have no -fec or -dtx", intFlag(fs, "bitrate"))
+		}
+	} else {
+		mode = codec.Mode{} // the stages say it
+	}
+	if ptime < frameMs || ptime > 20*vqrtp.MaxFrames || ptime%frameMs != 0 {
+		return usagef("-ptime %d: want a multiple of %d from %d to %d", ptime, frameMs, frameMs, 20*vqrtp.MaxFrames)
 	}
 	pt := intFlag(fs, "pt")
 	if pt < 0 || pt > 127 {
@@ -96,18 +110,19 @@ func runSend(e *env, fs *flag.FlagSet, args []string) error {
 		FEC:       boolFlag(fs, "fec"),
 		DTX:       boolFlag(fs, "dtx"),
 		Timestamp: rand.Uint32(), // RFC 3550: random start
+		Mode:      mode,
 	}
 	enc, err := stream.NewEncoder(cb, &cfg)
 	if err != nil {
 		return err
 	}
-	pz, err := vqrtp.NewPacketizer(uint8(pt), rand.Uint32(), ptime/20)
+	pz, err := vqrtp.NewModePacketizer(uint8(pt), rand.Uint32(), mode, ptime/frameMs)
 	if err != nil {
 		return err
 	}
 	pz.Timestamp = cfg.Timestamp
 	params := vqrtp.Params{Stages: stages, Codebook: cb.Fingerprint(), PTime: time.Duration(ptime) * time.Millisecond,
-		FEC: cfg.FEC, DTX: cfg.DTX}
+		FEC: cfg.FEC, DTX: cfg.DTX, Mode: fmtpMode}
 	e.infof("sending %s (%.2f s) to %s as\n  m=audio %s RTP/AVP %d\n  %s\n  a=fmtp:%d %s\n",
 		args[0], float64(len(x))/codec.SampleRate, to, portOf(to), pt, vqrtp.Rtpmap(uint8(pt)), pt, params.Fmtp())
 
@@ -234,6 +249,16 @@ func runReceive(e *env, fs *flag.FlagSet, args []string) error {
 		}
 		rcfg.Peer = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), a.AddrPort().Port())
 	}
+	var mode codec.Mode // the 20 ms modes
+	if bps := intFlag(fs, "bitrate"); bps != 0 {
+		m, err := codec.ModeForBitrate(bps)
+		if err != nil {
+			return usagef("-bitrate %d: %v", bps, err)
+		}
+		if m.LowRate() {
+			mode = m
+		}
+	}
 	cfg := stream.DefaultDecoderConfig
 	if n := intFlag(fs, "depth"); n != 0 {
 		if n < 0 || n > stream.MaxDepth {
@@ -241,7 +266,7 @@ func runReceive(e *env, fs *flag.FlagSet, args []string) error {
 		}
 		cfg = stream.DecoderConfig{MinDepth: n, StartDepth: n, MaxDepth: min(stream.MaxDepth, n+4)}
 	}
-	dec, err := stream.NewDecoder(cb, &cfg)
+	dec, err := stream.NewModeDecoder(cb, mode, &cfg)
 	if err != nil {
 		return err
 	}
@@ -271,7 +296,7 @@ func runReceive(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	// The first StartDepth slots played are the prebuffer, silence before
 	// the first packet: they are not written.
-	r := &callReceiver{Receiver: vqrtp.NewReceiver(dec, rcfg), dec: dec, pt: pt, fixedPeer: rcfg.Peer.IsValid(), lead: int64(cfg.StartDepth) * codec.PacketSamples}
+	r := &callReceiver{Receiver: vqrtp.NewReceiver(dec, rcfg), dec: dec, pt: pt, fixedPeer: rcfg.Peer.IsValid(), lead: int64(cfg.StartDepth) * int64(dec.PacketSamples())}
 	go r.listen(pc)
 
 	if outPath == "" {
@@ -366,7 +391,8 @@ func (r *callReceiver) play(e *env, ww *audiofile.WAVWriter, duration, idle time
 				if markStats = r.dec.Stats(); markStats.Depth == 0 {
 					// The last slot is playing: it ends at the next slot
 					// boundary (every slot is PacketSamples long).
-					rest := (codec.PacketSamples - pulled%codec.PacketSamples) % codec.PacketSamples
+					ps := int64(r.dec.PacketSamples())
+					rest := (ps - pulled%ps) % ps
 					endMark = written + rest
 				}
 			}

@@ -98,6 +98,21 @@ func TestSendReceiveLoopback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3 s in real time; its timing suffers under the race detector")
 	}
+	sendReceiveLoopback(t, nil, nil, "")
+}
+
+// TestSendReceiveLoopbackLowRate is TestSendReceiveLoopback in the 1600 b/s
+// mode: 40 ms frames, announced as fmtp mode=1600 with ptime=40.
+func TestSendReceiveLoopbackLowRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("3 s in real time; its timing suffers under the race detector")
+	}
+	sendReceiveLoopback(t, []string{"-bitrate", "1600"}, []string{"-bitrate", "1600"}, "ptime=40; mode=1600")
+}
+
+// sendReceiveLoopback runs the call of TestSendReceiveLoopback with extra
+// send and receive flags; the SDP send prints must contain fmtp.
+func sendReceiveLoopback(t *testing.T, sendFlags, recvFlags []string, fmtp string) {
 	dir := t.TempDir()
 	a, err := audiofile.ReadFile(clip)
 	if err != nil {
@@ -121,7 +136,7 @@ func TestSendReceiveLoopback(t *testing.T) {
 	go func() {
 		// A deep buffer: this machine's scheduling, not the proxy, is the
 		// worst jitter a test sees.
-		recvDone <- run(ctx, []string{"receive", "-listen", "127.0.0.1:0", "-o", out, "-idle", "700ms", "-depth", "6"},
+		recvDone <- run(ctx, append([]string{"receive", "-listen", "127.0.0.1:0", "-o", out, "-idle", "700ms", "-depth", "6"}, recvFlags...),
 			strings.NewReader(""), &bytes.Buffer{}, &recvErr)
 	}()
 	var addr string
@@ -137,7 +152,7 @@ func TestSendReceiveLoopback(t *testing.T) {
 	defer proxy.pc.Close()
 
 	var sendErr bytes.Buffer
-	code := run(ctx, []string{"send", "-to", proxy.pc.LocalAddr().String(), in}, strings.NewReader(""), &bytes.Buffer{}, &sendErr)
+	code := run(ctx, append(append([]string{"send", "-to", proxy.pc.LocalAddr().String()}, sendFlags...), in), strings.NewReader(""), &bytes.Buffer{}, &sendErr)
 	if code != 0 {
 		t.Fatalf("send: exit %d: %s", code, sendErr.String())
 	}
@@ -146,7 +161,7 @@ func TestSendReceiveLoopback(t *testing.T) {
 	}
 	t.Logf("send:\n%s", sendErr.String())
 	t.Logf("receive:\n%s", recvErr.String())
-	if !strings.Contains(sendErr.String(), "a=rtpmap:96 VQSPEAK/16000") {
+	if !strings.Contains(sendErr.String(), "a=rtpmap:96 VQSPEAK/16000") || !strings.Contains(sendErr.String(), fmtp) {
 		t.Errorf("send did not print the SDP: %s", sendErr.String())
 	}
 
@@ -239,6 +254,11 @@ func TestCallUsage(t *testing.T) {
 		{[]string{"send", "-ptime", "260", clip}, exitUsage, "-ptime 260"},
 		{[]string{"send", "-stages", "0", clip}, exitUsage, "-stages 0"},
 		{[]string{"send", "-pt", "200", clip}, exitUsage, "-pt 200"},
+		{[]string{"send", "-bitrate", "1600", "-fec", clip}, exitUsage, "no -fec or -dtx"},
+		{[]string{"send", "-bitrate", "800", "-ptime", "60", clip}, exitUsage, "multiple of 40"},
+		{[]string{"send", "-bitrate", "1600", "-stages", "2", clip}, exitUsage, "give one"},
+		{[]string{"send", "-bitrate", "900", clip}, exitUsage, "-bitrate 900"},
+		{[]string{"receive", "-bitrate", "900"}, exitUsage, "-bitrate 900"},
 		{[]string{"send", "-to", "127.0.0.1:9", "no-such-file.wav"}, exitFailure, "no such file"},
 		{[]string{"send", "-to", "not an address", clip}, exitFailure, "address"},
 		{[]string{"receive", "extra"}, exitUsage, "no arguments"},

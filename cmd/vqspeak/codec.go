@@ -94,7 +94,7 @@ func encodeMode(fs *flag.FlagSet) (*rvq.Codebook, codec.Mode, error) {
 	if err != nil {
 		return nil, codec.Mode{}, usagef("-bitrate %d: %v", bps, err)
 	}
-	if m.LowRate() && boolFlag(fs, "compact") {
+	if m.LowRate() && fs.Lookup("compact") != nil && boolFlag(fs, "compact") {
 		return nil, codec.Mode{}, usagef("-bitrate %d: compact files hold 20 ms packets only (-bitrate 2000 or more)", bps)
 	}
 	cb, err := loadCodebook(stringFlag(fs, "codebook"))

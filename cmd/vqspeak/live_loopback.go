@@ -16,10 +16,11 @@ import (
 func init() {
 	register(&command{
 		name:    "loopback",
-		args:    "[-stages N] [-loss PCT] [-jitter MS] [-seed N] [-in DEVICE] [-out DEVICE]",
+		args:    "[-stages N | -bitrate BPS] [-loss PCT] [-jitter MS] [-seed N] [-in DEVICE] [-out DEVICE]",
 		summary: "Microphone → encoder → simulated network → jitter buffer → decoder → speakers, until Ctrl-C.\nPrints the bitrate, buffer depth, loss, concealment and latency once a second.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s)")
+			fs.Int("bitrate", 0, "mode by payload `BPS`: 700 or 800, 1200, 1600 (40 ms packets; no -fec) or 2000 to 3200 (as -stages 1 to 4); not with -stages")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
 			fs.Float64("loss", 0, "percentage of packets the network loses at random")
 			fs.Int("jitter", 0, "random network delay, up to this many `ms` per packet")
@@ -76,9 +77,12 @@ func runLoopback(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) != 0 {
 		return usagef("takes no arguments, only flags")
 	}
-	cb, stages, err := codebookAndStages(fs)
+	cb, mode, err := encodeMode(fs)
 	if err != nil {
 		return err
+	}
+	if mode.LowRate() && boolFlag(fs, "fec") {
+		return usagef("-bitrate %d: the 40 ms modes have no -fec", intFlag(fs, "bitrate"))
 	}
 	loss := floatFlag(fs, "loss")
 	if !(loss >= 0 && loss <= 100) {
@@ -94,11 +98,11 @@ func runLoopback(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	seed := fs.Lookup("seed").Value.(flag.Getter).Get().(uint64)
 
-	enc, err := stream.NewEncoder(cb, &stream.EncoderConfig{Stages: stages, FEC: boolFlag(fs, "fec")})
+	enc, err := stream.NewEncoder(cb, &stream.EncoderConfig{Mode: mode, FEC: boolFlag(fs, "fec")})
 	if err != nil {
 		return err
 	}
-	dec, err := stream.NewDecoder(cb, nil)
+	dec, err := stream.NewModeDecoder(cb, mode, nil)
 	if err != nil {
 		return err
 	}

@@ -184,7 +184,8 @@ func playLive(e *env, name string, fr *vqs.PacketReader, cb *rvq.Codebook, host 
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if m, _ := fr.Header().Mode(); m.LowRate() {
-		return fmt.Errorf("%s: %w: the %s b/s mode (40 ms packets)", name, stream.ErrLowRate, m.Name())
+		// vqs live streams (LiveWriter, and a join mid-way) are 20 ms only.
+		return fmt.Errorf("%s: %w: a live stream in the %s b/s mode (40 ms packets); live streams carry the 20 ms modes only", name, stream.ErrLowRate, m.Name())
 	}
 	sink, err := host.OpenSink(out, device.Config{LowLatency: true, Buffer: pipeRing})
 	if err != nil {

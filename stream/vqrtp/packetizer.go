@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/pion/rtp"
+	"github.com/vqspeak/vqspeak/codec"
 )
 
 // Packetizer bundles frames into whole RTP packets (header and payload)
@@ -21,8 +22,9 @@ type Packetizer struct {
 	// Timestamp is the RTP timestamp of the next frame pushed.
 	Timestamp uint32
 
-	frames  int // per packet
-	n       int // frames pending
+	frames  int    // per packet
+	ticks   uint32 // timestamp ticks per frame
+	n       int    // frames pending
 	first   uint32
 	toc     [MaxFrames]byte
 	data    [MaxFrames * MaxFrameLen]byte
@@ -47,8 +49,21 @@ func NewPacketizer(payloadType uint8, ssrc uint32, framesPerPacket int) (*Packet
 		Sequence:    uint16(rand.Uint32()),
 		Timestamp:   rand.Uint32(),
 		frames:      framesPerPacket,
+		ticks:       FrameTicks,
 		silent:      true,
 	}, nil
+}
+
+// NewModePacketizer is NewPacketizer for frames of codec mode m: a
+// low-rate mode's 40 ms frames advance the timestamp by 640 (ptime = 40 ms
+// × framesPerPacket); the zero Mode or a 20 ms one gives NewPacketizer's.
+func NewModePacketizer(payloadType uint8, ssrc uint32, m codec.Mode, framesPerPacket int) (*Packetizer, error) {
+	p, err := NewPacketizer(payloadType, ssrc, framesPerPacket)
+	if err != nil {
+		return nil, err
+	}
+	p.ticks = uint32(modeTicks(m))
+	return p, nil
 }
 
 // FramesPerPacket is the bundle size.
@@ -58,7 +73,7 @@ func (p *Packetizer) FramesPerPacket() int { return p.frames }
 // this capacity never grows.
 func (p *Packetizer) MaxPacketSize() int { return 12 + p.frames*(1+MaxFrameLen) }
 
-// AppendFrame adds the next 20 ms slot's frame (empty: nothing to send for
+// AppendFrame adds the next slot's frame (20 ms, or 40 ms in a low-rate mode) (empty: nothing to send for
 // this slot) and, when it completes a packet, appends the packet to dst.
 // Otherwise dst comes back unchanged. It allocates only when dst lacks
 // capacity.
@@ -74,7 +89,7 @@ func (p *Packetizer) AppendFrame(dst, frame []byte) ([]byte, error) {
 	p.size += len(frame)
 	p.nonzero = p.nonzero || len(frame) > 0
 	p.n++
-	p.Timestamp += FrameTicks
+	p.Timestamp += p.ticks
 	if p.n < p.frames {
 		return dst, nil
 	}

@@ -2,6 +2,7 @@ package vqrtp
 
 import (
 	"github.com/pion/rtp"
+	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/stream"
 )
 
@@ -82,6 +83,18 @@ func FrameSeq(seq uint16, i, n int) uint16 { return seq*uint16(n) + uint16(i) }
 // appends nothing and returns an error wrapping ErrMalformed. It allocates
 // only when dst lacks capacity (MaxFrames is always enough).
 func AppendPackets(dst []stream.Packet, pkt *rtp.Packet) ([]stream.Packet, error) {
+	return appendPackets(dst, pkt, FrameTicks)
+}
+
+// AppendModePackets is AppendPackets for frames of codec mode m, agreed in
+// the fmtp (Params.CodecMode): a low-rate mode's frames are 640 ticks
+// apart; the zero Mode or a 20 ms one gives AppendPackets.
+func AppendModePackets(dst []stream.Packet, pkt *rtp.Packet, m codec.Mode) ([]stream.Packet, error) {
+	return appendPackets(dst, pkt, uint32(modeTicks(m)))
+}
+
+// appendPackets is AppendPackets for frames ticks apart.
+func appendPackets(dst []stream.Packet, pkt *rtp.Packet, ticks uint32) ([]stream.Packet, error) {
 	n, _, err := parseTOC(pkt.Payload)
 	if err != nil {
 		return dst, err
@@ -92,7 +105,7 @@ func AppendPackets(dst []stream.Packet, pkt *rtp.Packet) ([]stream.Packet, error
 		if l > 0 {
 			dst = append(dst, stream.Packet{
 				Seq:       FrameSeq(pkt.SequenceNumber, i, n),
-				Timestamp: pkt.Timestamp + uint32(i)*FrameTicks,
+				Timestamp: pkt.Timestamp + uint32(i)*ticks,
 				Payload:   pkt.Payload[off : off+l : off+l],
 			})
 		}

@@ -34,6 +34,7 @@ type Receiver struct {
 	cfg      ReceiverConfig
 	pkt      rtp.Packet
 	pkts     []stream.Packet
+	ticks    uint32 // timestamp ticks per frame: the decoder's packet
 	ssrc     uint32
 	peer     atomic.Pointer[netip.AddrPort] // the accepted source, once known
 	arrivals atomic.Int64                   // RTP packets accepted
@@ -43,9 +44,11 @@ type Receiver struct {
 	foreign  atomic.Int64                   // packets of another source or SSRC
 }
 
-// NewReceiver makes a receiver that pushes into dec the packets cfg accepts.
+// NewReceiver makes a receiver that pushes into dec the packets cfg
+// accepts. Frames are dec's packets apart: 20 ms, or 40 ms for a decoder of
+// a low-rate mode (stream.NewModeDecoder).
 func NewReceiver(dec *stream.Decoder, cfg ReceiverConfig) *Receiver {
-	r := &Receiver{dec: dec, cfg: cfg, pkts: make([]stream.Packet, 0, MaxFrames)}
+	r := &Receiver{dec: dec, cfg: cfg, pkts: make([]stream.Packet, 0, MaxFrames), ticks: uint32(dec.PacketSamples())}
 	if cfg.Peer.IsValid() {
 		peer := unmap(cfg.Peer)
 		r.peer.Store(&peer)
@@ -77,7 +80,7 @@ func (r *Receiver) Receive(datagram []byte, from netip.AddrPort, now int64) {
 		r.otherPT.Add(1)
 		return
 	}
-	pkts, err := AppendPackets(r.pkts[:0], pkt)
+	pkts, err := appendPackets(r.pkts[:0], pkt, r.ticks)
 	if err != nil {
 		r.badRTP.Add(1)
 		return

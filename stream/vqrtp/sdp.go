@@ -32,9 +32,10 @@ type Params struct {
 	// in silence and sends comfort noise.
 	FEC, DTX bool
 	// Mode is the codec mode's bitrate (fmtp "mode=", codec.ModeForBitrate):
-	// 0 means the 20 ms modes, which the packet length tells apart. The
-	// low-rate 40 ms modes (800, 1200, 1600) are parsed but not carried
-	// over RTP yet: Check refuses them.
+	// 0 means the 20 ms modes, which the packet length tells apart. A
+	// low-rate mode (800, 1200, 1600) sends 40 ms frames, each advancing
+	// the timestamp by 640: ptime is then a multiple of 40 ms (40 when
+	// PTime is 0), and there is no FEC.
 	Mode int
 }
 
@@ -43,12 +44,38 @@ func Rtpmap(pt uint8) string {
 	return fmt.Sprintf("a=rtpmap:%d %s/%d", pt, EncodingName, ClockRate)
 }
 
+// CodecMode is the mode Mode names; the zero Mode when Mode is 0 (or names
+// no mode): the 20 ms modes.
+func (p Params) CodecMode() codec.Mode {
+	if p.Mode == 0 {
+		return codec.Mode{}
+	}
+	m, err := codec.ModeForBitrate(p.Mode)
+	if err != nil {
+		return codec.Mode{}
+	}
+	return m
+}
+
+// FrameTicks is how far one frame advances the timestamp: FrameTicks
+// (20 ms), or 640 (40 ms) in a low-rate mode.
+func (p Params) FrameTicks() int { return modeTicks(p.CodecMode()) }
+
+// modeTicks is the frame duration of mode m in timestamp ticks (the zero
+// Mode: 20 ms).
+func modeTicks(m codec.Mode) int {
+	if m != (codec.Mode{}) && m.LowRate() {
+		return m.PacketSamples()
+	}
+	return FrameTicks
+}
+
 // FramesPerPacket is PTime in frames (1 when PTime is 0).
 func (p Params) FramesPerPacket() int {
 	if p.PTime <= 0 {
 		return 1
 	}
-	return int(p.PTime / (FrameTicks * time.Second / ClockRate))
+	return int(p.PTime / (time.Duration(p.FrameTicks()) * time.Second / ClockRate))
 }
 
 // Fmtp is the a=fmtp value: "stages=4; codebook=5f0c2a9e11d3b7c4; ptime=20",
@@ -69,7 +96,7 @@ func (p Params) Fmtp() string {
 	if p.Codebook != [8]byte{} {
 		add("codebook", hex.EncodeToString(p.Codebook[:]))
 	}
-	add("ptime", strconv.Itoa(20*p.FramesPerPacket()))
+	add("ptime", strconv.Itoa(p.FrameTicks()*1000/ClockRate*p.FramesPerPacket()))
 	if p.MaxPTime > 0 {
 		add("maxptime", strconv.FormatInt(p.MaxPTime.Milliseconds(), 10))
 	}
@@ -176,7 +203,14 @@ func (p Params) Check(cb *rvq.Codebook) error {
 			return fmt.Errorf("%w: %w", ErrMismatch, err)
 		}
 		if m.LowRate() {
-			return fmt.Errorf("%w: the peer asks for the %s b/s mode (40 ms packets); RTP carries only the 20 ms modes (2000 to 3200 b/s) so far", ErrMismatch, m.Name())
+			switch frame := m.PacketDuration(); {
+			case m.Stages > cb.NumStages():
+				return fmt.Errorf("%w: the %s b/s mode needs %d stages, this codebook has %d", ErrMismatch, m.Name(), m.Stages, cb.NumStages())
+			case p.PTime%frame != 0:
+				return fmt.Errorf("%w: ptime %v with the %s b/s mode, whose frames are %v", ErrMismatch, p.PTime, m.Name(), frame)
+			case p.FEC:
+				return fmt.Errorf("%w: fec=1 with the %s b/s mode (40 ms frames have no FEC)", ErrMismatch, m.Name())
+			}
 		}
 	}
 	return nil
