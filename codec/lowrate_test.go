@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -318,4 +319,20 @@ func FuzzDecodeLowRate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Mode's fields are exported, so any value may reach its methods: an
+// invalid one is described, not divided by.
+func TestInvalidModeMethods(t *testing.T) {
+	for _, m := range []codec.Mode{{}, {Frames: -3, Stages: 2}, {Frames: 4, Stages: 99}, {Frames: 2, Stages: 4}} {
+		if m.Valid() {
+			t.Fatalf("%#v is valid", m)
+		}
+		if got := m.Bitrate(codec.DefaultIndexBits); got != 0 {
+			t.Errorf("%#v: Bitrate %d, want 0", m, got)
+		}
+		if s := m.String(); !strings.HasPrefix(s, "invalid mode") {
+			t.Errorf("%#v: String %q", m, s)
+		}
+	}
 }

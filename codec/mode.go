@@ -128,6 +128,9 @@ func (m Mode) Name() string { return strconv.Itoa(m.Bitrate(DefaultIndexBits)) }
 
 // String describes the mode for people, e.g. "1600 b/s (40 ms, 4 stages)".
 func (m Mode) String() string {
+	if !m.Valid() {
+		return fmt.Sprintf("invalid mode (%d frames, %d stages)", m.Frames, m.Stages)
+	}
 	return fmt.Sprintf("%s b/s (%d ms, %d stages)", m.Name(), m.PacketDuration().Milliseconds(), m.Stages)
 }
 
@@ -186,8 +189,12 @@ func (m Mode) voicingTable() [][features.NumVoicingBands]float32 {
 // of 2^indexBits entries.
 func (m Mode) PacketSize(indexBits int) int { return (m.sideBits() + m.Stages*indexBits + 7) / 8 }
 
-// Bitrate is the payload bitrate in b/s for a codebook of 2^indexBits entries.
+// Bitrate is the payload bitrate in b/s for a codebook of 2^indexBits
+// entries, 0 for a mode that is not Valid.
 func (m Mode) Bitrate(indexBits int) int {
+	if !m.Valid() {
+		return 0
+	}
 	return m.PacketSize(indexBits) * 8 * int(time.Second/m.PacketDuration())
 }
 
