@@ -241,11 +241,8 @@ func NewModeEncoder(cb *rvq.Codebook, m Mode) (*Encoder, error) {
 	if !m.LowRate() {
 		return NewEncoder(cb, m.Stages)
 	}
-	if !m.Valid() {
-		return nil, fmt.Errorf("%w: %+v", ErrMode, m)
-	}
-	if m.Stages > cb.NumStages() {
-		return nil, fmt.Errorf("%w: the %s mode needs %d stages, the codebook has %d", ErrStages, m.Name(), m.Stages, cb.NumStages())
+	if err := checkMode(cb, m); err != nil {
+		return nil, err
 	}
 	e, err := NewEncoder(cb, m.Stages)
 	if err != nil {
@@ -254,6 +251,17 @@ func NewModeEncoder(cb *rvq.Codebook, m Mode) (*Encoder, error) {
 	e.mode = m
 	e.Reset()
 	return e, nil
+}
+
+// checkMode reports whether low-rate mode m can run on codebook cb.
+func checkMode(cb *rvq.Codebook, m Mode) error {
+	if !m.Valid() {
+		return fmt.Errorf("%w: %+v", ErrMode, m)
+	}
+	if m.Stages > cb.NumStages() {
+		return fmt.Errorf("%w: the %s mode needs %d stages, the codebook has %d", ErrStages, m.Name(), m.Stages, cb.NumStages())
+	}
+	return nil
 }
 
 // Mode is the encoder's current mode.
@@ -417,11 +425,8 @@ func NewModeDecoder(cb *rvq.Codebook, m Mode) (*Decoder, error) {
 	if !m.LowRate() {
 		return NewDecoder(cb)
 	}
-	if !m.Valid() {
-		return nil, fmt.Errorf("%w: %+v", ErrMode, m)
-	}
-	if m.Stages > cb.NumStages() {
-		return nil, fmt.Errorf("%w: the %s mode needs %d stages, the codebook has %d", ErrStages, m.Name(), m.Stages, cb.NumStages())
+	if err := checkMode(cb, m); err != nil {
+		return nil, err
 	}
 	d, err := NewDecoder(cb)
 	if err != nil {

@@ -219,6 +219,14 @@ func ParseModePacket(p *Packet, b []byte, m Mode, indexBits int) error {
 	if n := m.PacketSize(indexBits); len(b) != n {
 		return fmt.Errorf("%w: %d bytes, the %s mode's packets have %d", ErrPacketLength, len(b), m.Name(), n)
 	}
+	unpack(p, b, m, indexBits)
+	clear(p.Index[m.Stages:])
+	return nil
+}
+
+// unpack reads the fields and m.Stages indices of a packet of mode m from b,
+// whose length the caller has checked.
+func unpack(p *Packet, b []byte, m Mode, indexBits int) {
 	r := bits.Reader{Buf: b}
 	p.Stages = m.Stages
 	for f := range NumFields {
@@ -227,8 +235,6 @@ func ParseModePacket(p *Packet, b []byte, m Mode, indexBits int) error {
 	for s := range m.Stages {
 		p.Index[s] = int(r.Read(indexBits))
 	}
-	clear(p.Index[m.Stages:])
-	return nil
 }
 
 // reduce turns a full-width quantiser index into a field of width w

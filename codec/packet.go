@@ -3,8 +3,6 @@ package codec
 import (
 	"errors"
 	"fmt"
-
-	"github.com/vqspeak/vqspeak/internal/bits"
 )
 
 // A packet carries 20 ms of speech: the side information of its two 10 ms
@@ -140,14 +138,7 @@ func StagesForSize(n, indexBits, maxStages int) (int, error) {
 
 // AppendPacket packs p after dst and returns the extended slice.
 func AppendPacket(dst []byte, p *Packet, indexBits int) []byte {
-	w := bits.Writer{Buf: dst}
-	for f := range NumFields {
-		w.Write(uint64(p.Field(f)), f.Bits())
-	}
-	for s := 0; s < p.Stages; s++ {
-		w.Write(uint64(p.Index[s]), indexBits)
-	}
-	return w.Flush()
+	return AppendModePacket(dst, p, StagesMode(p.Stages), indexBits)
 }
 
 // ParsePacket unpacks b, which must be a whole packet, into p. Every index
@@ -159,13 +150,6 @@ func ParsePacket(p *Packet, b []byte, indexBits, maxStages int) error {
 	if err != nil {
 		return err
 	}
-	r := bits.Reader{Buf: b}
-	p.Stages = stages
-	for f := range NumFields {
-		p.SetField(f, uint8(r.Read(f.Bits())))
-	}
-	for s := 0; s < stages; s++ {
-		p.Index[s] = int(r.Read(indexBits))
-	}
+	unpack(p, b, StagesMode(stages), indexBits)
 	return nil
 }
