@@ -238,11 +238,14 @@ func NewEncoder(cb *rvq.Codebook, stages int) (*Encoder, error) {
 // NewEncoder's with m.Stages stages; a low-rate mode's sends 40 ms packets
 // and keeps its mode (SetStages and SetBitrate refuse to change it).
 func NewModeEncoder(cb *rvq.Codebook, m Mode) (*Encoder, error) {
+	if !m.Valid() {
+		return nil, fmt.Errorf("%w: %+v", ErrMode, m)
+	}
 	if !m.LowRate() {
 		return NewEncoder(cb, m.Stages)
 	}
-	if err := checkMode(cb, m); err != nil {
-		return nil, err
+	if m.Stages > cb.NumStages() {
+		return nil, fmt.Errorf("%w: the %s mode needs %d stages, the codebook has %d", ErrStages, m.Name(), m.Stages, cb.NumStages())
 	}
 	e, err := NewEncoder(cb, m.Stages)
 	if err != nil {
@@ -251,17 +254,6 @@ func NewModeEncoder(cb *rvq.Codebook, m Mode) (*Encoder, error) {
 	e.mode = m
 	e.Reset()
 	return e, nil
-}
-
-// checkMode reports whether low-rate mode m can run on codebook cb.
-func checkMode(cb *rvq.Codebook, m Mode) error {
-	if !m.Valid() {
-		return fmt.Errorf("%w: %+v", ErrMode, m)
-	}
-	if m.Stages > cb.NumStages() {
-		return fmt.Errorf("%w: the %s mode needs %d stages, the codebook has %d", ErrStages, m.Name(), m.Stages, cb.NumStages())
-	}
-	return nil
 }
 
 // Mode is the encoder's current mode.
@@ -422,11 +414,14 @@ func NewDecoder(cb *rvq.Codebook) (*Decoder, error) {
 // concealment fades per packet as for 20 ms packets, so over twice the
 // time). The envelope model, trained on 20 ms packets, is not used.
 func NewModeDecoder(cb *rvq.Codebook, m Mode) (*Decoder, error) {
+	if !m.Valid() {
+		return nil, fmt.Errorf("%w: %+v", ErrMode, m)
+	}
 	if !m.LowRate() {
 		return NewDecoder(cb)
 	}
-	if err := checkMode(cb, m); err != nil {
-		return nil, err
+	if m.Stages > cb.NumStages() {
+		return nil, fmt.Errorf("%w: the %s mode needs %d stages, the codebook has %d", ErrStages, m.Name(), m.Stages, cb.NumStages())
 	}
 	d, err := NewDecoder(cb)
 	if err != nil {

@@ -120,8 +120,10 @@ func ModeForBitrate(bps int) (Mode, error) {
 	return Mode{}, fmt.Errorf("%w: %d b/s (want 700 or one of %s)", ErrMode, bps, strings.Join(names, ", "))
 }
 
-// LowRate reports whether m is one of the 40 ms modes.
-func (m Mode) LowRate() bool { return m.Frames != 2 }
+// LowRate reports whether m's packets are longer than 20 ms, as the low-rate
+// modes' are. The zero Mode is not low-rate: callers use it for "unset, the
+// 20 ms modes".
+func (m Mode) LowRate() bool { return m.Frames > 2 }
 
 // Name is the mode's bitrate with the default codebook, e.g. "1600".
 func (m Mode) Name() string { return strconv.Itoa(m.Bitrate(DefaultIndexBits)) }

@@ -152,17 +152,18 @@ func NewModeDecoder(cb *rvq.Codebook, m codec.Mode, cfg *DecoderConfig) (*Decode
 		return nil, fmt.Errorf("%w: want 0 ≤ MinDepth %d ≤ StartDepth %d ≤ MaxDepth %d ≤ %d",
 			ErrConfig, c.MinDepth, c.StartDepth, c.MaxDepth, MaxDepth)
 	}
-	if !lowRate(m) {
-		m = codec.Mode{}
-	} else if !m.Valid() {
+	if m != (codec.Mode{}) && !m.Valid() {
 		return nil, fmt.Errorf("%w: %+v", codec.ErrMode, m)
+	}
+	if !m.LowRate() {
+		m = codec.Mode{}
 	}
 	fr, err := newModeFraming(cb, m)
 	if err != nil {
 		return nil, err
 	}
 	var dec *codec.Decoder
-	if lowRate(m) {
+	if m.LowRate() {
 		dec, err = codec.NewModeDecoder(cb, m)
 	} else {
 		dec, err = codec.NewDecoder(cb)

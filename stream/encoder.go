@@ -98,10 +98,10 @@ func NewEncoder(cb *rvq.Codebook, cfg *EncoderConfig) (*Encoder, error) {
 	}
 	switch {
 	case c.Mode == codec.Mode{}:
-	case !c.Mode.LowRate():
-		c.Stages, c.Mode = c.Mode.Stages, codec.Mode{}
 	case !c.Mode.Valid():
 		return nil, fmt.Errorf("%w: %+v", codec.ErrMode, c.Mode)
+	case !c.Mode.LowRate():
+		c.Stages, c.Mode = c.Mode.Stages, codec.Mode{}
 	case c.FEC || c.DTX:
 		return nil, fmt.Errorf("%w: FEC and DTX, asked with the %s b/s mode", ErrLowRate, c.Mode.Name())
 	}
@@ -110,7 +110,7 @@ func NewEncoder(cb *rvq.Codebook, cfg *EncoderConfig) (*Encoder, error) {
 		return nil, err
 	}
 	var enc *codec.Encoder
-	if lowRate(c.Mode) {
+	if c.Mode.LowRate() {
 		enc, err = codec.NewModeEncoder(cb, c.Mode)
 	} else {
 		enc, err = codec.NewEncoder(cb, c.Stages)

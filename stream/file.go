@@ -48,9 +48,9 @@ func NewFileDecoder(fr *vqs.PacketReader, cb *rvq.Codebook) (*FileDecoder, error
 	if err := vqs.CheckCodebook(fr.Header(), cb); err != nil {
 		return nil, err
 	}
-	var mode codec.Mode // the 20 ms modes
-	if m, err := fr.Header().Mode(); err == nil && m.LowRate() {
-		mode = m
+	mode, err := fr.Header().Mode()
+	if err != nil {
+		return nil, err
 	}
 	dec, err := NewModeDecoder(cb, mode, &fileBuffer)
 	if err != nil {

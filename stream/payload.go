@@ -75,10 +75,6 @@ const (
 // maxPacketSamples is the longest packet's PCM: a 40 ms low-rate one.
 const maxPacketSamples = 2 * codec.PacketSamples
 
-// lowRate reports whether m, a configured mode (zero: unset), is one of the
-// 40 ms modes.
-func lowRate(m codec.Mode) bool { return m != codec.Mode{} && m.LowRate() }
-
 // framing knows the payload lengths of one codebook.
 type framing struct {
 	mode                  codec.Mode // a low-rate mode, or zero for the 20 ms ones
@@ -125,7 +121,7 @@ func newFraming(cb *rvq.Codebook) (framing, error) {
 // low-rate mode's payloads are its packets, of one length, and comfort
 // noise; no FEC.
 func newModeFraming(cb *rvq.Codebook, m codec.Mode) (framing, error) {
-	if !lowRate(m) {
+	if !m.LowRate() {
 		return newFraming(cb)
 	}
 	if err := codec.CheckCodebook(cb); err != nil {
@@ -148,7 +144,7 @@ func newModeFraming(cb *rvq.Codebook, m codec.Mode) (framing, error) {
 
 // parse parses a codec packet (no FEC section) into pk.
 func (f *framing) parse(pk *codec.Packet, b []byte) error {
-	if lowRate(f.mode) {
+	if f.mode.LowRate() {
 		return codec.ParseModePacket(pk, b, f.mode, f.bits)
 	}
 	return codec.ParsePacket(pk, b, f.bits, f.stages)

@@ -183,7 +183,11 @@ func playLive(e *env, name string, fr *vqs.PacketReader, cb *rvq.Codebook, host 
 	if err := vqs.CheckCodebook(fr.Header(), cb); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if m, _ := fr.Header().Mode(); m.LowRate() {
+	m, err := fr.Header().Mode()
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if m.LowRate() {
 		// vqs live streams (LiveWriter, and a join mid-way) are 20 ms only.
 		return fmt.Errorf("%s: %w: a live stream in the %s b/s mode (40 ms packets); live streams carry the 20 ms modes only", name, stream.ErrLowRate, m.Name())
 	}

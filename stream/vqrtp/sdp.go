@@ -64,7 +64,7 @@ func (p Params) FrameTicks() int { return modeTicks(p.CodecMode()) }
 // modeTicks is the frame duration of mode m in timestamp ticks (the zero
 // Mode: 20 ms).
 func modeTicks(m codec.Mode) int {
-	if m != (codec.Mode{}) && m.LowRate() {
+	if m.LowRate() {
 		return m.PacketSamples()
 	}
 	return FrameTicks
