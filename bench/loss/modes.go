@@ -175,6 +175,9 @@ func writeModes(b *strings.Builder, res *Result) {
 	}
 	for _, r := range res.Modes {
 		name := fmt.Sprintf("%s (%d ms, %d stages)", r.Mode, r.PacketMS, r.Stages)
+		if r.Stages == 1 {
+			name = fmt.Sprintf("%s (%d ms, 1 stage)", r.Mode, r.PacketMS)
+		}
 		lost := fmt.Sprintf("%s: %.1f %% (%.1f %%)", r.Pattern.Name, 100*float64(r.Lost)/float64(max(r.Packets, 1)),
 			100*float64(r.Concealed)/float64(max(r.Packets, 1)))
 		if pesq {
