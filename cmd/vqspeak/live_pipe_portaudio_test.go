@@ -98,8 +98,9 @@ var playSummary = regexp.MustCompile(`played at \d+ Hz \(live, ([^)]+)\): (\d+) 
 // jitter buffer may shed or stretch a slot as it adapts, which moves
 // everything after it by a packet (20 or 40 ms), so each 0.5 s of the
 // played audio is aligned on its own (within 40 ms of the whole clip's
-// alignment, 80 ms for 40 ms packets) before STOI scores the whole clip;
-// the better of that and the STOI of one alignment must reach minSTOI.
+// alignment: one 40 ms packet, whose output Align places less sharply, so
+// a wider search finds false peaks) before STOI scores the whole clip; the
+// better of that and the STOI of one alignment must reach minSTOI.
 func checkPiped(t *testing.T, x []float32, rate int, played, playErr string) {
 	checkPipedMode(t, x, rate, played, playErr, codec.StagesMode(codec.DefaultStages), 0.8)
 }
@@ -112,7 +113,7 @@ func checkPipedMode(t *testing.T, x []float32, rate int, played, playErr string,
 	}
 	y := readPlayed(t, played, rate)
 	whole, lag0 := aligned(t, x, y)
-	seg, slack := codec.SampleRate/2, 2*mode.PacketSamples()
+	const seg, slack = codec.SampleRate / 2, 2 * codec.PacketSamples
 	z := make([]float32, len(x))
 	var lags []int
 	for start := 0; start < len(x); start += seg {
