@@ -67,6 +67,12 @@ func pesqScores(ctx context.Context, path string, ref, deg []float32) (wb, nb fl
 	return wb, nb, nil
 }
 
+// PESQ scores deg against ref (16 kHz) with the scorer at path (FindPESQ),
+// wideband and narrowband, after aligning them as Measure does.
+func PESQ(ctx context.Context, path string, ref, deg []float32) (wb, nb float64, err error) {
+	return pesqScores(ctx, path, ref, deg)
+}
+
 // runPESQ runs one scoring and parses its mos_lqo line.
 func runPESQ(ctx context.Context, path, mode, ref, deg string) (float64, error) {
 	var out, errOut bytes.Buffer

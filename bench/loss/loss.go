@@ -53,6 +53,14 @@ type Config struct {
 	Workers int
 	// Progress, if set, is called after each clip, never concurrently.
 	Progress func(phase string, done, total int)
+	// Modes, when set, adds the modes table (Result.Modes): each of these
+	// modes (the 40 ms ones, say) and the 20 ms mode at Stages, at every
+	// pattern, concealment only, through a stream.Decoder fixed at
+	// ModeDepth packet.
+	Modes []codec.Mode
+	// PESQ is the path of a PESQ scorer (bench.FindPESQ) for the modes
+	// table's PESQ-WB and PESQ-NB columns; "" leaves them out.
+	PESQ string
 }
 
 // Result is everything one Run measured.
@@ -71,6 +79,9 @@ type Result struct {
 	// Network is the real-time table: the stream with and without FEC
 	// through a stream.Decoder's adaptive buffer, one row per Network.
 	Network []NetRow `json:"network"`
+	// Modes is the modes table (Config.Modes), mode by mode, pattern by
+	// pattern; empty without Config.Modes.
+	Modes []ModeRow `json:"modes,omitempty"`
 }
 
 // Row is one loss pattern measured with every receiver.
@@ -209,6 +220,9 @@ func Run(ctx context.Context, clips []bench.Clip, cfg Config) (*Result, error) {
 	if _, err := codec.NewEncoder(cfg.Codebook, cfg.Stages); err != nil {
 		return nil, err
 	}
+	if err := checkModes(&cfg); err != nil {
+		return nil, err
+	}
 	workers := cfg.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -278,6 +292,7 @@ type clipResult struct {
 	onsetDB     []float64
 	preDB       []float64
 	net         [][2]netResult // per Network: plain, FEC
+	modes       [][]modeClip   // per mode (modeList), per pattern
 }
 
 // fs2 is a file's STOI and ESTOI, NaN where undefined.
@@ -418,6 +433,11 @@ func measureClip(ctx context.Context, c bench.Clip, cfg *Config) (*clipResult, e
 	r.transitions, r.onsetDB, r.preDB, cnOnly = onsets(dtx, yPlain, yDTX)
 	if r.cnOnly, err = score(x, cnOnly); err != nil {
 		return nil, err
+	}
+	if len(cfg.Modes) > 0 {
+		if r.modes, err = measureModes(ctx, c, cfg); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -675,6 +695,9 @@ func collect(clips []bench.Clip, outs []*clipResult, cfg *Config) *Result {
 	d.PlainBPS, d.DTXBPS = bps(d.BytesPlain), bps(d.BytesDTX)
 	if d.BytesPlain > 0 {
 		d.Saved = 1 - float64(d.BytesDTX)/float64(d.BytesPlain)
+	}
+	if len(cfg.Modes) > 0 {
+		res.Modes = collectModes(clips, outs, cfg, files)
 	}
 	d.Plain = files(func(o *clipResult) fs2 { return o.plain })
 	d.DTX = files(func(o *clipResult) fs2 { return o.dtx })

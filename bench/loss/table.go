@@ -55,6 +55,7 @@ func WriteTable(w io.Writer, res *Result) error {
 		fmt.Fprintf(&b, "DTX onsets: %d silence→speech transitions, none into speech.\n", d.Transitions)
 	}
 	writeNetwork(&b, res)
+	writeModes(&b, res)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 
+	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/bench/loss"
 	"github.com/vqspeak/vqspeak/codec"
 )
@@ -12,7 +14,8 @@ import (
 // lossFlags adds bench's packet-loss mode flags.
 func lossFlags(fs *flag.FlagSet) {
 	fs.Bool("loss", false, "measure packet loss (silence, repeat, concealment, FEC), FEC's cost and DTX\n"+
-		"instead of the quality table (one stage count: -stages N, default 4)")
+		"instead of the quality table (one stage count: -stages N, default 4); with -modes, also a table of\n"+
+		"those modes and the 20 ms one at -stages under loss (concealment, PESQ with a scorer)")
 	fs.Uint64("loss-seed", 1, "seed of the simulated losses (-loss)")
 }
 
@@ -46,10 +49,27 @@ func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	warnSkipped(e, skipped)
+	modes, err := parseModes(stringFlag(fs, "modes"))
+	if err != nil {
+		return err
+	}
 	cfg := loss.Config{
 		Codebook: cb,
 		Stages:   stages,
 		Seed:     fs.Lookup("loss-seed").Value.(flag.Getter).Get().(uint64),
+		Modes:    modes,
+	}
+	switch {
+	case len(modes) > 0:
+		cfg.PESQ, err = bench.FindPESQ(stringFlag(fs, "pesq"))
+		switch {
+		case errors.Is(err, bench.ErrNoPESQ):
+			fmt.Fprintf(e.stderr, "vqspeak bench: no pesq in PATH (give one with -pesq PATH): PESQ columns left out\n")
+		case err != nil:
+			return usagef("-pesq: %v", err)
+		}
+	case set["pesq"]:
+		return usagef("-pesq applies to -loss only with -modes")
 	}
 	cfg.Progress = phaseProgress(e)
 	res, err := loss.Run(e.ctx, clips, cfg)

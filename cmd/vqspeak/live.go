@@ -24,10 +24,11 @@ import (
 func init() {
 	register(&command{
 		name:    "record",
-		args:    "[-stages N] [-in DEVICE] [-duration D] [-fec] [-dtx] [OUT.vqs | -]",
+		args:    "[-stages N | -bitrate BPS] [-in DEVICE] [-duration D] [-fec] [-dtx] [OUT.vqs | -]",
 		summary: "Record from the microphone into a .vqs file until Ctrl-C (or -duration).\nThe file is flushed every second, so it stays valid whatever stops the recording.\nWith \"-\", or no OUT when stdout is not a terminal, a live stream goes to stdout,\neach packet the moment it is coded: vqspeak record | vqspeak play -",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("stages", codec.DefaultStages, "RVQ stages per packet: 1 to 4 with the default codebook (4 = 3200 b/s)")
+			fs.Int("bitrate", 0, "mode by payload `BPS`: 700 or 800, 1200, 1600 (40 ms packets, 50 ms latency; no -fec or -dtx) or 2000 to 3200 (as -stages 1 to 4); not with -stages")
 			fs.Bool("fec", false, "live stream: send a low-rate copy of each packet in the next one, to rebuild single losses")
 			fs.Bool("dtx", false, "live stream: send only a comfort-noise update every 320 ms during silence")
 			fs.String("codebook", "", "codebook `FILE` (default: the embedded one, also named \"default\")")
@@ -82,9 +83,12 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 	case !live && (boolFlag(fs, "fec") || boolFlag(fs, "dtx")):
 		return usagef("-fec and -dtx are for a live stream (record -)")
 	}
-	cb, stages, err := codebookAndStages(fs)
+	cb, mode, err := encodeMode(fs)
 	if err != nil {
 		return err
+	}
+	if mode.LowRate() && (boolFlag(fs, "fec") || boolFlag(fs, "dtx")) {
+		return usagef("-bitrate %d: the 40 ms modes have no -fec or -dtx", intFlag(fs, "bitrate"))
 	}
 	dur := fs.Lookup("duration").Value.(flag.Getter).Get().(time.Duration)
 	if dur < 0 {
@@ -108,7 +112,7 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 	defer src.Close()
 	defer closeOnCancel(e.ctx, src)()
 	if live {
-		cfg := stream.EncoderConfig{Stages: stages, FEC: boolFlag(fs, "fec"), DTX: boolFlag(fs, "dtx")}
+		cfg := stream.EncoderConfig{Mode: mode, FEC: boolFlag(fs, "fec"), DTX: boolFlag(fs, "dtx")}
 		return recordPipe(e, src, e.stdout, cb, cfg, limit)
 	}
 
@@ -123,14 +127,14 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	defer f.Close()
-	fe, err := vqs.NewEncoder(f, cb, stages)
+	fe, err := vqs.NewModeEncoder(f, cb, mode)
 	if err != nil {
 		return err
 	}
 	if isTerminal(e.stderr) {
 		fmt.Fprintf(e.stderr, "recording %s at %.0f Hz into %s; Ctrl-C stops\n", deviceLabel(stringFlag(fs, "in")), src.DeviceRate(), out)
 	}
-	buf := make([]float32, codec.PacketSamples)
+	buf := make([]float32, mode.PacketSamples())
 	var n, flushed int64
 	var readErr error
 	for limit == 0 || n < limit {
@@ -165,8 +169,8 @@ func runRecord(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintln(e.stderr)
 	}
 	st := src.Stats()
-	fmt.Fprintf(e.stderr, "%s: %.2f s recorded at %.0f Hz → %d packets, %d stages, %d b/s",
-		out, float64(n)/codec.SampleRate, src.DeviceRate(), fe.Packets(), stages, codec.Bitrate(cb, stages))
+	fmt.Fprintf(e.stderr, "%s: %.2f s recorded at %.0f Hz → %d packets, %s",
+		out, float64(n)/codec.SampleRate, src.DeviceRate(), fe.Packets(), modeLabel(mode, cb))
 	if st.Xruns > 0 {
 		fmt.Fprintf(e.stderr, ", %d input overruns (audio lost)", st.Xruns)
 	}

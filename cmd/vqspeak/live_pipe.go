@@ -21,10 +21,6 @@ import (
 	"github.com/vqspeak/vqspeak/stream"
 )
 
-// codecDelay is the encoder's algorithmic latency: 20 ms packet and 10 ms
-// lookahead.
-var codecDelay = stream.Latency{Samples: codec.PacketSamples + codec.Delay}.Duration()
-
 // pipeRing is the program-side buffering of the pipe's streams, short for
 // the same reason as the loopback's.
 const pipeRing = loopbackRing
@@ -39,22 +35,26 @@ func recordPipe(e *env, src device.Source, w io.Writer, cb *rvq.Codebook, cfg st
 	if err != nil {
 		return err
 	}
+	// The header records the mode: 20 ms packets and the stage count, or
+	// a low-rate mode's 40 ms packets and its stage count.
+	mode := enc.Mode()
+	ps := uint32(mode.PacketSamples())
 	lw, err := vqs.NewLiveWriter(w, vqs.Header{
 		SampleRate:          codec.SampleRate,
-		PacketSamples:       codec.PacketSamples,
-		Stages:              uint8(cfg.Stages),
+		PacketSamples:       uint16(ps),
+		Stages:              uint8(mode.Stages),
 		CodebookFingerprint: cb.Fingerprint(),
 	})
 	if err != nil {
 		return pipeErr(err)
 	}
 	emit := func(p stream.Packet) error {
-		return lw.WritePacket(p.Timestamp/codec.PacketSamples, p.Payload)
+		return lw.WritePacket(p.Timestamp/ps, p.Payload)
 	}
 	if isTerminal(e.stderr) {
 		fmt.Fprintf(e.stderr, "recording %s at %.0f Hz to stdout; Ctrl-C stops\n", deviceLabel(""), src.DeviceRate())
 	}
-	buf := make([]float32, codec.PacketSamples)
+	buf := make([]float32, ps)
 	var n int64
 	var readErr error
 	for limit == 0 || n < limit {
@@ -75,8 +75,8 @@ func recordPipe(e *env, src device.Source, w io.Writer, cb *rvq.Codebook, cfg st
 		return pipeErr(err)
 	}
 	st, secs := enc.Stats(), float64(n)/codec.SampleRate
-	e.infof("record: %.2f s at %.0f Hz → %d packets, %d stages, %d b/s on the pipe (%d b/s of packets); capture latency %s\n",
-		secs, src.DeviceRate(), st.Packets, cfg.Stages, int(float64(lw.Bytes()*8)/max(secs, 1e-9)),
+	e.infof("record: %.2f s at %.0f Hz → %d packets, %s, %d b/s on the pipe (%d b/s of packets); capture latency %s\n",
+		secs, src.DeviceRate(), st.Packets, liveModeLabel(mode), int(float64(lw.Bytes()*8)/max(secs, 1e-9)),
 		int(float64(st.Bytes*8)/max(secs, 1e-9)), ms(src.Latency()))
 	if x := src.Stats().Xruns; x > 0 {
 		e.infof("record: %d input overruns (audio lost)\n", x)
@@ -96,7 +96,8 @@ func pipeErr(err error) error {
 }
 
 // livePlayer plays a live stream: a goroutine pushes packets into the
-// jitter buffer the moment they arrive, and run pulls 20 ms at a time into
+// jitter buffer the moment they arrive, and run pulls a packet's time (20
+// or 40 ms, as the stream's mode says) at a time into
 // the sink, whose blocking Write is the clock. A stalled pipe is thereby
 // concealed, and a burst is absorbed and then shed by the buffer instead
 // of growing the delay.
@@ -104,6 +105,7 @@ type livePlayer struct {
 	fr   *vqs.PacketReader
 	dec  *stream.Decoder
 	sink device.Sink
+	ps   uint32 // samples per packet: a slot
 
 	done   chan struct{} // closed when the stream has ended
 	err    error         // why it ended, if not at its end; read after done
@@ -113,17 +115,45 @@ type livePlayer struct {
 	writes int64
 }
 
-// pipeBuffer is the jitter buffer of a live stream: never less than one
-// packet, since a pipe between processes (let alone ssh or nc) delivers
-// with the jitter of two schedulers, and up to 160 ms for a network.
+// pipeBuffer is the jitter buffer of a live stream of 20 ms packets: never
+// less than one packet, since a pipe between processes (let alone ssh or
+// nc) delivers with the jitter of two schedulers, and up to 160 ms for a
+// network. A stream of 40 ms packets gets the same 160 ms
+// (pipeBufferFor).
 var pipeBuffer = stream.DecoderConfig{MinDepth: 1, StartDepth: 1, MaxDepth: 8}
 
+// pipeBufferFor is pipeBuffer for packets of mode m: its depths count
+// packets, so the most a 40 ms stream holds is 4 of them.
+func pipeBufferFor(m codec.Mode) stream.DecoderConfig {
+	c := pipeBuffer
+	c.MaxDepth = max(c.MinDepth, c.MaxDepth*codec.PacketSamples/m.PacketSamples())
+	return c
+}
+
+// newLivePlayer plays fr, whose header names the mode.
 func newLivePlayer(fr *vqs.PacketReader, cb *rvq.Codebook, sink device.Sink) (*livePlayer, error) {
-	dec, err := stream.NewDecoder(cb, &pipeBuffer)
+	m, err := fr.Header().Mode()
 	if err != nil {
 		return nil, err
 	}
-	return &livePlayer{fr: fr, dec: dec, sink: sink, done: make(chan struct{})}, nil
+	cfg, ps := pipeBufferFor(m), uint32(m.PacketSamples())
+	if !m.LowRate() {
+		m = codec.Mode{} // the 20 ms modes: the packet length tells the stage count
+	}
+	dec, err := stream.NewModeDecoder(cb, m, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &livePlayer{fr: fr, dec: dec, sink: sink, ps: ps, done: make(chan struct{})}, nil
+}
+
+// liveModeLabel names a live stream's mode, e.g. "4 stages" or "1600 b/s
+// mode, 40 ms packets".
+func liveModeLabel(m codec.Mode) string {
+	if !m.LowRate() {
+		return fmt.Sprintf("%d stages", m.Stages)
+	}
+	return fmt.Sprintf("%s b/s mode, %d ms packets", m.Name(), m.PacketDuration().Milliseconds())
 }
 
 // read moves packets from the stream into the jitter buffer until the
@@ -137,7 +167,7 @@ func (lp *livePlayer) read() {
 		p, err := lp.fr.ReadPacket(buf[:0])
 		switch err.(type) {
 		case nil:
-			lp.dec.Push(stream.Packet{Seq: seq, Timestamp: lp.fr.Slot() * codec.PacketSamples, Payload: p})
+			lp.dec.Push(stream.Packet{Seq: seq, Timestamp: lp.fr.Slot() * lp.ps, Payload: p})
 			seq++
 			continue
 		case *vqs.CorruptBlockError, *vqs.TruncatedBlockError:
@@ -155,7 +185,7 @@ func (lp *livePlayer) read() {
 // is closed (Ctrl-C), and then lets the device play out what it holds.
 func (lp *livePlayer) run(stop <-chan struct{}) error {
 	go lp.read()
-	out := make([]float32, codec.PacketSamples)
+	out := make([]float32, lp.ps)
 	for ended := false; ; {
 		select {
 		case <-lp.done:
@@ -187,10 +217,6 @@ func playLive(e *env, name string, fr *vqs.PacketReader, cb *rvq.Codebook, host 
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if m.LowRate() {
-		// vqs live streams (LiveWriter, and a join mid-way) are 20 ms only.
-		return fmt.Errorf("%s: %w: a live stream in the %s b/s mode (40 ms packets); live streams carry the 20 ms modes only", name, stream.ErrLowRate, m.Name())
-	}
 	sink, err := host.OpenSink(out, device.Config{LowLatency: true, Buffer: pipeRing})
 	if err != nil {
 		return deviceHint(err)
@@ -218,9 +244,9 @@ func playLive(e *env, name string, fr *vqs.PacketReader, cb *rvq.Codebook, host 
 	// Mouth to ear, as loopback counts it, but for the capture side, which
 	// record reports.
 	buf, ring := lp.dec.Delay().Duration(), lp.rings/time.Duration(max(lp.writes, 1))
-	e.infof("%s: %.2f s played at %.0f Hz (live, %d stages): %d packets, concealed %d, recovered %d, late %d, shed %d; latency %s (codec 30 ms + buffer %s + device %s + ring %s) + record's capture latency\n",
-		name, float64(lp.played)/codec.SampleRate, sink.DeviceRate(), fr.Header().Stages, st.Received, st.Concealed, st.Recovered, st.Late, st.Skipped,
-		ms(codecDelay+buf+sink.Latency()+ring), ms(buf), ms(sink.Latency()), ms(ring))
+	e.infof("%s: %.2f s played at %.0f Hz (live, %s): %d packets, concealed %d, recovered %d, late %d, shed %d; latency %s (codec %s + buffer %s + device %s + ring %s) + record's capture latency\n",
+		name, float64(lp.played)/codec.SampleRate, sink.DeviceRate(), liveModeLabel(m), st.Received, st.Concealed, st.Recovered, st.Late, st.Skipped,
+		ms(m.Latency()+buf+sink.Latency()+ring), ms(m.Latency()), ms(buf), ms(sink.Latency()), ms(ring))
 	if x := sink.Stats().Xruns; x > 0 {
 		e.infof("%s: %d output underruns (gaps)\n", name, x)
 	}

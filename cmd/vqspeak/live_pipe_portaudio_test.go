@@ -92,21 +92,27 @@ func (s *pacedSink) Write(p []float32) error {
 	return err
 }
 
-var playSummary = regexp.MustCompile(`played at \d+ Hz \(live, (\d) stages\): (\d+) packets, concealed (\d+), recovered \d+, late \d+, shed (\d+); latency (\d+) ms`)
+var playSummary = regexp.MustCompile(`played at \d+ Hz \(live, ([^)]+)\): (\d+) packets, concealed (\d+), recovered \d+, late \d+, shed (\d+); latency (\d+) ms`)
 
 // checkPiped scores what play wrote against the clip fed to record. The
 // jitter buffer may shed or stretch a slot as it adapts, which moves
-// everything after it by 20 ms, so each 0.5 s of the played audio is
-// aligned on its own (within 40 ms of the whole clip's alignment) before
-// STOI scores the whole clip.
+// everything after it by a packet (20 or 40 ms), so each 0.5 s of the
+// played audio is aligned on its own (within 40 ms of the whole clip's
+// alignment: one 40 ms packet, whose output Align places less sharply, so
+// a wider search finds false peaks) before STOI scores the whole clip; the
+// better of that and the STOI of one alignment must reach minSTOI.
 func checkPiped(t *testing.T, x []float32, rate int, played, playErr string) {
+	checkPipedMode(t, x, rate, played, playErr, codec.StagesMode(codec.DefaultStages), 0.8)
+}
+
+func checkPipedMode(t *testing.T, x []float32, rate int, played, playErr string, mode codec.Mode, minSTOI float64) {
 	t.Helper()
 	m := playSummary.FindStringSubmatch(playErr)
 	if m == nil {
 		t.Fatalf("play's summary: %s", playErr)
 	}
 	y := readPlayed(t, played, rate)
-	_, lag0 := aligned(t, x, y)
+	whole, lag0 := aligned(t, x, y)
 	const seg, slack = codec.SampleRate / 2, 2 * codec.PacketSamples
 	z := make([]float32, len(x))
 	var lags []int
@@ -124,9 +130,10 @@ func checkPiped(t *testing.T, x []float32, rate int, played, playErr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("STOI %.3f; played this many ms after capture, per 0.5 s: %v; play reports %s", stoi, lags, m[0])
-	if stoi < 0.8 {
-		t.Errorf("STOI %.3f through the pipe, want ≥ 0.8", stoi)
+	t.Logf("STOI %.3f aligned per 0.5 s, %.3f aligned once; played this many ms after capture, per 0.5 s: %v; play reports %s", stoi, whole, lags, m[0])
+	stoi = max(stoi, whole) // a segment's alignment can miss (40 ms packets align less sharply)
+	if stoi < minSTOI {
+		t.Errorf("STOI %.3f through the pipe, want ≥ %.2f", stoi, minSTOI)
 	}
 	if c := atoi(m[3]); c > 10 {
 		t.Errorf("%d slots concealed on a pipe that lost nothing", c)
@@ -135,7 +142,15 @@ func checkPiped(t *testing.T, x []float32, rate int, played, playErr string) {
 
 // TestLivePipe: record - | play -, two commands in one process joined by
 // an io.Pipe; Ctrl-C on record ends the stream, and play drains and exits 0.
-func TestLivePipe(t *testing.T) {
+func TestLivePipe(t *testing.T) { livePipe(t, codec.StagesMode(codec.DefaultStages), 0.8) }
+
+// TestLivePipeLowRate: record -bitrate 1600 - | play -: the 40 ms mode
+// through the pipe, named in both summaries, with the codec's 50 ms. The
+// bar is lower than at 3200 b/s: the mode scores STOI 0.842 on this clip
+// as a file (0.885 at 3200 b/s).
+func TestLivePipeLowRate(t *testing.T) { livePipe(t, codec.Mode1600, 0.78, "-bitrate", "1600") }
+
+func livePipe(t *testing.T, mode codec.Mode, minSTOI float64, flags ...string) {
 	x, rate, _, played := liveSetup(t)
 	defer func(o func() (device.Host, error)) { openHost = o }(openHost)
 	openHost = pacedOpen
@@ -146,7 +161,7 @@ func TestLivePipe(t *testing.T) {
 	var recCode int
 	go func() {
 		var stderr bytes.Buffer
-		recCode = run(ctx, []string{"record", "-"}, nil, pw, &stderr)
+		recCode = run(ctx, append(append([]string{"record"}, flags...), "-"), nil, pw, &stderr)
 		pw.Close()
 		recErr <- stderr.String()
 	}()
@@ -159,7 +174,12 @@ func TestLivePipe(t *testing.T) {
 		t.Fatalf("record exit %d: %s\nplay exit %d: %s", recCode, rs, code, stderr.String())
 	}
 	t.Logf("%s%s", rs, stderr.String())
-	checkPiped(t, x, rate, played, stderr.String())
+	label := liveModeLabel(mode)
+	if !strings.Contains(rs, label) || !strings.Contains(stderr.String(), "(live, "+label+")") ||
+		!strings.Contains(stderr.String(), "codec "+ms(mode.Latency())) {
+		t.Errorf("summaries do not name %q and the codec's %s", label, ms(mode.Latency()))
+	}
+	checkPipedMode(t, x, rate, played, stderr.String(), mode, minSTOI)
 }
 
 // TestLivePipeProcesses: the same through a real OS pipe between two
@@ -219,16 +239,27 @@ func TestLivePipeBroken(t *testing.T) {
 // TestLivePlayJoin: play joins a live stream mid-way, in the middle of a
 // frame, and starts within one block (a second).
 func TestLivePlayJoin(t *testing.T) {
+	livePlayJoin(t, stream.EncoderConfig{}, 30, vqs.LiveBlockPackets)
+}
+
+// TestLivePlayJoinLowRate: the same for a 1200 b/s stream (40 ms
+// packets, a header every 25): play takes the mode from the block header.
+func TestLivePlayJoinLowRate(t *testing.T) {
+	livePlayJoin(t, stream.EncoderConfig{Mode: codec.Mode1200}, 15, vqs.LiveBlockPackets/2)
+}
+
+// livePlayJoin joins in the middle of packet from's frame; the first
+// header after it comes with packet header.
+func livePlayJoin(t *testing.T, cfg stream.EncoderConfig, from, header int) {
 	x, _, _, _ := liveSetup(t)
 	defer func(o func() (device.Host, error)) { openHost = o }(openHost)
 	openHost = pacedOpen
-	frames, _ := liveFrames(t, x, stream.EncoderConfig{})
-	const from = 30 // join in the middle of packet 30's frame
+	frames, _ := liveFrames(t, x, cfg)
 	pr, pw := io.Pipe()
 	go func() {
 		pw.Write(frames[1+from][4:])
 		for _, f := range frames[2+from:] {
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(stream.Latency{Samples: max(codec.PacketSamples, cfg.Mode.PacketSamples())}.Duration())
 			if _, err := pw.Write(f); err != nil {
 				return
 			}
@@ -241,8 +272,7 @@ func TestLivePlayJoin(t *testing.T) {
 	if code != 0 || m == nil {
 		t.Fatalf("play: exit %d: %s", code, stderr.String())
 	}
-	// The first header after packet 30 comes with packet 50.
-	if got, want := atoi(m[2]), len(frames)-1-vqs.LiveBlockPackets; got != want {
+	if got, want := atoi(m[2]), len(frames)-1-header; got != want {
 		t.Errorf("played %d packets of the %d after the first block header", got, want)
 	}
 	if strings.Contains(stderr.String(), "warning") {

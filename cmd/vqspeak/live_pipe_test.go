@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 )
 
 // tickSink is an output device whose clock is the test: each Write of
-// 20 ms is one tick, and onTick runs inside it, before the next Pull.
+// a packet's time (20 or 40 ms) is one tick, and onTick runs inside it, before the next Pull.
 type tickSink struct {
 	played  []float32
 	ticks   int
@@ -53,15 +54,17 @@ func liveFrames(t *testing.T, x []float32, cfg stream.EncoderConfig) ([][]byte, 
 		t.Fatal(err)
 	}
 	var w frameWriter
-	lw, err := vqs.NewLiveWriter(&w, vqs.Header{SampleRate: codec.SampleRate, PacketSamples: codec.PacketSamples,
-		Stages: codec.DefaultStages, CodebookFingerprint: cb.Fingerprint()})
+	m := enc.Mode()
+	ps := uint32(m.PacketSamples())
+	lw, err := vqs.NewLiveWriter(&w, vqs.Header{SampleRate: codec.SampleRate, PacketSamples: uint16(ps),
+		Stages: uint8(m.Stages), CodebookFingerprint: cb.Fingerprint()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var slots []int
 	emit := func(p stream.Packet) error {
-		slots = append(slots, int(p.Timestamp/codec.PacketSamples))
-		return lw.WritePacket(p.Timestamp/codec.PacketSamples, p.Payload)
+		slots = append(slots, int(p.Timestamp/ps))
+		return lw.WritePacket(p.Timestamp/ps, p.Payload)
 	}
 	if err := enc.Push(x, emit); err != nil {
 		t.Fatal(err)
@@ -218,5 +221,75 @@ func TestLivePlayerStop(t *testing.T) {
 	_, sink, _ := playTickedStop(t, frames, func(k int) int { return slots[k] }, func(tick int) bool { return tick == 50 })
 	if sink.ticks != 50 || !sink.drained {
 		t.Errorf("stopped at tick 50: %d ticks played, drained %v", sink.ticks, sink.drained)
+	}
+}
+
+// TestLivePlayerLowRate: a live stream of each 40 ms mode plays through
+// the live player in 40 ms ticks: on time, nothing is concealed and what
+// is played is the file decoder's output (stream.FileDecoder) delayed by
+// the player's buffer, until the buffer sheds that delay; a 200 ms stall is concealed and the
+// delay does not stay grown.
+func TestLivePlayerLowRate(t *testing.T) {
+	a, err := audiofile.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := codec.DefaultCodebook()
+	for _, m := range []codec.Mode{codec.Mode800, codec.Mode1200, codec.Mode1600} {
+		t.Run(m.Name(), func(t *testing.T) {
+			frames, slots := liveFrames(t, a.Samples, stream.EncoderConfig{Mode: m})
+			lp, sink, _ := playTicked(t, frames, func(k int) int { return slots[k] })
+			st := lp.dec.Stats()
+			if st.Concealed > 0 || st.Late > 0 || st.Received != int64(len(slots)) || lp.dec.Mode() != m {
+				t.Errorf("on time: %+v, mode %v", st, lp.dec.Mode())
+			}
+			if len(sink.played)%m.PacketSamples() != 0 || sink.ticks < len(slots) || sink.ticks > len(slots)+2 {
+				t.Errorf("%d samples in %d ticks for %d packets", len(sink.played), sink.ticks, len(slots))
+			}
+			fr, err := vqs.NewPacketReader(bytes.NewReader(bytes.Join(frames, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fd, err := stream.NewFileDecoder(fr, cb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []float32
+			for err == nil {
+				want, err = fd.ReadSamples(want)
+			}
+			// The player plays a slot before the first packet arrives (the
+			// sink's first tick delivers packets 0 and 1), then holds one
+			// packet of buffer, then the codec delay; the file decoder drops
+			// all three.
+			got := sink.played[2*m.PacketSamples()+codec.Delay:]
+			if len(got) < len(want)-m.PacketSamples() {
+				t.Fatalf("played %d samples after the delay, the file decoder gives %d", len(got), len(want))
+			}
+			// Until the buffer sheds its packet of delay (after 25 slots).
+			n := 20 * m.PacketSamples()
+			for i := range n {
+				if got[i] != want[i] {
+					t.Fatalf("sample %d: played %v, file decoder %v", i, got[i], want[i])
+				}
+			}
+
+			// A stall of 200 ms (5 packets) at 1 s, then a burst.
+			const stallAt, stall = 25, 5
+			lp, _, delay := playTicked(t, frames, func(k int) int {
+				if k >= stallAt && k < stallAt+stall {
+					return slots[stallAt+stall]
+				}
+				return slots[k]
+			})
+			st = lp.dec.Stats()
+			t.Logf("stall: %+v", st)
+			if st.Concealed < stall/2 || st.Concealed > stall+2 {
+				t.Errorf("concealed %d slots for a %d-packet stall", st.Concealed, stall)
+			}
+			if max := pipeBufferFor(m).MaxDepth * m.PacketSamples(); slices.Max(delay) > max {
+				t.Errorf("the delay grew to %d ms, past the buffer's %d ms", slices.Max(delay)/16, max/16)
+			}
+		})
 	}
 }

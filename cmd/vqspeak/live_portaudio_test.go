@@ -117,11 +117,18 @@ func aligned(t *testing.T, x, y []float32) (float64, int) {
 	return s, lag
 }
 
-func TestLiveRecord(t *testing.T) {
+func TestLiveRecord(t *testing.T) { liveRecord(t, codec.StagesMode(codec.DefaultStages)) }
+
+// TestLiveRecordLowRate: record -bitrate 1200 writes a file of the 40 ms
+// mode, which the header records.
+func TestLiveRecordLowRate(t *testing.T) { liveRecord(t, codec.Mode1200, "-bitrate", "1200") }
+
+func liveRecord(t *testing.T, mode codec.Mode, flags ...string) {
 	x, rate, _, _ := liveSetup(t)
 	out := filepath.Join(t.TempDir(), "rec.vqs")
 	dur := time.Duration(len(x))*time.Second/codec.SampleRate + 500*time.Millisecond
-	code, _, stderr := vqspeakIn(t, context.Background(), nil, "record", "-duration", dur.String(), out)
+	args := append(append([]string{"record", "-duration", dur.String()}, flags...), out)
+	code, _, stderr := vqspeakIn(t, context.Background(), nil, args...)
 	if code != 0 {
 		t.Fatalf("record: exit %d: %s", code, stderr)
 	}
@@ -132,7 +139,10 @@ func TestLiveRecord(t *testing.T) {
 	if len(fd.Damage()) > 0 {
 		t.Errorf("recording is damaged: %v", fd.Damage())
 	}
-	if want := int(dur * codec.SampleRate / time.Second); len(y) < want || len(y) > want+2*codec.PacketSamples {
+	if m, err := fd.Header().Mode(); err != nil || m != mode {
+		t.Errorf("recorded mode %v (%v), want %v", m, err, mode)
+	}
+	if want := int(dur * codec.SampleRate / time.Second); len(y) < want || len(y) > want+2*mode.PacketSamples() {
 		t.Errorf("decoded %d samples, want about %d", len(y), want)
 	}
 	s, lag := aligned(t, x, y)
@@ -180,11 +190,16 @@ func TestLiveRecordInterrupt(t *testing.T) {
 	}
 }
 
-func TestLivePlay(t *testing.T) {
+func TestLivePlay(t *testing.T) { livePlay(t) }
+
+// TestLivePlayLowRate: play a file of the 1600 b/s mode.
+func TestLivePlayLowRate(t *testing.T) { livePlay(t, "-bitrate", "1600") }
+
+func livePlay(t *testing.T, flags ...string) {
 	_, rate, _, played := liveSetup(t)
 	dir := t.TempDir()
 	vqs := filepath.Join(dir, "a.vqs")
-	if code, _, stderr := vqspeakIn(t, context.Background(), nil, "encode", clip, vqs); code != 0 {
+	if code, _, stderr := vqspeakIn(t, context.Background(), nil, append(append([]string{"encode"}, flags...), clip, vqs)...); code != 0 {
 		t.Fatalf("encode: %s", stderr)
 	}
 	dec, _ := decodeVQS(t, vqs)

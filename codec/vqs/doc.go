@@ -13,10 +13,11 @@
 //     container and know nothing of audio. NewCompactPacketWriter writes
 //     compact blocks instead: the packets' fields entropy-coded with static
 //     Huffman tables (package compact; compact.Stats measures what that saves).
-//   - LiveWriter writes a live stream for pipes: each packet leaves in one
-//     write, as a CRC-8 frame inside live blocks whose headers repeat at
-//     least every second; PacketReader reads it like a file, and
-//     JoinPacketReader joins one mid-way (live.go).
+//   - LiveWriter writes a live stream for pipes, in any mode (20 or 40 ms
+//     packets; the header and every block header say which): each packet
+//     leaves in one write, as a CRC-8 frame inside live blocks whose
+//     headers repeat at least every second; PacketReader reads it like a
+//     file, and JoinPacketReader joins one mid-way (live.go).
 //   - Encoder and Decoder turn 16 kHz float32 samples into a file and back,
 //     with the codec.Encoder and codec.Decoder of one codebook; the decoder
 //     conceals what damage lost, so the output keeps its timing.

@@ -44,9 +44,12 @@ import (
 //	|  packet (packet length bytes)             |    CRC-8      |
 //	+-------------------------------------------+---------------+
 //
-// Slots count 20 ms packet times. A new block starts when the packet
-// length changes, when slots were skipped on purpose (DTX: flags bit 0,
-// resume, says the gap is not a loss), and at least every
+// Slots count packet times: 20 ms, or 40 ms in a stream of a low-rate mode
+// (codec.Mode800, 1200, 1600), whose every block header sets flags bit 1
+// so that a reader joining mid-stream knows the packet duration (the
+// stage count then names the mode, as in the file header). A new block
+// starts when the packet length changes, when slots were skipped on purpose
+// (DTX: flags bit 0, resume, says the gap is not a loss), and at least every
 // LiveBlockPackets packets, so that a reader joining mid-stream
 // (JoinPacketReader) finds a header, which names the codebook, within a
 // second. At 4 stages: 9 bytes per packet and a 22-byte header a second,
@@ -55,9 +58,11 @@ const (
 	kindLive      = 0x02
 	liveHeaderLen = 22
 	liveResume    = 1 << 0 // header flag: the slots before this block were not sent
+	liveLong      = 1 << 1 // header flag: 40 ms packets (the low-rate modes); slots count 640 samples
 
-	// LiveBlockPackets is the most packets a live block carries before
-	// the header is repeated.
+	// LiveBlockPackets is the most 20 ms packets a live block carries
+	// before the header is repeated: a second. A block of 40 ms packets
+	// carries half as many, also a second.
 	LiveBlockPackets = 50
 )
 
@@ -66,6 +71,7 @@ type liveHeader struct {
 	length      int // packet length of every frame in the block
 	stages      uint8
 	resume      bool
+	long        bool // 40 ms packets
 	fingerprint [8]byte
 }
 
@@ -76,12 +82,12 @@ func parseLiveHeader(b []byte) (blockHeader, bool) {
 		kind:    kindLive,
 		first:   binary.BigEndian.Uint32(b[4:]),
 		payload: liveHeaderLen - blockHeaderLen - blockCRCLen,
-		live:    liveHeader{length: int(b[3]), stages: b[8], resume: b[9]&liveResume != 0},
+		live:    liveHeader{length: int(b[3]), stages: b[8], resume: b[9]&liveResume != 0, long: b[9]&liveLong != 0},
 	}
 	if len(b) >= 18 {
 		copy(h.live.fingerprint[:], b[10:18])
 	}
-	return h, h.live.length > 0 && h.live.stages > 0 && b[9]&^liveResume == 0
+	return h, h.live.length > 0 && h.live.stages > 0 && b[9]&^(liveResume|liveLong) == 0
 }
 
 // crc8Table is CRC-8 with the polynomial 0x2F (AUTOSAR's), which catches
@@ -124,6 +130,8 @@ type LiveWriter struct {
 	buf     []byte
 	started bool
 	next    uint32 // slot the next frame continues the block at
+	long    byte   // liveLong for a stream of 40 ms packets, else 0
+	most    int    // packets per block at most: a second
 	length  int    // packet length of the current block
 	inBlock int    // packets written in the current block
 	bytes   int64
@@ -139,10 +147,17 @@ func NewLiveWriter(w io.Writer, h Header) (*LiveWriter, error) {
 	if err := h.check(); err != nil {
 		return nil, err
 	}
-	if h.Flags&FlagCompactBlocks != 0 || h.SampleRate != codec.SampleRate || h.PacketSamples != codec.PacketSamples {
-		return nil, fmt.Errorf("%w: a live stream is %d Hz in %d-sample packets, plain blocks", ErrInvalidHeader, codec.SampleRate, codec.PacketSamples)
+	if h.Flags&FlagCompactBlocks != 0 || h.SampleRate != codec.SampleRate {
+		return nil, fmt.Errorf("%w: a live stream is %d Hz, plain blocks", ErrInvalidHeader, codec.SampleRate)
 	}
-	lw := &LiveWriter{w: w, h: h, buf: make([]byte, 0, liveHeaderLen+MaxPacketLen+1)}
+	m, err := h.Mode()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidHeader, err)
+	}
+	lw := &LiveWriter{w: w, h: h, buf: make([]byte, 0, liveHeaderLen+MaxPacketLen+1), most: LiveBlockPackets}
+	if m.LowRate() {
+		lw.long, lw.most = liveLong, LiveBlockPackets*codec.PacketSamples/m.PacketSamples()
+	}
 	var hb [headerLenV1]byte
 	h.marshal(&hb)
 	if err := lw.write(hb[:]); err != nil {
@@ -157,7 +172,8 @@ func (lw *LiveWriter) Header() Header { return lw.h }
 // Bytes is the number of bytes written so far, the header included.
 func (lw *LiveWriter) Bytes() int64 { return lw.bytes }
 
-// WritePacket sends packet p (1..255 bytes) of 20 ms slot slot. Slots must
+// WritePacket sends packet p (1..255 bytes) of slot slot, which counts
+// packet times (20 ms, or 40 ms in a low-rate mode's stream). Slots must
 // increase; a slot skipped (not sent on purpose, as DTX does) is marked as
 // such, so that the reader does not take it for a loss.
 func (lw *LiveWriter) WritePacket(slot uint32, p []byte) error {
@@ -171,10 +187,10 @@ func (lw *LiveWriter) WritePacket(slot uint32, p []byte) error {
 		return fmt.Errorf("vqs: live slot %d after %d: slots must increase", slot, lw.next-1)
 	}
 	b := lw.buf[:0]
-	if !lw.started || slot != lw.next || len(p) != lw.length || lw.inBlock == LiveBlockPackets {
-		var flags byte
+	if !lw.started || slot != lw.next || len(p) != lw.length || lw.inBlock == lw.most {
+		flags := lw.long
 		if lw.started && slot != lw.next {
-			flags = liveResume
+			flags |= liveResume
 		}
 		b = append(b, sync0, sync1, kindLive, byte(len(p)))
 		b = binary.BigEndian.AppendUint32(b, slot)
@@ -294,7 +310,9 @@ const joinLimit = 1 << 16
 // mid-way, such as a live stream from a pipe or a serial line whose start
 // was missed: when the input does not start with the file header, it skips
 // to the first live block header (within 64 KiB) and takes the codebook
-// and stage count from it. The bytes skipped are not damage.
+// and stage count from it, and from its flags whether the packets are
+// 40 ms long (a low-rate mode, Header.Mode). The bytes skipped are not
+// damage.
 func JoinPacketReader(r io.Reader) (*PacketReader, error) {
 	fr := &PacketReader{br: bufio.NewReaderSize(r, readerBufSize), payload: make([]byte, 0, 4096)}
 	b, _ := fr.br.Peek(len(Magic))
@@ -322,7 +340,11 @@ func JoinPacketReader(r io.Reader) (*PacketReader, error) {
 			return nil, fmt.Errorf("vqs: reading at offset %d: %w", fr.off, err)
 		}
 		if h, st := checkBlock(b, FlagLive); st == blockOK && h.kind == kindLive {
-			fr.h = Header{Version: Version, SampleRate: codec.SampleRate, PacketSamples: codec.PacketSamples,
+			ps := uint16(codec.PacketSamples)
+			if h.live.long {
+				ps = 2 * codec.PacketSamples
+			}
+			fr.h = Header{Version: Version, SampleRate: codec.SampleRate, PacketSamples: ps,
 				Stages: h.live.stages, CodebookFingerprint: h.live.fingerprint, Flags: FlagLive}
 			fr.next = h.first
 			fr.accept(b, h, fr.off, 0)

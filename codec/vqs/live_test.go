@@ -149,6 +149,23 @@ func TestLiveOverhead(t *testing.T) {
 			t.Errorf("%.1f b/s at 4 stages, want at most 4000", bps)
 		}
 	}
+	// The 40 ms modes: 25 packets a second, a header every 25.
+	for _, m := range []codec.Mode{codec.Mode800, codec.Mode1200, codec.Mode1600} {
+		var b bytes.Buffer
+		h := liveTestHeader()
+		h.PacketSamples, h.Stages = uint16(m.PacketSamples()), uint8(m.Stages)
+		lw, err := NewLiveWriter(&b, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := make([]byte, m.PacketSize(codec.DefaultIndexBits))
+		for i := range uint32(secs * 25) {
+			if err := lw.WritePacket(i, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("%s mode for %d s: %.1f b/s on the pipe for %d b/s of packets", m.Name(), secs, float64(b.Len()*8)/secs, len(p)*200)
+	}
 }
 
 // TestLiveDamage: a flipped byte costs its packet alone; a lost byte costs

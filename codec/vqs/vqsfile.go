@@ -580,7 +580,7 @@ func (fr *PacketReader) Header() Header { return fr.h }
 func (fr *PacketReader) Stats() Stats { return fr.stats }
 
 // Slot is the index of the packet most recently returned by ReadPacket:
-// its position in the file, or in a live stream its 20 ms slot, which
+// its position in the file, or in a live stream its slot (packet times), which
 // skips the slots DTX did not send.
 func (fr *PacketReader) Slot() uint32 { return fr.slot }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/vqspeak/vqspeak/codec"
 	"github.com/vqspeak/vqspeak/codec/vqs"
 )
 
@@ -51,6 +52,9 @@ func FuzzFileReader(f *testing.F) {
 	damagedLive := bytes.Clone(live.Bytes())
 	damagedLive[80] ^= 0x21
 	f.Add(damagedLive)
+	long := liveLowRateSeed(f)
+	f.Add(long)
+	f.Add(long[:len(long)-3])
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr, err := vqs.NewPacketReader(bytes.NewReader(data))
@@ -185,6 +189,70 @@ func FuzzFileRoundTrip(f *testing.F) {
 		for i := range want {
 			if !bytes.Equal(got[i], want[i]) {
 				t.Fatalf("packet %d differs", i)
+			}
+		}
+	})
+}
+
+// liveLowRateSeed is a live stream of the 1600 b/s mode (40 ms packets).
+func liveLowRateSeed(f *testing.F) []byte {
+	var live bytes.Buffer
+	m := codec.Mode1600
+	lw, err := vqs.NewLiveWriter(&live, vqs.Header{SampleRate: 16000, PacketSamples: uint16(m.PacketSamples()), Stages: uint8(m.Stages)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i, p := range testPackets(60, 8) {
+		lw.WritePacket(uint32(i+i/30*3), p)
+	}
+	return live.Bytes()
+}
+
+// FuzzJoinPacketReader: joining any bytes mid-way either fails with
+// ErrNotVQS or an open error, or gives a plausible header
+// (a live join: 20 or 40 ms packets) and packets that end; it never
+// panics.
+func FuzzJoinPacketReader(f *testing.F) {
+	long := liveLowRateSeed(f)
+	f.Add(long)
+	f.Add(long[37:])
+	f.Add(long[40 : len(long)-5])
+	var short bytes.Buffer
+	lw, err := vqs.NewLiveWriter(&short, vqs.Header{SampleRate: 16000, PacketSamples: 320, Stages: 4})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i, p := range testPackets(60, 8, 2) {
+		lw.WritePacket(uint32(i), p)
+	}
+	f.Add(short.Bytes()[51:])
+	f.Add([]byte{0xb7, 0x5c, 2, 8, 0, 0, 0, 9, 4, 2})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := vqs.JoinPacketReader(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, vqs.ErrNotVQS) && !knownOpenError(err) {
+				t.Fatalf("unexpected open error %T: %v", err, err)
+			}
+			return
+		}
+		if h := fr.Header(); !bytes.HasPrefix(data, []byte(vqs.Magic)) && (h.PacketSamples != 320 && h.PacketSamples != 640 || h.Flags != vqs.FlagLive) {
+			t.Fatalf("joined mid-way: header %+v, want a live stream of 20 or 40 ms packets", h)
+		}
+		for i := 0; ; i++ {
+			if i > len(data)+3 {
+				t.Fatalf("%d calls to ReadPacket on %d bytes", i, len(data))
+			}
+			p, err := fr.ReadPacket(nil)
+			if err == io.EOF {
+				break
+			}
+			if err == nil && (len(p) < 1 || len(p) > vqs.MaxPacketLen) {
+				t.Fatalf("packet of %d bytes", len(p))
+			}
+			var ce *vqs.CorruptBlockError
+			var te *vqs.TruncatedBlockError
+			if err != nil && !errors.As(err, &ce) && !errors.As(err, &te) {
+				t.Fatalf("unexpected error %T: %v", err, err)
 			}
 		}
 	})

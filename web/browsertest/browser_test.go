@@ -91,7 +91,9 @@ func TestBrowser(t *testing.T) {
 	}
 	speech := filepath.Join(root, "testdata/audio/librispeech-7312-m.wav")
 	vqsFile, wavFile := filepath.Join(dir, "speech.vqs"), filepath.Join(dir, "speech.wav")
-	for _, args := range [][]string{{"encode", "-q", speech, vqsFile}, {"decode", "-q", vqsFile, wavFile}} {
+	lowVQS, lowWAV := filepath.Join(dir, "speech-1600.vqs"), filepath.Join(dir, "speech-1600.wav")
+	for _, args := range [][]string{{"encode", "-q", speech, vqsFile}, {"decode", "-q", vqsFile, wavFile},
+		{"encode", "-q", "-bitrate", "1600", speech, lowVQS}, {"decode", "-q", lowVQS, lowWAV}} {
 		if out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput(); err != nil {
 			t.Fatalf("vqspeak %v: %v\n%s", args, err, out)
 		}
@@ -176,6 +178,46 @@ func TestBrowser(t *testing.T) {
 	t.Logf("errors: %q", msgs)
 	if len(msgs) != 3 || !strings.Contains(msgs[0], codec.ErrStages.Error()) || msgs[1] == "" || msgs[2] != "" {
 		t.Errorf("encode at 9 stages, decode of 3 bytes, then a good packet: got errors %q, want ErrStages, an error, none", msgs)
+	}
+
+	// A 40 ms mode per packet: 640 samples in, 8 bytes out and back (every
+	// fifth concealed instead), no Go allocation over 50 packets; a packet of another length and the live
+	// path at 1600 b/s are refused with Go's message.
+	low, err := chromedp.Run(bctx, chromedp.Evaluate[struct {
+		EncSamples, DecSamples, Bytes, Out, Allocs int
+		Modes                                      []struct{ Bitrate, PacketSamples int }
+		BadPacket, Live                            string
+	}](`(() => {
+		const msg = (f) => { try { f(); return ''; } catch (e) { return String(e.message); } };
+		const enc = vq.encoder(0, 1600), dec = vq.decoder(1600);
+		const pcm = new Float32Array(640).map((_, i) => 0.3 * Math.sin(i / 7));
+		let bytes = 0, out = 0;
+		for (let k = 0; k < 5; k++) out = dec.decode(enc.encode(pcm)).length; // warm up
+		const m0 = vq.mallocs(), m1 = vq.mallocs(); // mallocs() itself allocates a little: subtracted
+		for (let k = 0; k < 50; k++) {
+			const p = enc.encode(pcm);
+			bytes = p.length;
+			out = (k % 5 === 4 ? dec.conceal() : dec.decode(p)).length;
+		}
+		const allocs = vq.mallocs() - m1 - (m1 - m0);
+		return {encSamples: enc.packetSamples, decSamples: dec.packetSamples, bytes, out, allocs,
+			modes: vq.modes.map((m) => ({bitrate: m.bitrate, packetSamples: m.packetSamples})),
+			badPacket: msg(() => dec.decode(new Uint8Array(6))),
+			live: msg(() => vq.live({rate: 48000, chunk: 128, bitrate: 1600}))};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("1600 b/s per packet: %d samples → %d bytes → %d samples, %d Go allocations in 50 packets; modes %v; errors %q, %q",
+		low.EncSamples, low.Bytes, low.Out, low.Allocs, low.Modes, low.BadPacket, low.Live)
+	if low.EncSamples != 640 || low.DecSamples != 640 || low.Out != 640 || low.Bytes != codec.Mode1600.PacketSize(codec.DefaultIndexBits) || low.Allocs != 0 {
+		t.Errorf("1600 b/s per packet: %+v; want 640 samples, %d bytes, no allocation", low, codec.Mode1600.PacketSize(codec.DefaultIndexBits))
+	}
+	if len(low.Modes) != len(codec.Modes()) || low.Modes[0].Bitrate != 800 || low.Modes[0].PacketSamples != 640 {
+		t.Errorf("vq.modes = %v", low.Modes)
+	}
+	if low.BadPacket == "" || !strings.Contains(low.Live, "40 ms") {
+		t.Errorf("a 6-byte packet to a 1600 b/s decoder: %q; the live path at 1600 b/s: %q; want both refused", low.BadPacket, low.Live)
 	}
 
 	// Live: the fake microphone through the whole path for a few seconds.
@@ -294,6 +336,34 @@ func TestBrowser(t *testing.T) {
 	}
 	if want, _ := os.ReadFile(wavFile); !bytes.Equal(wav, want) {
 		t.Errorf("the page decoded %s into %d bytes of WAV that differ from vqspeak decode's %d", vqsFile, len(wav), len(want))
+	}
+	// The 1600 b/s mode: the page encodes the WAV to the bytes of vqspeak
+	// encode -bitrate 1600 and decodes that file to vqspeak decode's WAV.
+	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`vqspeakTest.lastWAV = null;
+		document.getElementById('fileMode').value = '1600'`),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{speech}),
+		poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	gotLow, err := chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastVQS"))
+	if err != nil {
+		t.Fatalf("1600 b/s: %v (file error: %v)", err, fileError(bctx))
+	}
+	if want, _ := os.ReadFile(lowVQS); gotLow != base64.StdEncoding.EncodeToString(want) {
+		t.Errorf("the page's 1600 b/s .vqs differs from vqspeak encode -bitrate 1600's (%d base64 bytes, want %d)", len(gotLow), base64.StdEncoding.EncodedLen(len(want)))
+	}
+	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`vqspeakTest.lastWAV = null;
+		document.getElementById('fileMode').value = '3200'`),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{lowVQS}),
+		poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	gotWAV, err = chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastWAV"))
+	if err != nil {
+		t.Fatalf("1600 b/s: %v (file error: %v)", err, fileError(bctx))
+	}
+	if want, _ := os.ReadFile(lowWAV); gotWAV != base64.StdEncoding.EncodeToString(want) {
+		t.Errorf("the page decoded the 1600 b/s .vqs into a WAV that differs from vqspeak decode's")
 	}
 	for _, in := range []string{flac, speech} {
 		if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void]("vqspeakTest.lastWAV = null"),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vqspeak/vqspeak/bench/metrics"
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/features/resample"
 )
 
@@ -197,4 +198,53 @@ func alignedSTOI(t *testing.T, ref, deg []float32) (float64, int) {
 		}
 	}
 	return best, bestLag
+}
+
+// TestFilesLowRate: a 40 ms mode's file is what vqs.NewModeEncoder writes
+// (vqspeak encode -bitrate), decodes with no mode given, and PickMode
+// names the modes as the CLI's -bitrate and -stages do.
+func TestFilesLowRate(t *testing.T) {
+	cb := codec.DefaultCodebook()
+	wav := readClip(t)
+	x, _ := ReadAudio(wav)
+	m, err := PickMode(cb, 0, 1600)
+	if err != nil || m != codec.Mode1600 {
+		t.Fatalf("PickMode(0, 1600) = %v, %v", m, err)
+	}
+	got, err := EncodeFileMode(cb, wav, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	fe, _ := vqs.NewModeEncoder(&want, cb, m)
+	fe.WriteSamples(x)
+	fe.Close()
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("EncodeFileMode: %d bytes, vqs.NewModeEncoder %d", len(got), want.Len())
+	}
+	pcm, damage, err := DecodeFile(cb, got)
+	if err != nil || len(damage) != 0 || len(pcm) < len(x) || len(pcm) >= len(x)+m.PacketSamples() {
+		t.Errorf("decode: %d samples of %d, damage %v, %v", len(pcm), len(x), damage, err)
+	}
+	if b, _ := EncodeFileMode(cb, wav, codec.StagesMode(2)); !bytes.Equal(b, must(EncodeFile(cb, wav, 2))) {
+		t.Error("EncodeFileMode with a 20 ms mode differs from EncodeFile")
+	}
+	for _, tc := range []struct{ stages, bitrate int }{{0, 900}, {5, 0}, {-1, 0}} {
+		if m, err := PickMode(cb, tc.stages, tc.bitrate); err == nil {
+			t.Errorf("PickMode(%d, %d) = %v, want an error", tc.stages, tc.bitrate, m)
+		}
+	}
+	if m, err := PickMode(cb, 0, 0); err != nil || m != codec.StagesMode(codec.DefaultStages) {
+		t.Errorf("PickMode(0, 0) = %v, %v", m, err)
+	}
+	if m, err := PickMode(cb, 0, 700); err != nil || m != codec.Mode800 {
+		t.Errorf("PickMode(0, 700) = %v, %v", m, err)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

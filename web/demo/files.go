@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/vqspeak/vqspeak/codec"
@@ -41,8 +42,56 @@ func EncodeFile(cb *rvq.Codebook, data []byte, stages int) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// DecodeFile decodes a .vqs file (a plain file, or a live stream that
-// vqspeak record wrote) into 16 kHz samples, as vqspeak decode does:
+// EncodeFileMode is EncodeFile in mode m: a 20 ms mode (the bytes of
+// EncodeFile with its stage count) or a 40 ms one (800, 1200, 1600 b/s),
+// the bytes vqspeak encode -bitrate writes.
+func EncodeFileMode(cb *rvq.Codebook, data []byte, m codec.Mode) ([]byte, error) {
+	if !m.LowRate() {
+		return EncodeFile(cb, data, m.Stages)
+	}
+	src, err := corpus.Open(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	fe, err := vqs.NewModeEncoder(&out, cb, m)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := src.EncodeInto(context.Background(), fe); err != nil {
+		return nil, err
+	}
+	if err := fe.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// PickMode is the mode a page asks for: bitrate in b/s when it is not 0
+// (700 or 800, 1200, 1600, or 2000 to 3200 as 1 to 4 stages), else the
+// 20 ms mode with stages stages (0: codec.DefaultStages).
+func PickMode(cb *rvq.Codebook, stages, bitrate int) (codec.Mode, error) {
+	if bitrate == 0 {
+		if stages == 0 {
+			stages = codec.DefaultStages
+		}
+		if stages < 1 || stages > cb.NumStages() {
+			return codec.Mode{}, fmt.Errorf("%w: %d stages, the codebook has 1 to %d", codec.ErrStages, stages, cb.NumStages())
+		}
+		return codec.StagesMode(stages), nil
+	}
+	m, err := codec.ModeForBitrate(bitrate)
+	if err != nil {
+		return codec.Mode{}, err
+	}
+	if m.Stages > cb.NumStages() {
+		return codec.Mode{}, fmt.Errorf("%w: the %s b/s mode needs %d stages, the codebook has %d", codec.ErrStages, m.Name(), m.Stages, cb.NumStages())
+	}
+	return m, nil
+}
+
+// DecodeFile decodes a .vqs file of any mode (a plain file, or a live
+// stream that vqspeak record wrote; the header names the mode) into 16 kHz samples, as vqspeak decode does:
 // damage is concealed, and reported in damage.
 func DecodeFile(cb *rvq.Codebook, data []byte) (pcm []float32, damage []error, err error) {
 	fr, err := vqs.NewPacketReader(bytes.NewReader(data))

@@ -212,13 +212,13 @@ async function handleFile(file) {
   let vqs = bytes, info = '';
   const t0 = performance.now();
   if (!isVQS) {
-    vqs = vq.encodeFile(bytes, +$('fileStages').value);
+    vqs = vq.encodeFile(bytes, 0, +$('fileMode').value); // a bitrate: as vqspeak encode -bitrate
   }
   const t1 = performance.now();
   const dec = vq.decodeFile(vqs);
   const t2 = performance.now();
   const sec = dec.pcm.length / 16000;
-  info = `${file.name}: ${sec.toFixed(2)} s → ${vqs.length} bytes of .vqs (${Math.round(8 * vqs.length / sec)} b/s with the header)`;
+  info = `${file.name}: ${sec.toFixed(2)} s → ${vqs.length} bytes of .vqs, ${dec.bitrate} b/s mode (${Math.round(8 * vqs.length / sec)} b/s with the header)`;
   if (!isVQS) info += `, encoded in ${(t1 - t0).toFixed(0)} ms`;
   info += `, decoded in ${(t2 - t1).toFixed(0)} ms`;
   if (dec.damage.length) info += `. Damage: ${dec.damage.join('; ')}`;

@@ -8,7 +8,14 @@
 //   const packet = enc.encode(pcm320, stages);   // Uint8Array, valid until the next call
 //   const out = dec.decode(packet);              // Float32Array(320), valid until the next call
 //   const lost = dec.conceal();                  // for a missing packet
-//   vq.encodeFile(wavBytes, 4) → .vqs bytes; vq.decodeFile(vqsBytes) → {pcm, wav, damage}
+//   vq.encodeFile(wavBytes, 4) → .vqs bytes; vq.decodeFile(vqsBytes) → {pcm, wav, damage, bitrate}
+//
+// The 40 ms modes (800, 1200, 1600 b/s; vq.modes lists every mode): give
+// the bitrate, and the packets hold 640 samples (enc.packetSamples):
+//
+//   const enc = vq.encoder(0, 1600), dec = vq.decoder(1600);
+//   dec.decode(enc.encode(pcm640));              // Float32Array(640)
+//   vq.encodeFile(wavBytes, 0, 1600)             // as vqspeak encode -bitrate 1600
 //
 // The per-packet calls go straight to WebAssembly exports with numbers for
 // arguments, and the samples and bytes are copied in and out of Go's memory
@@ -43,12 +50,17 @@ async function loadVqspeak(url) {
     packetSamples: raw.packetSamples,
     maxStages: raw.maxStages,
     maxPacketSize: raw.maxPacketSize,
-    encoder(stages) {
-      const e = check(raw.newEncoder(stages));
-      const h = e.handle, input = view(Float32Array, e.input, raw.packetSamples), output = view(Uint8Array, e.output, raw.maxPacketSize);
+    modes: raw.modes,
+    // encoder(stages) is a 20 ms encoder; encoder(0, bitrate) the mode of
+    // that bitrate (a 40 ms one: 640 samples a packet, its own stages).
+    encoder(stages, bitrate) {
+      const e = check(raw.newEncoder(stages, bitrate));
+      const h = e.handle, input = view(Float32Array, e.input, e.packetSamples), output = view(Uint8Array, e.output, e.packetSize);
       let st = e.stages;
       return {
-        // encode codes 320 samples with st stages (default: as last time).
+        packetSamples: e.packetSamples,
+        bitrate: e.bitrate,
+        // encode codes packetSamples samples with st stages (default: as last time).
         encode(pcm, s) {
           if (s !== undefined) st = s;
           input.get().set(pcm);
@@ -57,10 +69,12 @@ async function loadVqspeak(url) {
         },
       };
     },
-    decoder() {
-      const d = check(raw.newDecoder());
-      const h = d.handle, input = view(Uint8Array, d.input, d.inputSize), output = view(Float32Array, d.output, raw.packetSamples);
+    // decoder() decodes every 20 ms mode; decoder(bitrate) a 40 ms mode's packets.
+    decoder(bitrate) {
+      const d = check(raw.newDecoder(bitrate));
+      const h = d.handle, input = view(Uint8Array, d.input, d.inputSize), output = view(Float32Array, d.output, d.packetSamples);
       return {
+        packetSamples: d.packetSamples,
         decode(packet) {
           if (packet.length > d.inputSize) throw new Error(`decode: packet of ${packet.length} bytes, at most ${d.inputSize}`);
           input.get().set(packet);
@@ -86,7 +100,7 @@ async function loadVqspeak(url) {
         recorded(seconds) { return l.recorded(seconds); },
       };
     },
-    encodeFile(bytes, stages) { return check(raw.encodeFile(bytes, stages)); },
+    encodeFile(bytes, stages, bitrate) { return check(raw.encodeFile(bytes, stages, bitrate)); },
     decodeFile(bytes) { return check(raw.decodeFile(bytes)); },
     readAudio(bytes) { return check(raw.readAudio(bytes)); },
     mallocs() { return raw.mallocs(); },

@@ -16,12 +16,15 @@
 // vqspeakGo:
 //
 //	fingerprint, sampleRate, packetSamples, maxStages, maxPacketSize
-//	newEncoder(stages) → {handle, stages, input: address of 320 float32, output: address of maxPacketSize bytes}
-//	newDecoder()       → {handle, input: address of inputSize bytes, inputSize, output: address of 320 float32}
+//	modes: [{bitrate, packetSamples, stages, packetSize}], lowest bitrate first
+//	newEncoder(stages, bitrate) → {handle, stages, bitrate, packetSamples, packetSize,
+//	                               input: address of packetSamples float32, output: address of packetSize bytes}
+//	newDecoder(bitrate) → {handle, bitrate, packetSamples, input: address of inputSize bytes, inputSize,
+//	                       output: address of packetSamples float32}
 //	newLive(config)    → {handle, chunk, input, output: addresses of chunk float32,
 //	                      setStages(n), setNetwork(loss, jitterMS), setOptions(fec, dtx), stats(), recorded(seconds)}
-//	encodeFile(bytes, stages) → Uint8Array (.vqs)      readAudio(bytes) → Float32Array (16 kHz)
-//	decodeFile(bytes) → {pcm: Float32Array, wav: Uint8Array, damage: [string]}
+//	encodeFile(bytes, stages, bitrate) → Uint8Array (.vqs)      readAudio(bytes) → Float32Array (16 kHz)
+//	decodeFile(bytes) → {pcm: Float32Array, wav: Uint8Array, damage: [string], bitrate: the header's mode}
 //	lastError() → the message of the last export that returned -1
 //	mallocs() → the Go heap's allocation count (the allocation test reads it)
 //
@@ -31,15 +34,25 @@
 //	vqspeakDecode(handle, n) → samples at output (from the n-byte packet at input)
 //	vqspeakConceal(handle) → samples at output (a stand-in for a lost packet)
 //	vqspeakProcess(handle) → chunk (the live path: input to output)
+//
+// A bitrate (0 or absent: the 20 ms mode with stages stages) picks a mode
+// as vqspeak's -bitrate does: 700 or 800, 1200, 1600 (40 ms packets of
+// 640 samples, a fixed stage count) or 2000 to 3200 (20 ms). A decoder
+// of a 40 ms mode takes only that mode's packets, as the mode is agreed
+// out of band; decodeFile reads it from the header. The live path
+// (newLive) runs the 20 ms modes only and refuses a config whose bitrate
+// names a 40 ms one.
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"syscall/js"
 	"unsafe"
 
 	"github.com/vqspeak/vqspeak/codec"
+	"github.com/vqspeak/vqspeak/codec/vqs"
 	"github.com/vqspeak/vqspeak/rvq"
 	"github.com/vqspeak/vqspeak/web/demo"
 )
@@ -63,8 +76,16 @@ func main() {
 	api.Set("packetSamples", codec.PacketSamples)
 	api.Set("maxStages", cb.NumStages())
 	api.Set("maxPacketSize", enc.MaxPacketSize())
+	var modes []any
+	for _, m := range codec.Modes() {
+		if m.Stages <= cb.NumStages() {
+			modes = append(modes, map[string]any{"bitrate": m.Bitrate(codec.IndexBits(cb)), "packetSamples": m.PacketSamples(),
+				"stages": m.Stages, "packetSize": m.PacketSize(codec.IndexBits(cb))})
+		}
+	}
+	api.Set("modes", modes)
 	api.Set("newEncoder", js.FuncOf(func(_ js.Value, args []js.Value) any { return newEncoder(cb, args) }))
-	api.Set("newDecoder", js.FuncOf(func(js.Value, []js.Value) any { return newDecoder(cb) }))
+	api.Set("newDecoder", js.FuncOf(func(_ js.Value, args []js.Value) any { return newDecoder(cb, args) }))
 	api.Set("newLive", js.FuncOf(func(_ js.Value, args []js.Value) any { return newLive(cb, args) }))
 	api.Set("encodeFile", js.FuncOf(func(_ js.Value, args []js.Value) any { return encodeFile(cb, args) }))
 	api.Set("decodeFile", js.FuncOf(func(_ js.Value, args []js.Value) any { return decodeFile(cb, args) }))
@@ -182,22 +203,39 @@ func failed(err error) int32 {
 	return -1
 }
 
+// pickMode reads the stages and bitrate arguments at i and i+1.
+func pickMode(cb *rvq.Codebook, args []js.Value, i int) (codec.Mode, error) {
+	return demo.PickMode(cb, argInt(args, i, 0), argInt(args, i+1, 0))
+}
+
 func newEncoder(cb *rvq.Codebook, args []js.Value) any {
-	stages := argInt(args, 0, codec.DefaultStages)
-	enc, err := codec.NewEncoder(cb, stages)
+	m, err := pickMode(cb, args, 0)
+	if err != nil {
+		return fail(fmt.Errorf("newEncoder: %w", err))
+	}
+	var enc *codec.Encoder
+	if m.LowRate() {
+		enc, err = codec.NewModeEncoder(cb, m)
+	} else {
+		enc, err = codec.NewEncoder(cb, m.Stages)
+	}
 	if err != nil {
 		return fail(err)
 	}
-	o := &object{enc: enc, stages: stages, pcm: make([]float32, codec.PacketSamples), pkt: make([]byte, enc.MaxPacketSize())}
+	o := &object{enc: enc, stages: m.Stages, pcm: make([]float32, m.PacketSamples()), pkt: make([]byte, enc.MaxPacketSize())}
 	v := register(o)
-	v.Set("stages", stages)
+	v.Set("stages", m.Stages)
+	v.Set("bitrate", m.Bitrate(codec.IndexBits(cb)))
+	v.Set("packetSamples", m.PacketSamples())
+	v.Set("packetSize", enc.MaxPacketSize())
 	v.Set("input", addr(o.pcm))
 	v.Set("output", addr(o.pkt))
 	return v
 }
 
-// encode codes the 320 samples at the encoder's input with stages stages
-// into its output and returns the packet's length, or -1.
+// encode codes the packet of samples at the encoder's input (320, or 640
+// in a 40 ms mode) with stages stages (a 40 ms mode's own count, or an
+// error) into its output and returns the packet's length, or -1.
 //
 //go:wasmexport vqspeakEncode
 //lint:ignore U1000 called by the page, as an export
@@ -219,13 +257,32 @@ func encode(h, stages int32) int32 {
 	return int32(len(p))
 }
 
-func newDecoder(cb *rvq.Codebook) any {
-	dec, err := codec.NewDecoder(cb)
+func newDecoder(cb *rvq.Codebook, args []js.Value) any {
+	m := codec.StagesMode(codec.DefaultStages)
+	if bps := argInt(args, 0, 0); bps != 0 {
+		var err error
+		if m, err = demo.PickMode(cb, 0, bps); err != nil {
+			return fail(fmt.Errorf("newDecoder: %w", err))
+		}
+	}
+	var dec *codec.Decoder
+	var err error
+	if m.LowRate() {
+		dec, err = codec.NewModeDecoder(cb, m)
+	} else {
+		dec, err = codec.NewDecoder(cb)
+	}
 	if err != nil {
 		return fail(err)
 	}
-	o := &object{dec: dec, pcm: make([]float32, codec.PacketSamples), pkt: make([]byte, 64)}
+	o := &object{dec: dec, pcm: make([]float32, m.PacketSamples()), pkt: make([]byte, 64)}
 	v := register(o)
+	if m.LowRate() {
+		v.Set("bitrate", m.Bitrate(codec.IndexBits(cb)))
+	} else {
+		v.Set("bitrate", 0) // any 20 ms mode: the packet length tells
+	}
+	v.Set("packetSamples", m.PacketSamples())
 	v.Set("input", addr(o.pkt))
 	v.Set("inputSize", len(o.pkt))
 	v.Set("output", addr(o.pcm))
@@ -275,13 +332,24 @@ func newLive(cb *rvq.Codebook, args []js.Value) any {
 		}
 		return def
 	}
+	stages := int(num("stages", codec.DefaultStages))
+	if bps := int(num("bitrate", 0)); bps != 0 {
+		m, err := demo.PickMode(cb, 0, bps)
+		if err != nil {
+			return fail(fmt.Errorf("newLive: %w", err))
+		}
+		if m.LowRate() {
+			return fail(fmt.Errorf("newLive: the %s b/s mode (40 ms packets) is not in the live demo, which runs the 20 ms modes (2000 to 3200 b/s); encode and decode it per packet or as a file", m.Name()))
+		}
+		stages = m.Stages
+	}
 	chunk := int(num("chunk", 0))
 	if chunk < 1 || chunk > demo.MaxChunk {
 		return fail(fmt.Errorf("newLive: chunk %d: want 1 to %d samples", chunk, demo.MaxChunk))
 	}
 	p, err := demo.New(cb, demo.Config{
 		Rate:     int(num("rate", 48000)),
-		Stages:   int(num("stages", codec.DefaultStages)),
+		Stages:   stages,
 		Loss:     num("loss", 0),
 		JitterMS: int(num("jitterMS", 0)),
 		FEC:      c.Get("fec").Truthy(),
@@ -361,7 +429,11 @@ func encodeFile(cb *rvq.Codebook, args []js.Value) any {
 	if err != nil {
 		return fail(err)
 	}
-	b, err := demo.EncodeFile(cb, data, argInt(args, 1, codec.DefaultStages))
+	m, err := pickMode(cb, args, 1)
+	if err != nil {
+		return fail(fmt.Errorf("encodeFile: %w", err))
+	}
+	b, err := demo.EncodeFileMode(cb, data, m)
 	if err != nil {
 		return fail(err)
 	}
@@ -385,7 +457,13 @@ func decodeFile(cb *rvq.Codebook, args []js.Value) any {
 	for i, d := range damage {
 		dmg[i] = d.Error()
 	}
-	return map[string]any{"pcm": jsFloats(pcm), "wav": jsBytes(wav), "damage": dmg}
+	bitrate := 0 // the header's mode, as vqspeak info reads it
+	if fr, err := vqs.NewPacketReader(bytes.NewReader(data)); err == nil {
+		if m, err := fr.Header().Mode(); err == nil {
+			bitrate = m.Bitrate(codec.IndexBits(cb))
+		}
+	}
+	return map[string]any{"pcm": jsFloats(pcm), "wav": jsBytes(wav), "damage": dmg, "bitrate": bitrate}
 }
 
 func readAudio(_ js.Value, args []js.Value) any {
