@@ -336,3 +336,58 @@ func TestInvalidModeMethods(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLowRateEncode and BenchmarkLowRateDecode are the 40 ms modes'
+// cost per packet (one op is one 40 ms packet).
+func BenchmarkLowRateEncode(b *testing.B) {
+	cb := codec.DefaultCodebook()
+	x := loadClip(b, "fleurs-es-006.wav")
+	for _, m := range lowRateModes {
+		b.Run(m.Name(), func(b *testing.B) {
+			enc, err := codec.NewModeEncoder(cb, m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ps := m.PacketSamples()
+			pkt := make([]byte, 0, 16)
+			b.SetBytes(int64(ps * 2))
+			b.ReportAllocs()
+			pos := 0
+			for b.Loop() {
+				pkt, _ = enc.Encode(pkt[:0], x[pos:pos+ps])
+				pos = (pos + ps) % (len(x) - ps)
+			}
+		})
+	}
+}
+
+func BenchmarkLowRateDecode(b *testing.B) {
+	cb := codec.DefaultCodebook()
+	x := loadClip(b, "fleurs-es-006.wav")
+	for _, m := range lowRateModes {
+		b.Run(m.Name(), func(b *testing.B) {
+			enc, err := codec.NewModeEncoder(cb, m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ps := m.PacketSamples()
+			var packets [][]byte
+			for pos := 0; pos+ps <= len(x); pos += ps {
+				p, _ := enc.Encode(nil, x[pos:pos+ps])
+				packets = append(packets, p)
+			}
+			dec, err := codec.NewModeDecoder(cb, m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pcm := make([]float32, 0, ps)
+			b.SetBytes(int64(ps * 2))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				pcm, _ = dec.Decode(pcm[:0], packets[i])
+				i = (i + 1) % len(packets)
+			}
+		})
+	}
+}
