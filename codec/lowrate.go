@@ -2,6 +2,7 @@ package codec
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/vqspeak/vqspeak/features"
 )
@@ -54,7 +55,8 @@ func (e *Encoder) quantiseLowRate() {
 		full.F0 = expand(pk.F0, f0Bits, m.FieldBits(FieldF0))
 		endF0 = int(full.F0)
 	}
-	pk.Energy = reduce(quantEnergy(float64(e.end.MCep[0])), energyBits, m.FieldBits(FieldEnergy))
+	var midEnergy uint8
+	pk.Energy, midEnergy = e.lowRateEnergy()
 	full.Energy = expand(pk.Energy, energyBits, m.FieldBits(FieldEnergy))
 	pk.MidVoice, pk.MidF0, pk.MidEnergy = 0, 0, 0
 	full.MidVoice, full.MidF0, full.MidEnergy = 0, midF0Zero, 0
@@ -68,15 +70,57 @@ func (e *Encoder) quantiseLowRate() {
 		full.MidF0 = quantMidF0(e.pred.midF0Ref(endF0), quantF0(e.mid.F0))
 	}
 	if m.FieldBits(FieldMidEnergy) > 0 {
-		ref := 0.5 * (e.pred.energy + dequantEnergy(int(full.Energy)))
-		full.MidEnergy = quantMidEnergy(ref, float64(e.mid.MCep[0]))
-		pk.MidEnergy = full.MidEnergy
+		full.MidEnergy = midEnergy
+		pk.MidEnergy = midEnergy
 	}
 	pk.MidVoice = full.MidVoice
 	if m.FieldBits(FieldMidF0) > 0 {
 		pk.MidF0 = full.MidF0
 	}
 	e.pred.advance(&full, e.decoded, m)
+}
+
+// lowRateEnergyEndWeight is how much the end frame's energy error counts
+// against each other frame's when lowRateEnergy picks the codes: the end
+// frame is also the next packet's reference.
+const lowRateEnergyEndWeight = 2
+
+// lowRateEnergy picks the end frame's energy field and the middle frame's
+// energy code (0 when the mode does not send one) for all four frames at
+// once: frames 1 and 3 decode as the means of their neighbours' energies
+// and, without a middle-frame code, the middle frame as the mean of the
+// end frames', so the end energy nearest the end frame's is not always the
+// one that serves the packet best. It tries the nearest end code and its
+// two neighbours with every middle code and keeps the pair with the least
+// squared c0 error over the four frames (the end frame's weighted by
+// lowRateEnergyEndWeight). On the dev subset this raised STOI at every
+// mode and PESQ-WB at 1600 (see README, "Below 2 kb/s").
+func (e *Encoder) lowRateEnergy() (end, mid uint8) {
+	m := e.mode
+	w := m.FieldBits(FieldEnergy)
+	v := int(reduce(quantEnergy(float64(e.end.MCep[0])), energyBits, w))
+	pe := e.pred.energy
+	f1, f2, f3, f4 := float64(e.f1.MCep[0]), float64(e.mid.MCep[0]), float64(e.f3.MCep[0]), float64(e.end.MCep[0])
+	codes := 1
+	if m.FieldBits(FieldMidEnergy) > 0 {
+		codes = len(midEnergyOffsets)
+	}
+	end, best := uint8(v), math.Inf(1)
+	for c := max(v-1, 0); c <= min(v+1, 1<<w-1); c++ {
+		ee := dequantEnergy(int(expand(uint8(c), energyBits, w)))
+		ref := 0.5 * (pe + ee)
+		for k := range codes {
+			me := ref
+			if codes > 1 {
+				me += midEnergyOffsets[k] * energyStep
+			}
+			d1, d2, d3, d4 := f1-0.5*(pe+me), f2-me, f3-0.5*(me+ee), f4-ee
+			if d := d1*d1 + d2*d2 + d3*d3 + lowRateEnergyEndWeight*d4*d4; d < best {
+				end, mid, best = uint8(c), uint8(k), d
+			}
+		}
+	}
+	return end, mid
 }
 
 // advance moves the predictor past a low-rate packet (fields widened).

@@ -27,7 +27,8 @@ import (
 // (lowRatePrediction) of the previous packet's. Frames 1 and 3 are never
 // sent: each is the mean of its two neighbours (interpFrame); the second
 // frame's envelope is the mean of the two end envelopes, and the encoder
-// chooses the end envelope for all four frames at once. Mode.FieldBits
+// chooses the end envelope for all four frames at once, and likewise the
+// end and middle energy codes (Encoder.lowRateEnergy). Mode.FieldBits
 // gives each mode's widths:
 //
 //	mode  pitch voicing energy | mid: pitch voicing energy | stages | bits
