@@ -354,7 +354,7 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 			}
 		}
 		// keep the frame's power unchanged
-		before, after := expSum2(s.logRaw), expSum2(s.logAmp)
+		before, after := expSum2Pair(s.logRaw, s.logAmp)
 		g := 0.5 * math.Log(before/after)
 		for k := range s.logAmp {
 			s.logAmp[k] += g
