@@ -35,8 +35,7 @@ type MelCepstrum struct {
 	frac  []float64   // and the interpolation weight towards the bin above
 	fwd   [][]float64 // fwd[m][j]: weight of warped grid point j in c_m
 	inv   [][]float64 // inv[k][m] = cos(m·warp(ω_k))
-	tmp   []float64
-	fold  []float64 // FromLogSpectrum's mirrored sums and differences
+	fold  []float64   // FromLogSpectrum's mirrored sums and differences
 }
 
 // NewMelCepstrum plans conversions for an fftSize-point spectrum.
@@ -46,7 +45,6 @@ func NewMelCepstrum(fftSize, order int, alpha float64) *MelCepstrum {
 	mc := &MelCepstrum{bins: bins, order: order, grid: grid}
 	mc.lo = make([]int32, grid)
 	mc.frac = make([]float64, grid)
-	mc.tmp = make([]float64, grid)
 	mc.fold = make([]float64, grid)
 	for j := 0; j < grid; j++ {
 		wt := math.Pi * (float64(j) + 0.5) / float64(grid)
@@ -99,16 +97,16 @@ func (mc *MelCepstrum) Bins() int { return mc.bins }
 // float32 result's resolution).
 func (mc *MelCepstrum) FromLogSpectrum(c []float32, logAmp []float64) {
 	_ = logAmp[mc.bins-1]
-	t := mc.tmp
-	for j := range t {
-		i := mc.lo[j]
-		f := mc.frac[j]
-		t[j] = logAmp[i]*(1-f) + logAmp[i+1]*f
-	}
-	half := len(t) / 2
+	// the envelope at grid point j, linearly interpolated, and its
+	// mirror's: their sum and difference
+	half := mc.grid / 2
 	u, v := mc.fold[:half], mc.fold[half:2*half]
+	lo, frac := mc.lo[:2*half], mc.frac[:2*half]
 	for j := range u {
-		x, y := t[j], t[len(t)-1-j]
+		i, f := lo[j], frac[j]
+		x := logAmp[i]*(1-f) + logAmp[i+1]*f
+		i, f = lo[len(lo)-1-j], frac[len(lo)-1-j]
+		y := logAmp[i]*(1-f) + logAmp[i+1]*f
 		u[j], v[j] = x+y, x-y
 	}
 	// Six rows at a time while they last (then one): six independent
