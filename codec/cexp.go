@@ -107,3 +107,29 @@ func expSum2(x []float64) float64 {
 	}
 	return s
 }
+
+// expSum2Pair returns expSum2(a) and expSum2(b) (len(b) ≥ len(a)), bit for
+// bit, in one pass: the two sums' chains of additions overlap. The
+// exponentials are written out as in expSum2 (as a function fastExp is
+// too big to inline); out of the table's range both take math.Exp.
+func expSum2Pair(a, b []float64) (sa, sb float64) {
+	const toIndex = expTableSize / math.Ln2
+	const ln2Hi = math.Ln2 / expTableSize
+	b = b[:len(a)]
+	for k, v := range a {
+		x, y := 2*v, 2*b[k]
+		if !(x > -700 && x < 700 && y > -700 && y < 700) {
+			sa += expSum2(a[k : k+1])
+			sb += expSum2(b[k : k+1])
+			continue
+		}
+		f, g := roundInt(x*toIndex), roundInt(y*toIndex)
+		i, j := int(f), int(g)
+		r, q := x-f*ln2Hi, y-g*ln2Hi
+		p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+		o := 1 + q*(1+q*(1.0/2+q*(1.0/6+q*(1.0/24+q*(1.0/120)))))
+		sa += math.Float64frombits(uint64(i>>expTableBits+1023)<<52) * exp2Table[i&(expTableSize-1)] * p
+		sb += math.Float64frombits(uint64(j>>expTableBits+1023)<<52) * exp2Table[j&(expTableSize-1)] * o
+	}
+	return sa, sb
+}

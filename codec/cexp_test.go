@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -107,6 +108,12 @@ func TestCexpSliceMatchesCexp(t *testing.T) {
 		}
 		if got := expSum2(xs[:n]); !same(got, want) {
 			t.Fatalf("expSum2 of %d values = %v, want %v", n, got, want)
+		}
+		rev := slices.Clone(xs[:n])
+		slices.Reverse(rev)
+		wantRev := expSum2(rev)
+		if a, b := expSum2Pair(xs[:n], rev); !same(a, want) || !same(b, wantRev) {
+			t.Fatalf("expSum2Pair of %d values = %v, %v, want %v, %v", n, a, b, want, wantRev)
 		}
 	}
 }

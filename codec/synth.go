@@ -20,8 +20,14 @@ import (
 // unvoicedStep is the spacing of noise segments in unvoiced speech (5 ms).
 const unvoicedStep = 80
 
-// synthN is the FFT size of the pulse and noise responses.
-const synthN = features.EnvelopeFFTSize
+// synthN is the FFT size of the pulse and noise responses: 16 ms, half the
+// analysis FFT (its log envelope is smooth enough for 62.5 Hz bins). At
+// 512 points the decoder took 1.7 times as long for the same quality: on
+// the whole test set at 4 stages, PESQ-WB +0.000, PESQ-NB +0.002, STOI
+// −0.0002 and MCD −0.021 dB against 512 (README, speed work round 7). A
+// voiced noise segment longer than synthN (a pitch below 62.5 Hz) is cut
+// to synthN samples.
+const synthN = features.EnvelopeFFTSize / 2
 
 // voicingBandCentres are the centre frequencies (Hz) of the voicing bands,
 // between which the voiced share is interpolated linearly over frequency.
@@ -325,7 +331,11 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		s.mc.ToLogSpectrum(s.logRaw, s.mcep[:])
 	}
 	if v := s.variant; v != nil && v.logEnv != nil {
-		copy(s.logRaw, v.logEnv)
+		// the analysis envelope's bins, every step-th
+		step := (len(v.logEnv) - 1) / (synthN / 2)
+		for k := range s.logRaw {
+			s.logRaw[k] = v.logEnv[k*step]
+		}
 	}
 	if s.postfilter > 0 {
 		if !flat {
@@ -344,7 +354,7 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 			}
 		}
 		// keep the frame's power unchanged
-		before, after := expSum2(s.logRaw), expSum2(s.logAmp)
+		before, after := expSum2Pair(s.logRaw, s.logAmp)
 		g := 0.5 * math.Log(before/after)
 		for k := range s.logAmp {
 			s.logAmp[k] += g

@@ -35,7 +35,7 @@ type MelCepstrum struct {
 	frac  []float64   // and the interpolation weight towards the bin above
 	fwd   [][]float64 // fwd[m][j]: weight of warped grid point j in c_m
 	inv   [][]float64 // inv[k][m] = cos(m·warp(ω_k))
-	tmp   []float64
+	fold  []float64   // FromLogSpectrum's mirrored sums and differences
 }
 
 // NewMelCepstrum plans conversions for an fftSize-point spectrum.
@@ -45,7 +45,7 @@ func NewMelCepstrum(fftSize, order int, alpha float64) *MelCepstrum {
 	mc := &MelCepstrum{bins: bins, order: order, grid: grid}
 	mc.lo = make([]int32, grid)
 	mc.frac = make([]float64, grid)
-	mc.tmp = make([]float64, grid)
+	mc.fold = make([]float64, grid)
 	for j := 0; j < grid; j++ {
 		wt := math.Pi * (float64(j) + 0.5) / float64(grid)
 		w := warp(wt, -alpha) // the inverse of warping by α is warping by -α
@@ -89,52 +89,60 @@ func (mc *MelCepstrum) Order() int { return mc.order }
 func (mc *MelCepstrum) Bins() int { return mc.bins }
 
 // FromLogSpectrum fills c[0..order] from the natural-log amplitude logAmp[0..bins-1].
+//
+// The warped grid is symmetric about π/2 and cos(m·(π−θ)) = (−1)^m·cos(m·θ),
+// so each coefficient is a sum over half the grid, of the sums (even m) or
+// the differences (odd m) of mirrored grid values: half the products of
+// the full sum, equal to it up to rounding (1e-16 relative, far below the
+// float32 result's resolution).
 func (mc *MelCepstrum) FromLogSpectrum(c []float32, logAmp []float64) {
 	_ = logAmp[mc.bins-1]
-	t := mc.tmp
-	for j := range t {
-		i := mc.lo[j]
-		f := mc.frac[j]
-		t[j] = logAmp[i]*(1-f) + logAmp[i+1]*f
+	// the envelope at grid point j, linearly interpolated, and its
+	// mirror's: their sum and difference
+	half := mc.grid / 2
+	u, v := mc.fold[:half], mc.fold[half:2*half]
+	lo, frac := mc.lo[:2*half], mc.frac[:2*half]
+	for j := range u {
+		i, f := lo[j], frac[j]
+		x := logAmp[i]*(1-f) + logAmp[i+1]*f
+		i, f = lo[len(lo)-1-j], frac[len(lo)-1-j]
+		y := logAmp[i]*(1-f) + logAmp[i+1]*f
+		u[j], v[j] = x+y, x-y
 	}
-	// Four rows at a time: each coefficient is still summed over j in the
-	// same order (so the result is bit for bit that of one row at a time),
-	// but the four independent sums keep the FPU busy instead of waiting
-	// on one chain of additions.
+	// Six rows at a time while they last (then one): six independent
+	// chains and their products still fit in the registers.
 	m := 0
-	// Six rows at a time while they last: six chains and their products
-	// still fit in the registers.
 	for ; m+6 <= mc.order+1; m += 6 {
-		r0, r1, r2 := mc.fwd[m][:len(t)], mc.fwd[m+1][:len(t)], mc.fwd[m+2][:len(t)]
-		r3, r4, r5 := mc.fwd[m+3][:len(t)], mc.fwd[m+4][:len(t)], mc.fwd[m+5][:len(t)]
+		r0, r1, r2 := mc.fwd[m][:half], mc.fwd[m+1][:half], mc.fwd[m+2][:half]
+		r3, r4, r5 := mc.fwd[m+3][:half], mc.fwd[m+4][:half], mc.fwd[m+5][:half]
+		e, o := u, v // rows m, m+2, m+4 have m's parity
+		if m%2 == 1 {
+			e, o = v, u
+		}
+		o = o[:len(e)]
 		var s0, s1, s2, s3, s4, s5 float64
-		for j, v := range t {
-			s0 += r0[j] * v
-			s1 += r1[j] * v
-			s2 += r2[j] * v
-			s3 += r3[j] * v
-			s4 += r4[j] * v
-			s5 += r5[j] * v
+		for j, x := range e {
+			y := o[j]
+			s0 += r0[j] * x
+			s1 += r1[j] * y
+			s2 += r2[j] * x
+			s3 += r3[j] * y
+			s4 += r4[j] * x
+			s5 += r5[j] * y
 		}
 		c[m], c[m+1], c[m+2] = float32(s0), float32(s1), float32(s2)
 		c[m+3], c[m+4], c[m+5] = float32(s3), float32(s4), float32(s5)
 	}
-	for ; m+4 <= mc.order+1; m += 4 {
-		r0, r1, r2, r3 := mc.fwd[m][:len(t)], mc.fwd[m+1][:len(t)], mc.fwd[m+2][:len(t)], mc.fwd[m+3][:len(t)]
-		var s0, s1, s2, s3 float64
-		for j, v := range t {
-			s0 += r0[j] * v
-			s1 += r1[j] * v
-			s2 += r2[j] * v
-			s3 += r3[j] * v
-		}
-		c[m], c[m+1], c[m+2], c[m+3] = float32(s0), float32(s1), float32(s2), float32(s3)
-	}
 	for ; m <= mc.order; m++ {
-		row := mc.fwd[m][:len(t)]
+		row := mc.fwd[m][:half]
+		x := u
+		if m%2 == 1 {
+			x = v
+		}
+		x = x[:len(row)]
 		var s float64
-		for j, v := range t {
-			s += row[j] * v
+		for j, r := range row {
+			s += r * x[j]
 		}
 		c[m] = float32(s)
 	}
