@@ -72,6 +72,8 @@ func QuantDecomposition() []Variant {
 	return []Variant{
 		{"side information quantised (pitch, voicing, energy), envelope unquantised", side},
 		{"pitch quantised only", codec.Variant{Postfilter: pf, QuantPitch: true}},
+		{"pitch quantised, end frames only", codec.Variant{Postfilter: pf, QuantPitch: true, QuantSideFrames: 1}},
+		{"pitch quantised, middle frames only (offset from the neighbours)", codec.Variant{Postfilter: pf, QuantPitch: true, QuantSideFrames: 2}},
 		{"band voicing quantised only (learned profiles)", codec.Variant{Postfilter: pf, QuantVoicing: true}},
 		{"energy quantised only", codec.Variant{Postfilter: pf, QuantEnergy: true}},
 		{"envelope every 20 ms, middle frame interpolated", codec.Variant{Postfilter: pf, HalfRateEnvelope: true}},

@@ -65,6 +65,9 @@ type Variant struct {
 	// packets carry: each 20 ms pair's end frame coded absolutely, its
 	// middle frame against its neighbours, as Encoder and Decoder do.
 	QuantPitch, QuantVoicing, QuantEnergy bool
+	// QuantSideFrames limits those three to the end frames (1) or the
+	// middle frames (2) of the pairs; 0 quantises both.
+	QuantSideFrames int
 	// QuantStages, when > 0, replaces the envelope (c1..c24) by what the
 	// codec decodes from this many stages of the default codebook: the end
 	// frame of each pair vector-quantised against the prediction from the
@@ -220,7 +223,13 @@ func quantiseVariant(frames []features.OfflineFrame, v Variant) {
 	if err != nil {
 		panic(err)
 	}
-	put := func(dst, q *features.Frame) {
+	put := func(dst, q *features.Frame, middle bool) {
+		if v.QuantSideFrames == 1 && middle || v.QuantSideFrames == 2 && !middle {
+			if packetEnv {
+				copy(dst.MCep[1:], q.MCep[1:])
+			}
+			return
+		}
 		if v.QuantPitch {
 			dst.F0 = q.F0
 		}
@@ -243,8 +252,8 @@ func quantiseVariant(frames []features.OfflineFrame, v Variant) {
 				panic(err) // the encoder's own packet
 			}
 			dec.frames(&mid, &enc.pk)
-			put(&frames[h].Frame, &mid)
-			put(&frames[h+1].Frame, &dec.end)
+			put(&frames[h].Frame, &mid, true)
+			put(&frames[h+1].Frame, &dec.end, false)
 		}
 	}
 	if v.QuantStages > 0 && v.QuantEveryFrame {
