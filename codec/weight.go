@@ -11,14 +11,14 @@ import (
 
 // The encoder's perceptual weighting (issue 11). A mel-cepstrum's squared
 // Euclidean distance is the squared log-spectral distance averaged over the
-// warped frequency axis, on which, at α = 0.42, 3.4–8 kHz takes 30 %. PESQ-NB
+// warped frequency axis, on which, at α = 0.42, 3–8 kHz takes a third. PESQ-NB
 // hears only 0.3–3.4 kHz and PESQ-WB weighs the band above least, so the
 // encoder's RVQ search weights the log-spectral error at f by envWeight(f):
 // it chooses among the same codes, so the packets' format, the codebook and
 // the decoder are unchanged (README, "Perceptual weighting in the encoder").
 const (
-	weightFrom = 3400.0 // Hz: full weight below
-	weightTo   = 4500.0 // Hz: weightHigh from here up, linear in between
+	weightFrom = 3000.0 // Hz: full weight below
+	weightTo   = 4000.0 // Hz: weightHigh from here up, linear in between
 	weightHigh = 0.25
 )
 
