@@ -56,3 +56,33 @@ func Decomposition() []Variant {
 		{"no DC blocker (analysis and output)", codec.Variant{Postfilter: pf, NoDCBlocker: true, Analysis: features.AnalysisOptions{NoDCBlocker: true}}},
 	}
 }
+
+// QuantDecomposition is the quantisation decomposition (README, "Where the
+// quantiser loses"): from the unquantised vocoder, one quantised part per
+// row with everything else unquantised, then all of them together, each to
+// be read against the plain unquantised row and the codec's own rows.
+func QuantDecomposition() []Variant {
+	pf := codec.DefaultPostfilter
+	side := codec.Variant{Postfilter: pf, QuantPitch: true, QuantVoicing: true, QuantEnergy: true}
+	all := func(stages int) codec.Variant {
+		v := side
+		v.QuantStages = stages
+		return v
+	}
+	return []Variant{
+		{"side information quantised (pitch, voicing, energy), envelope unquantised", side},
+		{"pitch quantised only", codec.Variant{Postfilter: pf, QuantPitch: true}},
+		{"pitch quantised, end frames only", codec.Variant{Postfilter: pf, QuantPitch: true, QuantSideFrames: 1}},
+		{"pitch quantised, middle frames only (offset from the neighbours)", codec.Variant{Postfilter: pf, QuantPitch: true, QuantSideFrames: 2}},
+		{"band voicing quantised only (learned profiles)", codec.Variant{Postfilter: pf, QuantVoicing: true}},
+		{"energy quantised only", codec.Variant{Postfilter: pf, QuantEnergy: true}},
+		{"envelope every 20 ms, middle frame interpolated", codec.Variant{Postfilter: pf, HalfRateEnvelope: true}},
+		{"envelope RVQ 1 stage (every 20 ms, as the codec), side unquantised", codec.Variant{Postfilter: pf, QuantStages: 1}},
+		{"envelope RVQ 2 stages, side unquantised", codec.Variant{Postfilter: pf, QuantStages: 2}},
+		{"envelope RVQ 4 stages, side unquantised", codec.Variant{Postfilter: pf, QuantStages: 4}},
+		{"envelope RVQ 1 stage on every 10 ms frame (no decimation), side unquantised", codec.Variant{Postfilter: pf, QuantStages: 1, QuantEveryFrame: true}},
+		{"envelope RVQ 4 stages on every 10 ms frame (no decimation), side unquantised", codec.Variant{Postfilter: pf, QuantStages: 4, QuantEveryFrame: true}},
+		{"everything quantised, 1 stage (the codec by this path)", all(1)},
+		{"everything quantised, 4 stages (the codec by this path)", all(4)},
+	}
+}

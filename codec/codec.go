@@ -203,7 +203,7 @@ type Encoder struct {
 	bits     int
 	stages   int
 	analyzer *features.Analyzer
-	search   *rvq.Searcher
+	search   *envSearcher
 	pred     predictor
 	mid, end features.Frame
 	f1, f3   features.Frame // a low-rate packet's first and third frames
@@ -222,7 +222,7 @@ func NewEncoder(cb *rvq.Codebook, stages int) (*Encoder, error) {
 		cb:       cb,
 		bits:     IndexBits(cb),
 		analyzer: features.NewAnalyzer(),
-		search:   rvq.NewSearcher(cb, DefaultBeam),
+		search:   newEnvSearcher(cb, DefaultBeam),
 		envelope: make([]float32, EnvelopeDim),
 		decoded:  make([]float32, EnvelopeDim),
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/rvq"
 )
 
 // Variant substitutes parts of the unquantised analysis/synthesis, for the
@@ -58,6 +59,26 @@ type Variant struct {
 	// pulse instant: use it with PulseDelay.
 	GlottalPhase     float64
 	GlottalQuefrency int
+
+	// QuantPitch, QuantVoicing and QuantEnergy replace the pitch, the
+	// band voicing and the energy (c0) of every frame by what the codec's
+	// packets carry: each 20 ms pair's end frame coded absolutely, its
+	// middle frame against its neighbours, as Encoder and Decoder do.
+	QuantPitch, QuantVoicing, QuantEnergy bool
+	// QuantSideFrames limits those three to the end frames (1) or the
+	// middle frames (2) of the pairs; 0 quantises both.
+	QuantSideFrames int
+	// QuantStages, when > 0, replaces the envelope (c1..c24) by what the
+	// codec decodes from this many stages of the default codebook: the end
+	// frame of each pair vector-quantised against the prediction from the
+	// previous one, the middle frame estimated by the decoder (its envelope
+	// model). The decimation to 20 ms is part of it (see HalfRateEnvelope).
+	QuantStages int
+	// QuantEveryFrame, with QuantStages, codes every frame's envelope on
+	// its own instead (10 ms, middle frames too, each predicted from the
+	// previous frame's decoded one): the vector quantiser without the
+	// decimation, at twice the codec's envelope bits.
+	QuantEveryFrame bool
 }
 
 // synthVariant is a Variant's state inside the Synthesizer.
@@ -158,6 +179,7 @@ func ResynthesizeVariant(x []float32, v Variant) []float32 {
 			}
 		}
 	}
+	quantiseVariant(frames, v)
 	syn := NewSynthesizer(v.Postfilter)
 	if v.NoiseShare > 0 {
 		syn.noiseShare = v.NoiseShare
@@ -181,4 +203,75 @@ func ResynthesizeVariant(x []float32, v Variant) []float32 {
 		syn.Hop(out[(h-1)*features.HopSize:h*features.HopSize], &fr.Frame)
 	}
 	return out[:len(x)]
+}
+
+// quantiseVariant replaces the parts of frames that v quantises (the
+// Quant fields) by what the codec's decoder sees.
+func quantiseVariant(frames []features.OfflineFrame, v Variant) {
+	side := v.QuantPitch || v.QuantVoicing || v.QuantEnergy
+	packetEnv := v.QuantStages > 0 && !v.QuantEveryFrame
+	if !side && v.QuantStages <= 0 {
+		return
+	}
+	cb := DefaultCodebook()
+	stages := min(max(v.QuantStages, 1), cb.NumStages())
+	enc, err := NewEncoder(cb, stages)
+	if err != nil {
+		panic(err) // the default codebook has every stage count
+	}
+	dec, err := NewDecoder(cb)
+	if err != nil {
+		panic(err)
+	}
+	put := func(dst, q *features.Frame, middle bool) {
+		if v.QuantSideFrames == 1 && middle || v.QuantSideFrames == 2 && !middle {
+			if packetEnv {
+				copy(dst.MCep[1:], q.MCep[1:])
+			}
+			return
+		}
+		if v.QuantPitch {
+			dst.F0 = q.F0
+		}
+		if v.QuantVoicing {
+			dst.Voicing = q.Voicing
+		}
+		if v.QuantEnergy {
+			dst.MCep[0] = q.MCep[0]
+		}
+		if packetEnv {
+			copy(dst.MCep[1:], q.MCep[1:])
+		}
+	}
+	if side || packetEnv {
+		var mid features.Frame
+		for h := 1; h+1 < len(frames); h += 2 {
+			enc.mid, enc.end = frames[h].Frame, frames[h+1].Frame
+			enc.quantise()
+			if err := dec.readPacket(&enc.pk); err != nil {
+				panic(err) // the encoder's own packet
+			}
+			dec.frames(&mid, &enc.pk)
+			put(&frames[h].Frame, &mid, true)
+			put(&frames[h+1].Frame, &dec.end, false)
+		}
+	}
+	if v.QuantStages > 0 && v.QuantEveryFrame {
+		search := rvq.NewSearcher(cb, DefaultBeam)
+		idx := make([]int, stages)
+		r := make([]float32, EnvelopeDim)
+		var prev [EnvelopeDim]float32
+		for h := 1; h < len(frames); h++ {
+			m := &frames[h].MCep
+			for i := range r {
+				r[i] = m[i+1] - envelopePrediction*prev[i]
+			}
+			search.Encode(idx, r, stages)
+			r, _ = cb.Decode(r, idx)
+			for i := range r {
+				prev[i] = r[i] + envelopePrediction*prev[i]
+				m[i+1] = prev[i]
+			}
+		}
+	}
 }

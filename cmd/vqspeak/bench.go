@@ -43,6 +43,7 @@ func init() {
 			fs.String("keep", "", "save every decoded file as a WAV under `DIR`, one subdirectory per row")
 			fs.Int("every", 1, "measure only every `N`th input file (in sorted order, from the first): a reproducible subset")
 			fs.Bool("decompose", false, "measure only the unquantised vocoder and its variants, each with one part substituted (README's decomposition table)")
+			fs.Bool("decompose-quant", false, "measure the unquantised vocoder with one part quantised per row, after the -stages rows (README's quantisation decomposition)")
 			lossFlags(fs)
 			fs.Bool("compact", false, "instead compare compact with plain .vqs files: size, entropy of each field, coding time (uses -stages, -json, -codebook)")
 		},
@@ -230,6 +231,9 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	if boolFlag(fs, "decompose") {
 		cfg.Stages, cfg.Variants = []int{}, bench.Decomposition()
+	}
+	if boolFlag(fs, "decompose-quant") {
+		cfg.Variants = append(cfg.Variants, bench.QuantDecomposition()...)
 	}
 	if boolFlag(fs, "peers") && !cfg.NoQuality {
 		var notes []string

@@ -136,6 +136,35 @@ func TestBenchDecompose(t *testing.T) {
 	}
 }
 
+// TestBenchDecomposeQuant runs the quantisation decomposition after one
+// stage count's row: the stage row, the ceiling, then one row per
+// quantised part, every one below the ceiling's STOI.
+func TestBenchDecomposeQuant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the vocoder 14 times")
+	}
+	code, out, stderr := vqspeak(t, "bench", "-decompose-quant", "-stages", "1", "-timing=false", "-every", "5", "-peers=false", "-json", "-", filepath.Dir(clip))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res bench.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 + len(bench.QuantDecomposition()); len(res.Rows) != want {
+		t.Fatalf("%d rows, want %d", len(res.Rows), want)
+	}
+	if r := res.Rows[0]; r.Codec != "vqspeak" || r.Stages != 1 {
+		t.Errorf("first row %s %s, want the 1-stage codec", r.Codec, r.Setting)
+	}
+	ceiling := res.Rows[1].Quality.STOI.Mean
+	for _, r := range res.Rows[2:] {
+		if r.Codec != "vqspeak unquantised" || !(r.Quality.STOI.Mean > 0.6) || r.Quality.STOI.Mean > ceiling+0.005 {
+			t.Errorf("row %s %s: STOI %.3f (ceiling %.3f)", r.Codec, r.Setting, r.Quality.STOI.Mean, ceiling)
+		}
+	}
+}
+
 func TestBenchUsage(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
