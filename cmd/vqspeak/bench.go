@@ -44,6 +44,7 @@ func init() {
 			fs.Int("every", 1, "measure only every `N`th input file (in sorted order, from the first): a reproducible subset")
 			fs.Bool("decompose", false, "measure only the unquantised vocoder and its variants, each with one part substituted (README's decomposition table)")
 			fs.Bool("decompose-quant", false, "measure the unquantised vocoder with one part quantised per row, after the -stages rows (README's quantisation decomposition)")
+			fs.Bool("from", false, "instead of measuring, print (and -plot, -json) the rows of earlier -json results, the arguments, together; a row whose codec and setting an earlier file gave is left out")
 			lossFlags(fs)
 			fs.Bool("compact", false, "instead compare compact with plain .vqs files: size, entropy of each field, coding time (uses -stages, -json, -codebook)")
 		},
@@ -183,6 +184,12 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if err := checkBenchOutputs(e, fs, args); err != nil {
 		return err
 	}
+	if boolFlag(fs, "from") {
+		if boolFlag(fs, "loss") || boolFlag(fs, "compact") {
+			return usagef("-from reads the quality table's results, not -loss or -compact ones")
+		}
+		return runBenchFrom(e, fs, args)
+	}
 	if boolFlag(fs, "loss") {
 		return runBenchLoss(e, fs, args)
 	}
@@ -279,6 +286,56 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	if boolFlag(fs, "check") {
 		return check(res)
+	}
+	return nil
+}
+
+// runBenchFrom joins the rows of saved -json results (vqspeak rows of one
+// run with the peers' rows of another, say) into one table and plot
+// without measuring again. Rows measured on other files than the first
+// result's are kept, with a warning: their means are not comparable.
+func runBenchFrom(e *env, fs *flag.FlagSet, paths []string) error {
+	var res bench.Result
+	seen := map[string]string{}
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var r bench.Result
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("%s: not a vqspeak bench -json result: %w", p, err)
+		}
+		if len(r.Rows) == 0 {
+			return fmt.Errorf("%s: no rows (not a vqspeak bench -json result of the quality table?)", p)
+		}
+		if i == 0 {
+			res = r
+			res.Rows = nil
+		} else if !slices.Equal(r.Files, res.Files) {
+			fmt.Fprintf(e.stderr, "vqspeak bench: warning: %s was measured on other files than %s: its rows' means are not comparable\n", p, paths[0])
+		}
+		for _, row := range r.Rows {
+			key := row.Codec + "\x00" + row.Setting
+			if from, ok := seen[key]; ok {
+				fmt.Fprintf(e.stderr, "vqspeak bench: %s %s of %s left out: %s gave it\n", row.Codec, row.Setting, p, from)
+				continue
+			}
+			seen[key] = p
+			res.Rows = append(res.Rows, row)
+		}
+	}
+	if err := writeBenchResult(e, fs, &res, func(w io.Writer) error { return bench.WriteTable(w, &res) }); err != nil {
+		return err
+	}
+	if dir := stringFlag(fs, "plot"); dir != "" {
+		paths, err := bench.WritePlots(dir, &res)
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			e.infof("vqspeak bench: wrote %s\n", p)
+		}
 	}
 	return nil
 }

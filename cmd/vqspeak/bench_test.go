@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,5 +204,72 @@ func TestCheck(t *testing.T) {
 		if err := check(bad); err == nil {
 			t.Errorf("check(%+v) passed", bad)
 		}
+	}
+}
+
+// TestBenchFrom joins the rows of two saved results without measuring:
+// the second's row that repeats the first's is left out, a file that is
+// not a result is refused, and -from does not mix with -loss.
+func TestBenchFrom(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, files []string, rows ...bench.Row) string {
+		b, err := json.Marshal(bench.Result{Files: files, Rows: rows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	files := []string{"a.flac", "b.flac"}
+	score := []bench.FileScore{{File: "a.flac"}}
+	ours := write("ours.json", files,
+		bench.Row{Codec: "vqspeak", Setting: "4 stages", BitrateBPS: 3200, PerFile: score},
+		bench.Row{Codec: "vqspeak unquantised", Setting: "analysis/synthesis only", PerFile: score})
+	peers := write("peers.json", files,
+		bench.Row{Codec: "vqspeak", Setting: "4 stages", BitrateBPS: 1, PerFile: score},
+		bench.Row{Codec: "Opus", Setting: "6 kb/s", Peer: true, BitrateBPS: 5400, PerFile: score})
+	other := write("other.json", []string{"c.flac"}, bench.Row{Codec: "Speex", Setting: "q1", Peer: true, BitrateBPS: 6000})
+
+	code, out, stderr := vqspeak(t, "bench", "-from", "-json", "-", ours, peers, other)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res bench.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	var got []string
+	for _, r := range res.Rows {
+		got = append(got, fmt.Sprintf("%s/%s/%g", r.Codec, r.Setting, r.BitrateBPS))
+	}
+	want := []string{"vqspeak/4 stages/3200", "vqspeak unquantised/analysis/synthesis only/0", "Opus/6 kb/s/5400", "Speex/q1/6000"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+	if !strings.Contains(stderr, "left out") || !strings.Contains(stderr, "other files") {
+		t.Errorf("stderr does not say which row was left out and which file was measured on other files: %q", stderr)
+	}
+
+	notResult := write("empty.json", nil)
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"bench", "-from", notResult}, exitFailure, "no rows"},
+		{[]string{"bench", "-from", clip}, exitFailure, "not a vqspeak bench -json result"},
+		{[]string{"bench", "-from", "-loss", ours}, exitUsage, "-from"},
+		{[]string{"bench", "-from", "-json", ours, ours}, exitFailure, ""},
+	} {
+		code, _, stderr := vqspeak(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.contains) {
+			t.Errorf("vqspeak %v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.contains)
+		}
+	}
+	if b, err := os.ReadFile(ours); err != nil || !strings.Contains(string(b), "3200") {
+		t.Errorf("the input result was damaged by -json naming it: %v %q", err, b)
 	}
 }
