@@ -59,8 +59,12 @@ func encodeFile(data []byte, newEnc func(io.Writer) (*vqs.Encoder, error)) ([]by
 
 // PickMode is the mode a page asks for: bitrate in b/s when it is not 0
 // (700 or 800, 1200, 1600, or 2000 to 3200 as 1 to 4 stages), else the
-// 20 ms mode with stages stages (0: codec.DefaultStages).
+// 20 ms mode with stages stages (0: codec.DefaultStages). Both non-zero is
+// an error, as vqspeak's -stages with -bitrate: neither is ignored.
 func PickMode(cb *rvq.Codebook, stages, bitrate int) (codec.Mode, error) {
+	if stages != 0 && bitrate != 0 {
+		return codec.Mode{}, fmt.Errorf("%w: %d stages and %d b/s both choose the mode: give one", codec.ErrMode, stages, bitrate)
+	}
 	if bitrate == 0 {
 		if stages == 0 {
 			stages = codec.DefaultStages
