@@ -250,12 +250,8 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 		}
 	}
 	if !cfg.NoQuality {
-		cfg.PESQ, err = bench.FindPESQ(stringFlag(fs, "pesq"))
-		switch {
-		case errors.Is(err, bench.ErrNoPESQ):
-			fmt.Fprintf(e.stderr, "vqspeak bench: no pesq in PATH (give one with -pesq PATH): PESQ columns left out\n")
-		case err != nil:
-			return usagef("-pesq: %v", err)
+		if cfg.PESQ, err = findPESQ(e, fs); err != nil {
+			return err
 		}
 	}
 	cfg.Keep = stringFlag(fs, "keep")
@@ -362,6 +358,19 @@ func check(res *bench.Result) error {
 		return fmt.Errorf("%w: %s", errCheck, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// findPESQ resolves bench's -pesq scorer: "" with a note when there is none
+// in PATH, a usage error when the one named does not run.
+func findPESQ(e *env, fs *flag.FlagSet) (string, error) {
+	p, err := bench.FindPESQ(stringFlag(fs, "pesq"))
+	switch {
+	case errors.Is(err, bench.ErrNoPESQ):
+		fmt.Fprintf(e.stderr, "vqspeak bench: no pesq in PATH (give one with -pesq PATH): PESQ columns left out\n")
+	case err != nil:
+		return "", usagef("-pesq: %v", err)
+	}
+	return p, nil
 }
 
 // parseModes parses "800,1200" into low-rate modes, no repeats.

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 
-	"github.com/vqspeak/vqspeak/bench"
 	"github.com/vqspeak/vqspeak/bench/loss"
 	"github.com/vqspeak/vqspeak/codec"
 )
@@ -61,12 +59,8 @@ func runBenchLoss(e *env, fs *flag.FlagSet, args []string) error {
 	}
 	switch {
 	case len(modes) > 0:
-		cfg.PESQ, err = bench.FindPESQ(stringFlag(fs, "pesq"))
-		switch {
-		case errors.Is(err, bench.ErrNoPESQ):
-			fmt.Fprintf(e.stderr, "vqspeak bench: no pesq in PATH (give one with -pesq PATH): PESQ columns left out\n")
-		case err != nil:
-			return usagef("-pesq: %v", err)
+		if cfg.PESQ, err = findPESQ(e, fs); err != nil {
+			return err
 		}
 	case set["pesq"]:
 		return usagef("-pesq applies to -loss only with -modes")

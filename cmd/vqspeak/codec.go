@@ -83,7 +83,8 @@ func codebookAndStages(fs *flag.FlagSet) (*rvq.Codebook, int, error) {
 // encodeMode loads the codebook and picks the mode from -bitrate or -stages.
 func encodeMode(fs *flag.FlagSet) (*rvq.Codebook, codec.Mode, error) {
 	bps := intFlag(fs, "bitrate")
-	if bps == 0 {
+	if !flagSet(fs, "bitrate") { // -bitrate 0 is an unknown mode, not the default
+
 		cb, stages, err := codebookAndStages(fs)
 		return cb, codec.StagesMode(stages), err
 	}

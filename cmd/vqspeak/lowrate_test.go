@@ -56,6 +56,9 @@ func TestEncodeBitrate(t *testing.T) {
 	}{
 		{[]string{"encode", "-bitrate", "900", clip, out}, "-bitrate 900"},
 		{[]string{"encode", "-bitrate", "800", "-stages", "2", clip, out}, "-bitrate and -stages"},
+		// -bitrate 0 names no mode: it is not the flag left out.
+		{[]string{"encode", "-bitrate", "0", "-stages", "2", clip, out}, "-bitrate and -stages"},
+		{[]string{"encode", "-bitrate", "0", clip, out}, "-bitrate 0"},
 		{[]string{"encode", "-bitrate", "1600", "-compact", clip, out}, "compact files hold 20 ms packets"},
 		{[]string{"bench", "-modes", "800,800", clip}, "appears twice"},
 		{[]string{"bench", "-modes", "2000", clip}, "-stages 1"},

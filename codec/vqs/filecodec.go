@@ -179,7 +179,9 @@ func (h Header) Mode() (codec.Mode, error) {
 	}
 	switch h.PacketSamples {
 	case codec.PacketSamples:
-		return codec.StagesMode(int(h.Stages)), nil
+		if m := codec.StagesMode(int(h.Stages)); m.Valid() {
+			return m, nil
+		}
 	case 2 * codec.PacketSamples:
 		for _, m := range codec.Modes() {
 			if m.LowRate() && m.Stages == int(h.Stages) {
@@ -193,8 +195,8 @@ func (h Header) Mode() (codec.Mode, error) {
 			known = append(known, fmt.Sprintf("%s (%d-sample packets, %d stages)", m.Name(), m.PacketSamples(), m.Stages))
 		}
 	}
-	return codec.Mode{}, fmt.Errorf("%w: %d-sample packets (%v) with %d stages; this build knows the 20 ms modes (%d-sample packets) and %s",
-		ErrUnknownMode, h.PacketSamples, h.PacketDuration(), h.Stages, codec.PacketSamples, strings.Join(known, ", "))
+	return codec.Mode{}, fmt.Errorf("%w: %d-sample packets (%v) with %d stages; this build knows the 20 ms modes (%d-sample packets, 1 to %d stages) and %s",
+		ErrUnknownMode, h.PacketSamples, h.PacketDuration(), h.Stages, codec.PacketSamples, codec.MaxStages, strings.Join(known, ", "))
 }
 
 // CheckCodebook reports whether a stream with header h can be decoded

@@ -90,6 +90,22 @@ func parseLiveHeader(b []byte) (blockHeader, bool) {
 	return h, h.live.length > 0 && h.live.stages > 0 && b[9]&^(liveResume|liveLong) == 0
 }
 
+// liveMatches reports whether a live block header belongs to the stream
+// of header fh: the same packet duration (flags bit 1) and, for 40 ms
+// packets, the same stage count, which names the mode. A block of another
+// mode is another stream's: its packets would be garbage to this stream's
+// decoder. A zero PacketSamples (JoinPacketReader looking for its first
+// header) matches any block.
+func (fh *Header) liveMatches(l liveHeader) bool {
+	switch fh.PacketSamples {
+	case 0:
+		return true
+	case 2 * codec.PacketSamples:
+		return l.long && l.stages == fh.Stages
+	}
+	return !l.long
+}
+
 // crc8Table is CRC-8 with the polynomial 0x2F (AUTOSAR's), which catches
 // every error of up to 3 bits in up to 119 bits of data: a frame's slot
 // (its low 16 bits) and a packet of up to 12 bytes, the longest vqspeak
@@ -242,7 +258,7 @@ func (fr *PacketReader) nextFrame() {
 			fr.liveLen = 0
 			return
 		}
-		if _, ok := parseBlockHeader(b, fr.h.Flags); ok {
+		if _, ok := parseBlockHeader(b, &fr.h); ok {
 			fr.liveLen = 0
 			return
 		}
@@ -339,7 +355,7 @@ func JoinPacketReader(r io.Reader) (*PacketReader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("vqs: reading at offset %d: %w", fr.off, err)
 		}
-		if h, st := checkBlock(b, FlagLive); st == blockOK && h.kind == kindLive {
+		if h, st := checkBlock(b, &Header{Flags: FlagLive}); st == blockOK && h.kind == kindLive {
 			ps := uint16(codec.PacketSamples)
 			if h.live.long {
 				ps = 2 * codec.PacketSamples

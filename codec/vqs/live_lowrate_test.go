@@ -296,3 +296,63 @@ func TestLiveLowRateNoAllocs(t *testing.T) {
 		t.Errorf("reading: %v allocations per packet", a)
 	}
 }
+
+// TestLiveMixedBlocks: a live block whose packet duration (flags bit 1) or,
+// in a 40 ms stream, whose stage count (the mode) differs from the stream's
+// belongs to another stream: the reader skips it as damage instead of
+// handing its packets to a decoder of the wrong mode, and reads the
+// stream's own blocks after it.
+func TestLiveMixedBlocks(t *testing.T) {
+	stream := func(h Header, from uint32, n int, fill byte) []byte {
+		var b bytes.Buffer
+		lw, err := NewLiveWriter(&b, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			p := bytes.Repeat([]byte{fill}, 8)
+			p[0] = byte(i)
+			if err := lw.WritePacket(from+uint32(i), p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.Bytes()
+	}
+	h20, h1600, h800 := liveTestHeader(), liveModeHeader(codec.Mode1600), liveModeHeader(codec.Mode800)
+	for _, c := range []struct {
+		name         string
+		own, foreign Header
+	}{
+		{"40 ms block in a 20 ms stream", h20, h1600},
+		{"20 ms block in a 40 ms stream", h1600, h20},
+		{"800 block in a 1600 stream", h1600, h800},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// Several blocks of the stream's own, so that a reader joining
+			// after the first header finds one of them first.
+			b := stream(c.own, 0, 60, 0x11)
+			b = append(b, stream(c.foreign, 60, 5, 0xee)[headerLenV1:]...)
+			b = append(b, stream(c.own, 65, 10, 0x11)[headerLenV1:]...)
+			for _, join := range []bool{false, true} {
+				var fr *PacketReader
+				if join {
+					var err error
+					if fr, err = JoinPacketReader(bytes.NewReader(b[headerLenV1+3:])); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					fr = mustReader(t, b)
+				}
+				got, errs := readLive(t, fr)
+				for _, g := range got {
+					if g.p[1] != 0x11 {
+						t.Fatalf("join %v: slot %d: the foreign block's packet %x was returned", join, g.slot, g.p)
+					}
+				}
+				if want := 70; join && len(got) < 20 || !join && len(got) != want || len(errs) == 0 {
+					t.Errorf("join %v: %d packets, errors %v; want %d and the foreign block reported", join, len(got), errs, want)
+				}
+			}
+		})
+	}
+}

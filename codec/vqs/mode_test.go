@@ -57,12 +57,15 @@ func TestLowRateFile(t *testing.T) {
 }
 
 // TestUnknownModeRefused: a header with 40 ms packets and a stage count
-// no low-rate mode has, or another packet length, names what it found.
+// no low-rate mode has, or another packet length, or 20 ms packets of
+// more stages than any mode has, names what it found.
 func TestUnknownModeRefused(t *testing.T) {
 	cb := codec.DefaultCodebook()
 	for _, h := range []vqs.Header{
 		{SampleRate: 16000, PacketSamples: 640, Stages: 1, CodebookFingerprint: cb.Fingerprint()},
 		{SampleRate: 16000, PacketSamples: 480, Stages: 1, CodebookFingerprint: cb.Fingerprint()},
+		{SampleRate: 16000, PacketSamples: 320, Stages: codec.MaxStages + 1, CodebookFingerprint: cb.Fingerprint()},
+		{SampleRate: 16000, PacketSamples: 320, Stages: 255, CodebookFingerprint: cb.Fingerprint()},
 	} {
 		var file bytes.Buffer
 		fw, err := vqs.NewPacketWriter(&file, h)

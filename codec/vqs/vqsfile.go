@@ -649,8 +649,11 @@ func (h blockHeader) total() int { return blockHeaderLen + h.payload + blockCRCL
 
 // parseBlockHeader reports whether b starts with a plausible block
 // header; compact blocks are valid only in a compact file, live blocks
-// only in a live stream (flags are the file header's).
-func parseBlockHeader(b []byte, flags uint16) (blockHeader, bool) {
+// only in a live stream and only of its packet duration and mode (fh is
+// the stream's header; a zero PacketSamples, as JoinPacketReader's search
+// has, takes a live block of any mode).
+func parseBlockHeader(b []byte, fh *Header) (blockHeader, bool) {
+	flags := fh.Flags
 	if len(b) < blockHeaderLen || b[0] != sync0 || b[1] != sync1 {
 		return blockHeader{}, false
 	}
@@ -665,7 +668,8 @@ func parseBlockHeader(b []byte, flags uint16) (blockHeader, bool) {
 		// Each record is 2..256 bytes.
 		return h, h.count > 0 && h.payload >= 2*h.count && h.payload <= 256*h.count
 	case h.kind == kindLive && flags&FlagLive != 0:
-		return parseLiveHeader(b)
+		h, ok := parseLiveHeader(b)
+		return h, ok && fh.liveMatches(h.live)
 	case h.kind == kindCompact && flags&FlagCompactBlocks != 0:
 		// Index bits, table set and the stage-count stream's method at least.
 		return h, h.count > 0 && h.payload >= 3
@@ -692,8 +696,8 @@ func completeRecords(p []byte, max int) (n, used int) {
 // checkBlock classifies the block that b starts with (b holds everything
 // available from that position up to at least one whole block, or the rest
 // of the file).
-func checkBlock(b []byte, flags uint16) (blockHeader, blockStatus) {
-	h, ok := parseBlockHeader(b, flags)
+func checkBlock(b []byte, fh *Header) (blockHeader, blockStatus) {
+	h, ok := parseBlockHeader(b, fh)
 	if !ok {
 		return h, blockBad
 	}
@@ -721,14 +725,14 @@ func checkBlock(b []byte, flags uint16) (blockHeader, blockStatus) {
 }
 
 // findBlock returns the offset of the first complete valid block in b, or -1.
-func findBlock(b []byte, flags uint16) int {
+func findBlock(b []byte, fh *Header) int {
 	for i := 0; i+blockHeaderLen <= len(b); i++ {
 		j := bytes.IndexByte(b[i:], sync0)
 		if j < 0 {
 			return -1
 		}
 		i += j
-		if _, st := checkBlock(b[i:], flags); st == blockOK {
+		if _, st := checkBlock(b[i:], fh); st == blockOK {
 			return i
 		}
 	}
@@ -746,7 +750,7 @@ func (fr *PacketReader) discard(n int) {
 func (fr *PacketReader) peekBlock() ([]byte, error) {
 	b, err := fr.br.Peek(blockHeaderLen)
 	if err == nil {
-		if h, ok := parseBlockHeader(b, fr.h.Flags); ok {
+		if h, ok := parseBlockHeader(b, &fr.h); ok {
 			b, err = fr.br.Peek(h.total())
 		}
 	}
@@ -778,7 +782,7 @@ func (fr *PacketReader) nextBlock() {
 		fr.discard(len(b))
 		return
 	}
-	h, st := checkBlock(b, fr.h.Flags)
+	h, st := checkBlock(b, &fr.h)
 	switch st {
 	case blockOK:
 		fr.accept(b, h, start, 0)
@@ -794,7 +798,7 @@ func (fr *PacketReader) nextBlock() {
 	// Damaged. If no good block follows, the count of a plausible header
 	// that continues the sequence is the best guess at what was lost.
 	hint := 0
-	if _, ok := parseBlockHeader(b, fr.h.Flags); ok && h.kind < kindAncillary && h.first == fr.next {
+	if _, ok := parseBlockHeader(b, &fr.h); ok && h.kind < kindAncillary && h.first == fr.next {
 		hint = h.count
 	}
 	fr.resync(start, hint)
@@ -816,7 +820,7 @@ func (fr *PacketReader) blockAfter(b []byte, pos int64) bool {
 	if fr.noneKnown && pos+1 >= fr.noneFrom {
 		return false
 	}
-	i := findBlock(b[1:], fr.h.Flags)
+	i := findBlock(b[1:], &fr.h)
 	if i < 0 {
 		fr.noneKnown, fr.noneFrom = true, pos+1
 		return false
@@ -863,7 +867,7 @@ func (fr *PacketReader) resync(start int64, hint int) {
 			fr.fail(err)
 			return
 		}
-		h, st := checkBlock(b, fr.h.Flags)
+		h, st := checkBlock(b, &fr.h)
 		switch st {
 		case blockOK:
 			fr.accept(b, h, start, pos-start)

@@ -186,7 +186,7 @@ func TestBrowser(t *testing.T) {
 	low, err := chromedp.Run(bctx, chromedp.Evaluate[struct {
 		EncSamples, DecSamples, Bytes, Out, Allocs int
 		Modes                                      []struct{ Bitrate, PacketSamples int }
-		BadPacket, Live                            string
+		BadPacket, Live, Both                      string
 	}](`(() => {
 		const msg = (f) => { try { f(); return ''; } catch (e) { return String(e.message); } };
 		const enc = vq.encoder(0, 1600), dec = vq.decoder(1600);
@@ -203,7 +203,8 @@ func TestBrowser(t *testing.T) {
 		return {encSamples: enc.packetSamples, decSamples: dec.packetSamples, bytes, out, allocs,
 			modes: vq.modes.map((m) => ({bitrate: m.bitrate, packetSamples: m.packetSamples})),
 			badPacket: msg(() => dec.decode(new Uint8Array(6))),
-			live: msg(() => vq.live({rate: 48000, chunk: 128, bitrate: 1600}))};
+			live: msg(() => vq.live({rate: 48000, chunk: 128, bitrate: 1600})),
+			both: msg(() => vq.encoder(2, 1600))};
 	})()`))
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +219,9 @@ func TestBrowser(t *testing.T) {
 	}
 	if low.BadPacket == "" || !strings.Contains(low.Live, "40 ms") {
 		t.Errorf("a 6-byte packet to a 1600 b/s decoder: %q; the live path at 1600 b/s: %q; want both refused", low.BadPacket, low.Live)
+	}
+	if !strings.Contains(low.Both, "give one") {
+		t.Errorf("an encoder of 2 stages and 1600 b/s: %q; want it refused, as vqspeak -stages with -bitrate", low.Both)
 	}
 
 	// Live: the fake microphone through the whole path for a few seconds.

@@ -229,7 +229,9 @@ func TestFilesLowRate(t *testing.T) {
 	if b, _ := EncodeFileMode(cb, wav, codec.StagesMode(2)); !bytes.Equal(b, must(EncodeFile(cb, wav, 2))) {
 		t.Error("EncodeFileMode with a 20 ms mode differs from EncodeFile")
 	}
-	for _, tc := range []struct{ stages, bitrate int }{{0, 900}, {5, 0}, {-1, 0}} {
+	// Both a stage count and a bitrate: as vqspeak's -stages with -bitrate,
+	// an error, not one of them ignored.
+	for _, tc := range []struct{ stages, bitrate int }{{0, 900}, {5, 0}, {-1, 0}, {2, 1600}, {4, 3200}, {1, 800}} {
 		if m, err := PickMode(cb, tc.stages, tc.bitrate); err == nil {
 			t.Errorf("PickMode(%d, %d) = %v, want an error", tc.stages, tc.bitrate, m)
 		}

@@ -24,22 +24,7 @@ func ReadAudio(data []byte) ([]float32, error) {
 // EncodeFile encodes a WAV or FLAC file into a .vqs file with stages RVQ
 // stages: the same bytes vqspeak encode writes.
 func EncodeFile(cb *rvq.Codebook, data []byte, stages int) ([]byte, error) {
-	src, err := corpus.Open(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	fe, err := vqs.NewEncoder(&out, cb, stages)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := src.EncodeInto(context.Background(), fe); err != nil {
-		return nil, err
-	}
-	if err := fe.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
+	return encodeFile(data, func(w io.Writer) (*vqs.Encoder, error) { return vqs.NewEncoder(w, cb, stages) })
 }
 
 // EncodeFileMode is EncodeFile in mode m: a 20 ms mode (the bytes of
@@ -49,12 +34,17 @@ func EncodeFileMode(cb *rvq.Codebook, data []byte, m codec.Mode) ([]byte, error)
 	if !m.LowRate() {
 		return EncodeFile(cb, data, m.Stages)
 	}
+	return encodeFile(data, func(w io.Writer) (*vqs.Encoder, error) { return vqs.NewModeEncoder(w, cb, m) })
+}
+
+// encodeFile encodes a WAV or FLAC file with the encoder newEnc makes.
+func encodeFile(data []byte, newEnc func(io.Writer) (*vqs.Encoder, error)) ([]byte, error) {
 	src, err := corpus.Open(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
 	var out bytes.Buffer
-	fe, err := vqs.NewModeEncoder(&out, cb, m)
+	fe, err := newEnc(&out)
 	if err != nil {
 		return nil, err
 	}
@@ -69,8 +59,12 @@ func EncodeFileMode(cb *rvq.Codebook, data []byte, m codec.Mode) ([]byte, error)
 
 // PickMode is the mode a page asks for: bitrate in b/s when it is not 0
 // (700 or 800, 1200, 1600, or 2000 to 3200 as 1 to 4 stages), else the
-// 20 ms mode with stages stages (0: codec.DefaultStages).
+// 20 ms mode with stages stages (0: codec.DefaultStages). Both non-zero is
+// an error, as vqspeak's -stages with -bitrate: neither is ignored.
 func PickMode(cb *rvq.Codebook, stages, bitrate int) (codec.Mode, error) {
+	if stages != 0 && bitrate != 0 {
+		return codec.Mode{}, fmt.Errorf("%w: %d stages and %d b/s both choose the mode: give one", codec.ErrMode, stages, bitrate)
+	}
 	if bitrate == 0 {
 		if stages == 0 {
 			stages = codec.DefaultStages

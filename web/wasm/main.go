@@ -332,17 +332,14 @@ func newLive(cb *rvq.Codebook, args []js.Value) any {
 		}
 		return def
 	}
-	stages := int(num("stages", codec.DefaultStages))
-	if bps := int(num("bitrate", 0)); bps != 0 {
-		m, err := demo.PickMode(cb, 0, bps)
-		if err != nil {
-			return fail(fmt.Errorf("newLive: %w", err))
-		}
-		if m.LowRate() {
-			return fail(fmt.Errorf("newLive: the %s b/s mode (40 ms packets) is not in the live demo, which runs the 20 ms modes (2000 to 3200 b/s); encode and decode it per packet or as a file", m.Name()))
-		}
-		stages = m.Stages
+	m, err := demo.PickMode(cb, int(num("stages", 0)), int(num("bitrate", 0)))
+	if err != nil {
+		return fail(fmt.Errorf("newLive: %w", err))
 	}
+	if m.LowRate() {
+		return fail(fmt.Errorf("newLive: the %s b/s mode (40 ms packets) is not in the live demo, which runs the 20 ms modes (2000 to 3200 b/s); encode and decode it per packet or as a file", m.Name()))
+	}
+	stages := m.Stages
 	chunk := int(num("chunk", 0))
 	if chunk < 1 || chunk > demo.MaxChunk {
 		return fail(fmt.Errorf("newLive: chunk %d: want 1 to %d samples", chunk, demo.MaxChunk))
