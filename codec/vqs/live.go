@@ -73,6 +73,9 @@ type liveHeader struct {
 	resume      bool
 	long        bool // 40 ms packets
 	fingerprint [8]byte
+	// seen: the fingerprint was in the bytes parsed (a peek at the first
+	// blockHeaderLen bytes does not reach it; checkBlock's does).
+	seen bool
 }
 
 // parseLiveHeader reads the plausible live block header at the start of
@@ -86,21 +89,24 @@ func parseLiveHeader(b []byte) (blockHeader, bool) {
 	}
 	if len(b) >= 18 {
 		copy(h.live.fingerprint[:], b[10:18])
+		h.live.seen = true
 	}
 	return h, h.live.length > 0 && h.live.stages > 0 && b[9]&^(liveResume|liveLong) == 0
 }
 
 // liveMatches reports whether a live block header belongs to the stream
-// of header fh: the same packet duration (flags bit 1) and, for 40 ms
-// packets, the same stage count, which names the mode. A block of another
-// mode is another stream's: its packets would be garbage to this stream's
-// decoder. A zero PacketSamples (JoinPacketReader looking for its first
-// header) matches any block.
+// of header fh: the same codebook fingerprint, the same packet duration
+// (flags bit 1) and, for 40 ms packets, the same stage count, which names
+// the mode. A block of another codebook or mode is another stream's: its
+// packets would be garbage to this stream's decoder. A zero PacketSamples
+// (JoinPacketReader looking for its first header) matches any block.
 func (fh *Header) liveMatches(l liveHeader) bool {
-	switch fh.PacketSamples {
-	case 0:
+	switch {
+	case fh.PacketSamples == 0:
 		return true
-	case 2 * codec.PacketSamples:
+	case l.seen && l.fingerprint != fh.CodebookFingerprint:
+		return false
+	case fh.PacketSamples == 2*codec.PacketSamples:
 		return l.long && l.stages == fh.Stages
 	}
 	return !l.long

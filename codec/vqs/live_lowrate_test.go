@@ -319,6 +319,8 @@ func TestLiveMixedBlocks(t *testing.T) {
 		return b.Bytes()
 	}
 	h20, h1600, h800 := liveTestHeader(), liveModeHeader(codec.Mode1600), liveModeHeader(codec.Mode800)
+	other := h20 // the same mode, another codebook
+	other.CodebookFingerprint[0] ^= 0xff
 	for _, c := range []struct {
 		name         string
 		own, foreign Header
@@ -326,6 +328,7 @@ func TestLiveMixedBlocks(t *testing.T) {
 		{"40 ms block in a 20 ms stream", h20, h1600},
 		{"20 ms block in a 40 ms stream", h1600, h20},
 		{"800 block in a 1600 stream", h1600, h800},
+		{"block of another codebook", h20, other},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			// Several blocks of the stream's own, so that a reader joining
