@@ -382,7 +382,7 @@ func parseModes(list string) ([]codec.Mode, error) {
 	for _, f := range strings.Split(list, ",") {
 		bps, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
-			return nil, usagef("-modes %q: want a comma-separated list of 800, 1200, 1600", list)
+			return nil, usagef("-modes %q: want a comma-separated list of 800 (or 700), 1200, 1600", list)
 		}
 		m, err := codec.ModeForBitrate(bps)
 		if err != nil {
