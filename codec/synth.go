@@ -20,6 +20,12 @@ import (
 // unvoicedStep is the spacing of noise segments in unvoiced speech (5 ms).
 const unvoicedStep = 80
 
+// minVoicedNoise is the shortest noise segment of a voiced event: above
+// SampleRate/minVoicedNoise Hz of pitch, one segment (filtered at its
+// first pulse) covers the next pulse or two as well, whose events then add
+// only their pulses, so a high-pitched hop costs fewer FFTs and exponentials.
+const minVoicedNoise = 80
+
 // synthN is the FFT size of the pulse and noise responses: 16 ms, half the
 // analysis FFT (its log envelope is smooth enough for 62.5 Hz bins). At
 // 512 points the decoder took 1.7 times as long for the same quality: on
@@ -113,6 +119,7 @@ type Synthesizer struct {
 	prev, next synthFrame
 	acc        []float64 // overlap-add accumulator: one hop plus one response
 	pos        float64   // next event time, relative to the current hop's start
+	noiseEnd   float64   // end of the last voiced noise segment, same origin
 	rng        uint64
 
 	// scratch
@@ -179,6 +186,7 @@ func (s *Synthesizer) Reset() {
 	}
 	clear(s.acc)
 	s.pos = 0
+	s.noiseEnd = 0
 	s.rng = 0x9E3779B97F4A7C15
 	s.dcX, s.dcY = 0, 0
 }
@@ -268,6 +276,7 @@ func (s *Synthesizer) Hop(dst []float32, fr *features.Frame) {
 		}
 	}
 	s.pos -= features.HopSize
+	s.noiseEnd -= features.HopSize
 
 	for i := range dst {
 		x := s.acc[i]
@@ -468,12 +477,28 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 	a, b := &s.prev, &s.next
 	start := int(t)
 	frac := t - float64(start)
-	n := int(span + 0.5)
+	// A voiced event's noise segment spans at least minVoicedNoise
+	// samples: at a high pitch one segment covers the next pulses too,
+	// which then add their pulses alone.
+	withNoise, noiseSpan := true, span
+	if voiced {
+		if t >= s.noiseEnd-0.5*span {
+			noiseSpan *= math.Ceil(minVoicedNoise / span)
+			s.noiseEnd = t + noiseSpan
+		} else {
+			withNoise = false
+		}
+	} else {
+		s.noiseEnd = t
+	}
+	n := int(noiseSpan + 0.5)
 
 	// The filters first, made when first needed.
 	var noiseA, noiseB, voicedA, voicedB []complex128
 	if voiced {
-		noiseA, noiseB = s.filter(a, filterNoise), s.filter(b, filterNoise)
+		if withNoise {
+			noiseA, noiseB = s.filter(a, filterNoise), s.filter(b, filterNoise)
+		}
 		// Across a voicing change only the voiced end's pulse filter
 		// counts (weight 0 for the other, below): it stands in for both.
 		switch {
@@ -490,14 +515,6 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 		noiseA, noiseB = s.filter(a, filterFull), s.filter(b, filterFull) // all the power is noise
 	}
 
-	noise := s.noiseBuf[:min(max(n, 0), len(s.noiseBuf))]
-	for i := range noise {
-		noise[i] = s.uniform()
-	}
-	if v := s.variant; v != nil && v.shapeNoise && voiced {
-		v.shape(noise)
-	}
-	s.fft.CoefficientsPadded(s.spec, noise) // the spectrum of noise padded with zeros
 	// Across a voicing change the voiced end's filters hold.
 	wa, wb := 1-w, w
 	if voiced && (a.f0 <= 0 || b.f0 <= 0) {
@@ -508,22 +525,42 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 		}
 	}
 	w0, w1 := 1-w, w
-	pulseGain := 0.5 * math.Log(span) // a pulse per span samples carries the power of span samples
-	phaseStep := -2 * math.Pi * frac / synthN
-	// The exponents first, then their exponentials in one batch each.
-	// They are complex(w0, 0)·noiseA[k] + complex(w1, 0)·noiseB[k] (and
-	// the like below) without the products by the zero imaginary parts,
-	// which only add ±0 to finite values; float64() keeps arm64 from
-	// fusing the sums into multiply-adds, which the complex products did
-	// not allow either.
-	en := s.specN[:len(s.spec)]
-	noiseA, noiseB = noiseA[:len(en)], noiseB[:len(en)]
-	for k := range en {
-		x, y := noiseA[k], noiseB[k]
-		en[k] = complex(float64(w0*real(x))+float64(w1*real(y)), float64(w0*imag(x))+float64(w1*imag(y)))
+	if noiseSpan > span {
+		// a merged segment's filter is the one at its pulses' mean time
+		w1 = min(w+0.5*(noiseSpan-span)/features.HopSize, 1)
+		w0 = 1 - w1
 	}
-	cexpSlice(en, en)
+	if withNoise {
+		noise := s.noiseBuf[:min(max(n, 0), len(s.noiseBuf))]
+		for i := range noise {
+			noise[i] = s.uniform()
+		}
+		if v := s.variant; v != nil && v.shapeNoise && voiced {
+			v.shape(noise)
+		}
+		s.fft.CoefficientsPadded(s.spec, noise) // the spectrum of noise padded with zeros
+		// The exponents first, then their exponentials in one batch each.
+		// They are complex(w0, 0)·noiseA[k] + complex(w1, 0)·noiseB[k] (and
+		// the like below) without the products by the zero imaginary parts,
+		// which only add ±0 to finite values; float64() keeps arm64 from
+		// fusing the sums into multiply-adds, which the complex products did
+		// not allow either.
+		en := s.specN[:len(s.spec)]
+		noiseA, noiseB = noiseA[:len(en)], noiseB[:len(en)]
+		for k := range en {
+			x, y := noiseA[k], noiseB[k]
+			en[k] = complex(float64(w0*real(x))+float64(w1*real(y)), float64(w0*imag(x))+float64(w1*imag(y)))
+		}
+		cexpSlice(en, en)
+		for k := range s.spec {
+			s.spec[k] *= en[k]
+		}
+	} else {
+		clear(s.spec)
+	}
 	if voiced {
+		pulseGain := 0.5 * math.Log(span) // a pulse per span samples carries the power of span samples
+		phaseStep := -2 * math.Pi * frac / synthN
 		ev := s.specV[:len(s.spec)]
 		voicedA, voicedB = voicedA[:len(ev)], voicedB[:len(ev)]
 		for k := range ev {
@@ -538,11 +575,7 @@ func (s *Synthesizer) event(t, w, span float64, voiced bool) {
 		}
 		cexpSlice(ev, ev)
 		for k := range s.spec {
-			s.spec[k] = s.spec[k]*en[k] + ev[k]
-		}
-	} else {
-		for k := range s.spec {
-			s.spec[k] *= en[k]
+			s.spec[k] += ev[k]
 		}
 	}
 	s.fft.Sequence(s.seq, s.spec)
