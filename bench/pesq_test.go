@@ -12,10 +12,15 @@ import (
 )
 
 // fakePESQ writes a stand-in scorer that prints a fixed score per mode, or
-// fails when fail is set, and returns its path.
+// fails when fail is set, and returns its path. It refuses WAVs at another
+// rate than the mode's (16 kHz for -wb, NarrowbandRate for -nb).
 func fakePESQ(t *testing.T, fail bool) string {
 	t.Helper()
-	script := "#!/bin/sh\n[ -f \"$2\" ] && [ -f \"$3\" ] || exit 3\ncase $1 in -wb) echo 'mos_lqo=3.25';; -nb) echo 'P.862 mapped'; echo 'mos_lqo = 2.5';; esac\n"
+	script := "#!/bin/sh\n[ -f \"$2\" ] && [ -f \"$3\" ] || exit 3\n" +
+		"rate() { od -An -tu4 -j24 -N4 \"$1\" | tr -d ' '; }\n" +
+		"case $1 in -wb) want=16000;; -nb) want=8000;; esac\n" +
+		"[ \"$(rate \"$2\")\" = $want ] && [ \"$(rate \"$3\")\" = $want ] || { echo \"$1 wants $want Hz\" >&2; exit 4; }\n" +
+		"case $1 in -wb) echo 'mos_lqo=3.25';; -nb) echo 'P.862 mapped'; echo 'mos_lqo = 2.5';; esac\n"
 	if fail {
 		script = "#!/bin/sh\necho 'utterance too short' >&2\nexit 1\n"
 	}
