@@ -134,23 +134,8 @@ func ridge(xtx, xty []float64, lambda float64) ([]float32, bool) {
 	for i := 1; i < n; i++ {
 		a[i*n+i] += lambda*xtx[i*n+i] + 1e-9
 	}
-	// Cholesky: a = L Lᵀ, L in the lower triangle.
-	for j := range n {
-		s := a[j*n+j]
-		for k := range j {
-			s -= a[j*n+k] * a[j*n+k]
-		}
-		if !(s > 0) {
-			return nil, false
-		}
-		a[j*n+j] = math.Sqrt(s)
-		for i := j + 1; i < n; i++ {
-			s := a[i*n+j]
-			for k := range j {
-				s -= a[i*n+k] * a[j*n+k]
-			}
-			a[i*n+j] = s / a[j*n+j]
-		}
+	if !choleskyLower(a, n) { // a = L Lᵀ, L in the lower triangle
+		return nil, false
 	}
 	w := make([]float32, envOut*envIn)
 	z := make([]float64, n)

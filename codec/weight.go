@@ -73,28 +73,45 @@ func weightGram(weight func(f float64) float64) []float64 {
 }
 
 // cholesky returns the upper-triangular U with UᵀU = m (d × d, row-major,
-// positive definite).
+// positive definite): Lᵀ of choleskyLower's factor, as float32.
 func cholesky(m []float64, d int) []float32 {
-	u := make([]float64, d*d)
+	a := slices.Clone(m)
+	if !choleskyLower(a, d) {
+		panic("codec: the weighting's Gram matrix is not positive definite")
+	}
+	u := make([]float32, d*d)
 	for i := range d {
-		s := m[i*d+i]
-		for k := range i {
-			s -= u[k*d+i] * u[k*d+i]
+		for j := i; j < d; j++ {
+			u[i*d+j] = float32(a[j*d+i])
 		}
-		u[i*d+i] = math.Sqrt(s)
-		for j := i + 1; j < d; j++ {
-			s := m[i*d+j]
-			for k := range i {
-				s -= u[k*d+i] * u[k*d+j]
+	}
+	return u
+}
+
+// choleskyLower factors the symmetric positive-definite n × n matrix a
+// (row-major) in place into L with L Lᵀ = a, L in the lower triangle (the
+// upper triangle is left as it was). It reports false when a is not
+// positive definite. The encoder's weighting and the envelope model's
+// training both solve with it.
+func choleskyLower(a []float64, n int) bool {
+	for j := range n {
+		s := a[j*n+j]
+		for k := range j {
+			s -= a[j*n+k] * a[j*n+k]
+		}
+		if !(s > 0) {
+			return false
+		}
+		a[j*n+j] = math.Sqrt(s)
+		for i := j + 1; i < n; i++ {
+			s := a[i*n+j]
+			for k := range j {
+				s -= a[i*n+k] * a[j*n+k]
 			}
-			u[i*d+j] = s / u[i*d+i]
+			a[i*n+j] = s / a[j*n+j]
 		}
 	}
-	out := make([]float32, d*d)
-	for i, v := range u {
-		out[i] = float32(v)
-	}
-	return out
+	return true
 }
 
 // weighting is the factor U of the encoder's weighted distance |UΔc|²,
