@@ -44,10 +44,10 @@ func FindPESQ(path string) (string, error) {
 // NarrowbandRate is the sample rate PESQ-NB is scored at: P.862 is a
 // telephone-band measure, and the peers' reference scores
 // (shared/metrics/peers-test.md) were made at 8 kHz. Scored on the 16 kHz
-// signals instead, the same pairs come out about 0.1-0.15 lower for every
-// codec (25 test files: Codec 2 3200 2.544 against 2.696 at 8 kHz, Opus
-// 6 kb/s 2.901 against 3.005, vqspeak 4 stages 2.601 against 2.711), so the
-// two ways must not be mixed in one comparison.
+// signals instead, the same pairs come out lower, about 0.1 for most codecs
+// (the test set: Codec 2 3200 2.593 against 2.702 at 8 kHz, Opus 6 kb/s
+// 2.926 against 3.011; README, "Quality, bitrate, speed"), so the two ways
+// must not be mixed in one comparison.
 const NarrowbandRate = 8000
 
 // pesqScores runs the scorer at path on ref and deg (16 kHz, aligned as
