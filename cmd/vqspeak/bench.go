@@ -268,17 +268,8 @@ func runBench(e *env, fs *flag.FlagSet, args []string) error {
 	if err := writeBenchResult(e, fs, res, func(w io.Writer) error { return bench.WriteTable(w, res) }); err != nil {
 		return err
 	}
-	if dir := stringFlag(fs, "plot"); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		paths, err := bench.WritePlots(dir, res)
-		if err != nil {
-			return err
-		}
-		for _, p := range paths {
-			e.infof("vqspeak bench: wrote %s\n", p)
-		}
+	if err := writeBenchPlots(e, fs, res); err != nil {
+		return err
 	}
 	if boolFlag(fs, "check") {
 		return check(res)
@@ -324,14 +315,25 @@ func runBenchFrom(e *env, fs *flag.FlagSet, paths []string) error {
 	if err := writeBenchResult(e, fs, &res, func(w io.Writer) error { return bench.WriteTable(w, &res) }); err != nil {
 		return err
 	}
-	if dir := stringFlag(fs, "plot"); dir != "" {
-		paths, err := bench.WritePlots(dir, &res)
-		if err != nil {
-			return err
-		}
-		for _, p := range paths {
-			e.infof("vqspeak bench: wrote %s\n", p)
-		}
+	return writeBenchPlots(e, fs, &res)
+}
+
+// writeBenchPlots draws res into the -plot directory, if one was given
+// (checkBenchOutputs made it and checked its files), and says what it wrote.
+func writeBenchPlots(e *env, fs *flag.FlagSet, res *bench.Result) error {
+	dir := stringFlag(fs, "plot")
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	paths, err := bench.WritePlots(dir, res)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		e.infof("vqspeak bench: wrote %s\n", p)
 	}
 	return nil
 }
