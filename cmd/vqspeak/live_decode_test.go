@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,20 +26,8 @@ func TestDecodeLiveFile(t *testing.T) {
 	var lengths []int
 	for i, cfg := range []stream.EncoderConfig{{}, {FEC: true}, {DTX: true}} {
 		frames, _ := liveFrames(t, a.Samples, cfg)
-		in := filepath.Join(dir, "talk.vqs")
-		out := filepath.Join(dir, "talk.wav")
-		if err := os.WriteFile(in, bytes.Join(frames, nil), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", "-f", in, out)
-		if code != 0 || strings.Contains(stderr, "warning") {
-			t.Errorf("%+v: decode exit %d: %s", cfg, code, stderr)
-		}
-		w, err := audiofile.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lengths = append(lengths, len(w.Samples))
+		in, y := decodeLive(t, dir, frames, fmt.Sprintf("%+v", cfg))
+		lengths = append(lengths, len(y))
 		if lengths[i] != lengths[0] {
 			t.Errorf("%+v: %d samples decoded, %d without FEC and DTX", cfg, lengths[i], lengths[0])
 		}
@@ -62,20 +51,8 @@ func TestDecodeLiveFileLowRate(t *testing.T) {
 	dir := t.TempDir()
 	for _, m := range []codec.Mode{codec.Mode800, codec.Mode1600} {
 		frames, _ := liveFrames(t, a.Samples, stream.EncoderConfig{Mode: m})
-		in := filepath.Join(dir, "talk.vqs")
-		out := filepath.Join(dir, "talk.wav")
-		if err := os.WriteFile(in, bytes.Join(frames, nil), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", "-f", in, out)
-		if code != 0 || strings.Contains(stderr, "warning") {
-			t.Errorf("%s: decode exit %d: %s", m, code, stderr)
-		}
-		w, err := audiofile.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := len(w.Samples); n < len(a.Samples) || n >= len(a.Samples)+m.PacketSamples() {
+		in, y := decodeLive(t, dir, frames, m.String())
+		if n := len(y); n < len(a.Samples) || n >= len(a.Samples)+m.PacketSamples() {
 			t.Errorf("%s: %d samples decoded from %d", m, n, len(a.Samples))
 		}
 		code, info, stderr := vqspeakIn(t, context.Background(), nil, "info", in)
@@ -89,4 +66,25 @@ func TestDecodeLiveFileLowRate(t *testing.T) {
 			t.Errorf("record -bitrate 1600 %s: exit %d: %s", flag, code, stderr)
 		}
 	}
+}
+
+// decodeLive writes a live stream's frames as dir/talk.vqs, runs vqspeak
+// decode on it (which must succeed without a warning; label names the case)
+// and returns the file's path and the decoded samples.
+func decodeLive(t *testing.T, dir string, frames [][]byte, label string) (string, []float32) {
+	t.Helper()
+	in := filepath.Join(dir, "talk.vqs")
+	out := filepath.Join(dir, "talk.wav")
+	if err := os.WriteFile(in, bytes.Join(frames, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := vqspeakIn(t, context.Background(), nil, "decode", "-f", in, out)
+	if code != 0 || strings.Contains(stderr, "warning") {
+		t.Errorf("%s: decode exit %d: %s", label, code, stderr)
+	}
+	w, err := audiofile.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, w.Samples
 }
