@@ -22,7 +22,9 @@ import (
 func init() {
 	register(&command{
 		name: "bench",
-		args: "[-stages LIST] [-modes LIST] [-json FILE] [-plot DIR] [-peers] [-pesq PATH] [-keep DIR] [-check] [-loss [-loss-seed N] | -compact] FILES_OR_DIRS...",
+		args: "[-stages LIST] [-modes LIST] [-json FILE] [-plot DIR] [-peers] [-pesq PATH] [-keep DIR] [-check] [-loss [-loss-seed N] | -compact] FILES_OR_DIRS...\n" +
+			"       vqspeak bench -decompose | -decompose-quant [-stages LIST] [-every N] [-pesq PATH] FILES_OR_DIRS...\n" +
+			"       vqspeak bench -from [-json FILE] [-plot DIR] RESULT.json...",
 		summary: "Measure quality (PESQ-WB and PESQ-NB when a pesq scorer is available, STOI, ESTOI,\n" +
 			"MCD, LSD, F0, voicing), bitrate, latency and speed of vqspeak at each stage count, its\n" +
 			"unquantised ceiling, and Opus, Codec 2 and Speex when their tools are installed. Silent\n" +
