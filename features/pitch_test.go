@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
+
+	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
 const ptTestRate = 16000
@@ -261,4 +264,29 @@ func ExamplePitchTracker() {
 	}
 	fmt.Printf("F0 %.0f Hz, periodicity %.2f\n", f0, per)
 	// Output: F0 200 Hz, periodicity 1.00
+}
+
+// BenchmarkPitchTrackerStream is the tracker's cost per 10 ms hop as the
+// Analyzer runs it (stream mode: only the new hop is filtered), on real
+// speech with its pauses.
+func BenchmarkPitchTrackerStream(b *testing.B) {
+	a, err := audiofile.ReadFile(filepath.Join("..", "testdata", "audio", "fleurs-es-006.wav"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := a.Samples
+	tr := NewPitchTracker(ptTestRate)
+	tr.setStream()
+	c := tr.History()
+	b.SetBytes(HopSize * 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Next(x, c)
+		c += HopSize
+		tr.shift(HopSize)
+		if c+tr.Lookahead() > len(x) {
+			c = tr.History()
+			tr.Reset()
+		}
+	}
 }
