@@ -387,7 +387,7 @@ func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
 		r[i+2] = ptNorm(xy2, e0, e12)
 	}
 	if i+2 == len(r) {
-		// the usual 11 lags leave two: one pass of four chains, not two
+		// a range of 11 or 8 lags leaves two: one pass of four chains, not two
 		// passes of two
 		lag := lo + i
 		b0 := y[n-w-lag : n-lag][:len(a)]
@@ -488,23 +488,21 @@ func (t *PitchTracker) candidates() float64 {
 		}
 	}
 
-	// Refine on the full-rate filtered signal.
+	// Refine on the full-rate filtered signal: the best lag within dec of
+	// the coarse one, then a parabola through it and its two neighbours.
+	// rs[k] is the correlation at lag lo-1+k; the neighbours one further
+	// out than the search span are correlated only when the best lag is at
+	// its edge (about 0.1 % of the candidates on the test set).
 	for i := 0; i < nc; i++ {
 		c := &t.cands[i]
 		center := int(c.lag)
-		// The correlation at every lag the refinement may read: the
-		// search span and the parabola's neighbours one further out.
-		lo := max(center-t.dec-1, t.minLag)
-		hi := min(center+t.dec+1, t.maxLag)
-		rs := t.rs[:max(hi-lo+1, 0)]
-		ptNCCFRange(rs, t.y, t.win, lo, e0)
+		lo := max(center-t.dec, t.minLag)
+		hi := min(center+t.dec, t.maxLag)
+		rs := t.rs[:max(hi-lo+3, 2)]
+		ptNCCFRange(rs[1:len(rs)-1], t.y, t.win, lo, e0)
 		bl, br := 0, math.Inf(-1)
-		var rm, rp float64
-		for lag := center - t.dec; lag <= center+t.dec; lag++ {
-			if lag < t.minLag || lag > t.maxLag {
-				continue
-			}
-			r := rs[lag-lo]
+		for lag := lo; lag <= hi; lag++ {
+			r := rs[lag-lo+1]
 			if r > br {
 				bl, br = lag, r
 			}
@@ -518,7 +516,14 @@ func (t *PitchTracker) candidates() float64 {
 		}
 		lag := float64(bl)
 		{
-			rm, rp = rs[bl-1-lo], rs[bl+1-lo] // minLag < bl < maxLag
+			// minLag < bl < maxLag, so both neighbours are in the range
+			if bl == lo {
+				rs[0] = ptNCCF(t.y, t.win, bl-1, e0)
+			}
+			if bl == hi {
+				rs[len(rs)-1] = ptNCCF(t.y, t.win, bl+1, e0)
+			}
+			rm, rp := rs[bl-lo], rs[bl-lo+2]
 			den := rm - 2*br + rp
 			if den < 0 {
 				d := 0.5 * (rm - rp) / den
