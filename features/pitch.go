@@ -278,14 +278,15 @@ func (t *PitchTracker) filter(buf []float32, end int) {
 	if !t.stream {
 		t.raw.reset() // buf may be any buffer: filter all of it
 	}
-	copy(t.y, t.raw.filter(buf, end, n, t.lp))
+	raw := t.raw.filter(buf, end, n, t.lp)[:n]
 	mean := 0.0
-	for _, v := range t.y {
+	for _, v := range raw {
 		mean += v
 	}
 	mean /= float64(n)
-	for i := range t.y {
-		t.y[i] -= mean
+	y := t.y[:n]
+	for i, v := range raw {
+		y[i] = v - mean
 	}
 	nd := len(t.yd)
 	for j := 0; j < nd; j++ {
