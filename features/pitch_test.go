@@ -239,10 +239,10 @@ func TestNCCFRangeMatchesNCCF(t *testing.T) {
 	}
 }
 
-// TestNCCF9 checks ptNCCF9 against ptNCCF: the same values within
+// TestNCCF5 checks ptNCCF5 against ptNCCF: the same values within
 // rounding (its energies slide from one lag to the next), on noise and on a
 // signal that is loud in the window and quiet further back.
-func TestNCCF9(t *testing.T) {
+func TestNCCF5(t *testing.T) {
 	noise := ptNoise(1000, 0.3, 6)
 	onset := ptHarmonic(1000, func(float64) float64 { return 180 }, 1, 4000)
 	for i := range onset[:400] {
@@ -259,8 +259,8 @@ func TestNCCF9(t *testing.T) {
 			e0 += v * v
 		}
 		for _, lo := range []int{28, 100, 311} {
-			var r [9]float64
-			ptNCCF9(&r, y, w, lo, e0)
+			var r [5]float64
+			ptNCCF5(&r, y, w, lo, e0)
 			for i, v := range r {
 				if want := ptNCCF(y, w, lo+i, e0); math.Abs(v-want) > 1e-12 {
 					t.Errorf("%s: lag %d: %v, ptNCCF %v", name, lo+i, v, want)
