@@ -162,8 +162,8 @@ func (t *PitchTracker) shift(k int) { t.raw.shift(k) }
 // the tracker's path and voicing hysteresis assume consecutive frames.
 func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64) {
 	end := center + t.lookahead - t.half // exclusive end of the filtered span
-	t.filter(buf, end)
-	energy := t.candidates()
+	energy, raw := t.filter(buf, end)
+	t.candidates(energy)
 
 	// Periodicity: the best correlation among the candidates.
 	n := 0
@@ -188,10 +188,6 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 	}
 	// Voiced sounds keep most of their energy below the low-pass corner;
 	// noise that happens to correlate after low-passing does not.
-	raw := 0.0
-	for _, v := range buf[end-t.win : end] {
-		raw += float64(v) * float64(v)
-	}
 	score := periodicity
 	if raw > 0 {
 		score += ptLowWeight * (min(energy/raw, 1) - 0.5)
@@ -272,26 +268,44 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 
 // filter low-passes buf into t.y so that t.y[len-1] is the filtered sample
 // at end-1, and fills the decimated copy t.yd ending at the same sample.
-// The span's mean is removed.
-func (t *PitchTracker) filter(buf []float32, end int) {
+// The span's mean is removed. It returns the energies of the correlation
+// window (the last t.win samples) in t.y and in buf.
+//
+// Each sum runs over its samples in order, but alongside another one: a
+// single chain of additions waits on each addition's latency, two chains
+// in one loop take the same time as one.
+func (t *PitchTracker) filter(buf []float32, end int) (e0, eraw float64) {
 	n := len(t.y)
 	if !t.stream {
 		t.raw.reset() // buf may be any buffer: filter all of it
 	}
 	raw := t.raw.filter(buf, end, n, t.lp)[:n]
+	k := n - t.win // the window is raw[k:]
+	bw := buf[end-t.win : end][:t.win]
 	mean := 0.0
-	for _, v := range raw {
+	for _, v := range raw[:k] {
 		mean += v
+	}
+	for i, v := range raw[k:] {
+		mean += v
+		u := float64(bw[i])
+		eraw += u * u
 	}
 	mean /= float64(n)
 	y := t.y[:n]
-	for i, v := range raw {
+	for i, v := range raw[:k] {
 		y[i] = v - mean
+	}
+	for i, v := range raw[k:] {
+		d := v - mean
+		y[k+i] = d
+		e0 += d * d
 	}
 	nd := len(t.yd)
 	for j := 0; j < nd; j++ {
 		t.yd[nd-1-j] = t.y[n-1-j*t.dec]
 	}
+	return e0, eraw
 }
 
 // ptNCCF is the normalised cross-correlation of the last w samples of y
@@ -449,18 +463,13 @@ func ptNCCF5(r *[5]float64, y []float64, w, lo int, e0 float64) {
 }
 
 // candidates fills t.cands (terminated by a zero lag) with refined
-// correlation peaks and returns the full-rate window energy.
-func (t *PitchTracker) candidates() float64 {
+// correlation peaks; e0 is the full-rate window energy.
+func (t *PitchTracker) candidates(e0 float64) {
 	for i := range t.cands {
 		t.cands[i] = ptCand{}
 	}
-	n := len(t.y)
-	var e0 float64
-	for _, v := range t.y[n-t.win:] {
-		e0 += v * v
-	}
 	if e0 <= 1e-12 {
-		return e0
+		return
 	}
 
 	// Coarse search on the decimated signal.
@@ -468,16 +477,16 @@ func (t *PitchTracker) candidates() float64 {
 	nd := len(yd)
 	wd := t.win / t.dec
 	a := yd[nd-wd:]
-	var ed0 float64
-	for _, v := range a {
-		ed0 += v * v
-	}
 	lo := max(1, t.minLag/t.dec-1)
 	hi := min(t.maxLag/t.dec+1, nd-wd)
-	// energy of the lagged segment, updated as the lag grows
-	var e1 float64
-	for _, v := range yd[nd-wd-lo : nd-lo] {
-		e1 += v * v
+	// the window's energy and the lagged segment's (updated as the lag
+	// grows), each summed in order, side by side
+	var ed0, e1 float64
+	b := yd[nd-wd-lo : nd-lo][:len(a)]
+	for j, v := range a {
+		u := b[j]
+		ed0 += v * v
+		e1 += u * u
 	}
 	xys := t.xyd[:max(hi-lo+1, 0)]
 	ptCrossRange(xys, yd, wd, lo)
@@ -629,7 +638,6 @@ func (t *PitchTracker) candidates() float64 {
 	for i := k; i < len(t.cands); i++ {
 		t.cands[i] = ptCand{}
 	}
-	return e0
 }
 
 // subCorr is the best coarse correlation at lag/2, lag/3 and lag/4 (each
