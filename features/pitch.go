@@ -333,8 +333,10 @@ func ptNorm(xy, e0, e1 float64) float64 {
 }
 
 // ptCrossRange writes into xy[i] the cross term Σ_j a_j·y[n-w-lag+j] of the
-// last w samples a of y with the window lag = lo+i samples earlier, four
+// last w samples a of y with the window lag = lo+i samples earlier, six
 // lags per pass, each summed in order (as one lag at a time, bit for bit).
+// (Six chains and their six products fit in the registers; one load of a
+// serves six lags where four took a third more loads per lag.)
 //
 // In a GOEXPERIMENT=simd build, ptCrossRangeSIMD takes sixteen lags per
 // pass first, with the same sums.
@@ -342,20 +344,37 @@ func ptCrossRange(xy, y []float64, w, lo int) {
 	n := len(y)
 	a := y[n-w:]
 	i := ptCrossRangeSIMD(xy, y, w, lo)
-	for ; i+4 <= len(xy); i += 4 {
+	for ; i+6 <= len(xy); i += 6 {
 		lag := lo + i
 		b0 := y[n-w-lag : n-lag][:len(a)]
 		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
 		b2 := y[n-w-lag-2 : n-lag-2][:len(a)]
 		b3 := y[n-w-lag-3 : n-lag-3][:len(a)]
-		var s0, s1, s2, s3 float64
+		b4 := y[n-w-lag-4 : n-lag-4][:len(a)]
+		b5 := y[n-w-lag-5 : n-lag-5][:len(a)]
+		var s0, s1, s2, s3, s4, s5 float64
 		for j, v := range a {
 			s0 += v * b0[j]
 			s1 += v * b1[j]
 			s2 += v * b2[j]
 			s3 += v * b3[j]
+			s4 += v * b4[j]
+			s5 += v * b5[j]
 		}
-		xy[i], xy[i+1], xy[i+2], xy[i+3] = s0, s1, s2, s3
+		xy[i], xy[i+1], xy[i+2], xy[i+3], xy[i+4], xy[i+5] = s0, s1, s2, s3, s4, s5
+	}
+	for ; i+3 <= len(xy); i += 3 {
+		lag := lo + i
+		b0 := y[n-w-lag : n-lag][:len(a)]
+		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
+		b2 := y[n-w-lag-2 : n-lag-2][:len(a)]
+		var s0, s1, s2 float64
+		for j, v := range a {
+			s0 += v * b0[j]
+			s1 += v * b1[j]
+			s2 += v * b2[j]
+		}
+		xy[i], xy[i+1], xy[i+2] = s0, s1, s2
 	}
 	for ; i < len(xy); i++ {
 		lag := lo + i
