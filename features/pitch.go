@@ -271,36 +271,66 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 // The span's mean is removed. It returns the energies of the correlation
 // window (the last t.win samples) in t.y and in buf.
 //
-// Each sum runs over its samples in order, but alongside another one: a
-// single chain of additions waits on each addition's latency, two chains
-// in one loop take the same time as one.
+// Its sums run as four chains of additions (every fourth sample each), not
+// one: a single chain waits on each addition's latency.
 func (t *PitchTracker) filter(buf []float32, end int) (e0, eraw float64) {
 	n := len(t.y)
 	if !t.stream {
 		t.raw.reset() // buf may be any buffer: filter all of it
 	}
 	raw := t.raw.filter(buf, end, n, t.lp)[:n]
-	k := n - t.win // the window is raw[k:]
-	bw := buf[end-t.win : end][:t.win]
-	mean := 0.0
-	for _, v := range raw[:k] {
-		mean += v
+	var m0, m1, m2, m3 float64
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		r := (*[4]float64)(raw[i:])
+		m0 += r[0]
+		m1 += r[1]
+		m2 += r[2]
+		m3 += r[3]
 	}
-	for i, v := range raw[k:] {
-		mean += v
+	for ; i < n; i++ {
+		m0 += raw[i]
+	}
+	mean := ((m0 + m1) + (m2 + m3)) / float64(n)
+	var q0, q1, q2, q3 float64
+	bw := buf[end-t.win : end]
+	i = 0
+	for ; i+4 <= len(bw); i += 4 {
+		b := (*[4]float32)(bw[i:])
+		u0, u1, u2, u3 := float64(b[0]), float64(b[1]), float64(b[2]), float64(b[3])
+		q0 += u0 * u0
+		q1 += u1 * u1
+		q2 += u2 * u2
+		q3 += u3 * u3
+	}
+	for ; i < len(bw); i++ {
 		u := float64(bw[i])
-		eraw += u * u
+		q0 += u * u
 	}
-	mean /= float64(n)
+	eraw = (q0 + q1) + (q2 + q3)
 	y := t.y[:n]
+	k := n - t.win // the window is y[k:]
 	for i, v := range raw[:k] {
 		y[i] = v - mean
 	}
-	for i, v := range raw[k:] {
-		d := v - mean
-		y[k+i] = d
-		e0 += d * d
+	q0, q1, q2, q3 = 0, 0, 0, 0
+	i = k
+	for ; i+4 <= n; i += 4 {
+		r := (*[4]float64)(raw[i:])
+		d := (*[4]float64)(y[i:])
+		d0, d1, d2, d3 := r[0]-mean, r[1]-mean, r[2]-mean, r[3]-mean
+		d[0], d[1], d[2], d[3] = d0, d1, d2, d3
+		q0 += d0 * d0
+		q1 += d1 * d1
+		q2 += d2 * d2
+		q3 += d3 * d3
 	}
+	for ; i < n; i++ {
+		d := raw[i] - mean
+		y[i] = d
+		q0 += d * d
+	}
+	e0 = (q0 + q1) + (q2 + q3)
 	nd := len(t.yd)
 	for j := 0; j < nd; j++ {
 		t.yd[nd-1-j] = t.y[n-1-j*t.dec]
