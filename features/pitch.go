@@ -162,8 +162,8 @@ func (t *PitchTracker) shift(k int) { t.raw.shift(k) }
 // the tracker's path and voicing hysteresis assume consecutive frames.
 func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64) {
 	end := center + t.lookahead - t.half // exclusive end of the filtered span
-	t.filter(buf, end)
-	energy := t.candidates()
+	energy, raw := t.filter(buf, end)
+	t.candidates(energy)
 
 	// Periodicity: the best correlation among the candidates.
 	n := 0
@@ -188,10 +188,6 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 	}
 	// Voiced sounds keep most of their energy below the low-pass corner;
 	// noise that happens to correlate after low-passing does not.
-	raw := 0.0
-	for _, v := range buf[end-t.win : end] {
-		raw += float64(v) * float64(v)
-	}
 	score := periodicity
 	if raw > 0 {
 		score += ptLowWeight * (min(energy/raw, 1) - 0.5)
@@ -272,25 +268,74 @@ func (t *PitchTracker) Next(buf []float32, center int) (f0, periodicity float64)
 
 // filter low-passes buf into t.y so that t.y[len-1] is the filtered sample
 // at end-1, and fills the decimated copy t.yd ending at the same sample.
-// The span's mean is removed.
-func (t *PitchTracker) filter(buf []float32, end int) {
+// The span's mean is removed. It returns the energies of the correlation
+// window (the last t.win samples) in t.y and in buf.
+//
+// Its sums run as four chains of additions (every fourth sample each), not
+// one: a single chain waits on each addition's latency.
+func (t *PitchTracker) filter(buf []float32, end int) (e0, eraw float64) {
 	n := len(t.y)
 	if !t.stream {
 		t.raw.reset() // buf may be any buffer: filter all of it
 	}
-	copy(t.y, t.raw.filter(buf, end, n, t.lp))
-	mean := 0.0
-	for _, v := range t.y {
-		mean += v
+	raw := t.raw.filter(buf, end, n, t.lp)[:n]
+	var m0, m1, m2, m3 float64
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		r := (*[4]float64)(raw[i:])
+		m0 += r[0]
+		m1 += r[1]
+		m2 += r[2]
+		m3 += r[3]
 	}
-	mean /= float64(n)
-	for i := range t.y {
-		t.y[i] -= mean
+	for ; i < n; i++ {
+		m0 += raw[i]
 	}
+	mean := ((m0 + m1) + (m2 + m3)) / float64(n)
+	var q0, q1, q2, q3 float64
+	bw := buf[end-t.win : end]
+	i = 0
+	for ; i+4 <= len(bw); i += 4 {
+		b := (*[4]float32)(bw[i:])
+		u0, u1, u2, u3 := float64(b[0]), float64(b[1]), float64(b[2]), float64(b[3])
+		q0 += u0 * u0
+		q1 += u1 * u1
+		q2 += u2 * u2
+		q3 += u3 * u3
+	}
+	for ; i < len(bw); i++ {
+		u := float64(bw[i])
+		q0 += u * u
+	}
+	eraw = (q0 + q1) + (q2 + q3)
+	y := t.y[:n]
+	k := n - t.win // the window is y[k:]
+	for i, v := range raw[:k] {
+		y[i] = v - mean
+	}
+	q0, q1, q2, q3 = 0, 0, 0, 0
+	i = k
+	for ; i+4 <= n; i += 4 {
+		r := (*[4]float64)(raw[i:])
+		d := (*[4]float64)(y[i:])
+		d0, d1, d2, d3 := r[0]-mean, r[1]-mean, r[2]-mean, r[3]-mean
+		d[0], d[1], d[2], d[3] = d0, d1, d2, d3
+		q0 += d0 * d0
+		q1 += d1 * d1
+		q2 += d2 * d2
+		q3 += d3 * d3
+	}
+	for ; i < n; i++ {
+		d := raw[i] - mean
+		y[i] = d
+		q0 += d * d
+	}
+	e0 = (q0 + q1) + (q2 + q3)
 	nd := len(t.yd)
 	for j := 0; j < nd; j++ {
 		t.yd[nd-1-j] = t.y[n-1-j*t.dec]
 	}
+	return e0, eraw
 }
 
 // ptNCCF is the normalised cross-correlation of the last w samples of y
@@ -318,8 +363,10 @@ func ptNorm(xy, e0, e1 float64) float64 {
 }
 
 // ptCrossRange writes into xy[i] the cross term Σ_j a_j·y[n-w-lag+j] of the
-// last w samples a of y with the window lag = lo+i samples earlier, four
+// last w samples a of y with the window lag = lo+i samples earlier, six
 // lags per pass, each summed in order (as one lag at a time, bit for bit).
+// (Six chains and their six products fit in the registers; one load of a
+// serves six lags where four took a third more loads per lag.)
 //
 // In a GOEXPERIMENT=simd build, ptCrossRangeSIMD takes sixteen lags per
 // pass first, with the same sums.
@@ -327,20 +374,37 @@ func ptCrossRange(xy, y []float64, w, lo int) {
 	n := len(y)
 	a := y[n-w:]
 	i := ptCrossRangeSIMD(xy, y, w, lo)
-	for ; i+4 <= len(xy); i += 4 {
+	for ; i+6 <= len(xy); i += 6 {
 		lag := lo + i
 		b0 := y[n-w-lag : n-lag][:len(a)]
 		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
 		b2 := y[n-w-lag-2 : n-lag-2][:len(a)]
 		b3 := y[n-w-lag-3 : n-lag-3][:len(a)]
-		var s0, s1, s2, s3 float64
+		b4 := y[n-w-lag-4 : n-lag-4][:len(a)]
+		b5 := y[n-w-lag-5 : n-lag-5][:len(a)]
+		var s0, s1, s2, s3, s4, s5 float64
 		for j, v := range a {
 			s0 += v * b0[j]
 			s1 += v * b1[j]
 			s2 += v * b2[j]
 			s3 += v * b3[j]
+			s4 += v * b4[j]
+			s5 += v * b5[j]
 		}
-		xy[i], xy[i+1], xy[i+2], xy[i+3] = s0, s1, s2, s3
+		xy[i], xy[i+1], xy[i+2], xy[i+3], xy[i+4], xy[i+5] = s0, s1, s2, s3, s4, s5
+	}
+	for ; i+3 <= len(xy); i += 3 {
+		lag := lo + i
+		b0 := y[n-w-lag : n-lag][:len(a)]
+		b1 := y[n-w-lag-1 : n-lag-1][:len(a)]
+		b2 := y[n-w-lag-2 : n-lag-2][:len(a)]
+		var s0, s1, s2 float64
+		for j, v := range a {
+			s0 += v * b0[j]
+			s1 += v * b1[j]
+			s2 += v * b2[j]
+		}
+		xy[i], xy[i+1], xy[i+2] = s0, s1, s2
 	}
 	for ; i < len(xy); i++ {
 		lag := lo + i
@@ -387,7 +451,7 @@ func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
 		r[i+2] = ptNorm(xy2, e0, e12)
 	}
 	if i+2 == len(r) {
-		// the usual 11 lags leave two: one pass of four chains, not two
+		// a range of 11 or 8 lags leaves two: one pass of four chains, not two
 		// passes of two
 		lag := lo + i
 		b0 := y[n-w-lag : n-lag][:len(a)]
@@ -409,19 +473,53 @@ func ptNCCFRange(r, y []float64, w, lo int, e0 float64) {
 	}
 }
 
+// ptNCCF5 writes into r[i] the normalised cross-correlation of the last w
+// samples of y with the window lo+i samples earlier, for five lags, in one
+// pass over the window. The cross terms are ptNCCF's sums bit for bit; of
+// the lagged windows' energies only lag lo's is summed (as ptNCCF sums it),
+// the other four slide from it one sample at a time, within rounding of
+// their own sums: six products per sample instead of ten. (The compiler
+// loads and multiplies a whole pass before adding: six chains with their
+// six products fit in the registers; the nine lags of a span in one pass,
+// ten chains, spilled.)
+func ptNCCF5(r *[5]float64, y []float64, w, lo int, e0 float64) {
+	n := len(y)
+	a := y[n-w:]
+	// b_k[j] is the sample lag lo+k earlier than a[j]
+	b0 := y[n-w-lo : n-lo][:len(a)]
+	b1 := y[n-w-lo-1 : n-lo-1][:len(a)]
+	b2 := y[n-w-lo-2 : n-lo-2][:len(a)]
+	b3 := y[n-w-lo-3 : n-lo-3][:len(a)]
+	b4 := y[n-w-lo-4 : n-lo-4][:len(a)]
+	var s0, s1, s2, s3, s4, e float64
+	for j, v := range a {
+		u := b0[j]
+		s0 += v * u
+		e += u * u
+		s1 += v * b1[j]
+		s2 += v * b2[j]
+		s3 += v * b3[j]
+		s4 += v * b4[j]
+	}
+	xy := [5]float64{s0, s1, s2, s3, s4} // lag lo+i
+	for i := range xy {
+		if i > 0 {
+			// lag lo+i's window: one sample older, without the newest
+			old, nw := y[n-lo-i], y[n-w-lo-i]
+			e = max(e+nw*nw-old*old, 0)
+		}
+		r[i] = ptNorm(xy[i], e0, e)
+	}
+}
+
 // candidates fills t.cands (terminated by a zero lag) with refined
-// correlation peaks and returns the full-rate window energy.
-func (t *PitchTracker) candidates() float64 {
+// correlation peaks; e0 is the full-rate window energy.
+func (t *PitchTracker) candidates(e0 float64) {
 	for i := range t.cands {
 		t.cands[i] = ptCand{}
 	}
-	n := len(t.y)
-	var e0 float64
-	for _, v := range t.y[n-t.win:] {
-		e0 += v * v
-	}
 	if e0 <= 1e-12 {
-		return e0
+		return
 	}
 
 	// Coarse search on the decimated signal.
@@ -429,16 +527,16 @@ func (t *PitchTracker) candidates() float64 {
 	nd := len(yd)
 	wd := t.win / t.dec
 	a := yd[nd-wd:]
-	var ed0 float64
-	for _, v := range a {
-		ed0 += v * v
-	}
 	lo := max(1, t.minLag/t.dec-1)
 	hi := min(t.maxLag/t.dec+1, nd-wd)
-	// energy of the lagged segment, updated as the lag grows
-	var e1 float64
-	for _, v := range yd[nd-wd-lo : nd-lo] {
-		e1 += v * v
+	// the window's energy and the lagged segment's (updated as the lag
+	// grows), each summed in order, side by side
+	var ed0, e1 float64
+	b := yd[nd-wd-lo : nd-lo][:len(a)]
+	for j, v := range a {
+		u := b[j]
+		ed0 += v * v
+		e1 += u * u
 	}
 	xys := t.xyd[:max(hi-lo+1, 0)]
 	ptCrossRange(xys, yd, wd, lo)
@@ -488,25 +586,55 @@ func (t *PitchTracker) candidates() float64 {
 		}
 	}
 
-	// Refine on the full-rate filtered signal.
+	// Refine on the full-rate filtered signal: the best lag within dec of
+	// the coarse one, then a parabola through it and its two neighbours.
+	// rs[k] is the correlation at lag lo-1+k, computed for lags clo to chi.
+	// At 16 kHz the correlation starts at the five lags around the coarse
+	// correlation's parabola and climbs from there, a lag at a time, while
+	// the best is at the edge of those computed: the full-rate correlation
+	// of a signal low-passed at 1200 Hz has one peak within the nine lags,
+	// so the climb finds the best of them (on the test set's 307,315
+	// candidates it went 2,015 lags further and the parabola needed 269
+	// more neighbours, against 2.8 million lags had it taken all nine).
 	for i := 0; i < nc; i++ {
 		c := &t.cands[i]
 		center := int(c.lag)
-		// The correlation at every lag the refinement may read: the
-		// search span and the parabola's neighbours one further out.
-		lo := max(center-t.dec-1, t.minLag)
-		hi := min(center+t.dec+1, t.maxLag)
-		rs := t.rs[:max(hi-lo+1, 0)]
-		ptNCCFRange(rs, t.y, t.win, lo, e0)
-		bl, br := 0, math.Inf(-1)
-		var rm, rp float64
-		for lag := center - t.dec; lag <= center+t.dec; lag++ {
-			if lag < t.minLag || lag > t.maxLag {
-				continue
+		lo := max(center-t.dec, t.minLag)
+		hi := min(center+t.dec, t.maxLag)
+		rs := t.rs[:max(hi-lo+3, 2)]
+		clo, chi := lo, hi
+		if hi-lo+1 == 9 {
+			l := center / t.dec // a local maximum of t.rd: rd[l±1] are set
+			m := center
+			rm, r0, rp := t.rd[l-1], t.rd[l], t.rd[l+1]
+			if den := rm - 2*r0 + rp; den < 0 {
+				d := min(max(0.5*(rm-rp)/den, -0.5), 0.5)
+				m += int(math.Round(d * float64(t.dec)))
 			}
-			r := rs[lag-lo]
+			clo, chi = m-2, m+2
+			ptNCCF5((*[5]float64)(rs[clo-lo+1:]), t.y, t.win, clo, e0)
+		} else {
+			ptNCCFRange(rs[1:len(rs)-1], t.y, t.win, lo, e0)
+		}
+		bl, br := 0, math.Inf(-1)
+		for lag := clo; lag <= chi; lag++ {
+			r := rs[lag-lo+1]
 			if r > br {
 				bl, br = lag, r
+			}
+		}
+		for bl == clo && clo > lo {
+			clo--
+			rs[clo-lo+1] = ptNCCF(t.y, t.win, clo, e0)
+			if r := rs[clo-lo+1]; r >= br {
+				bl, br = clo, r
+			}
+		}
+		for bl == chi && chi < hi {
+			chi++
+			rs[chi-lo+1] = ptNCCF(t.y, t.win, chi, e0)
+			if r := rs[chi-lo+1]; r > br {
+				bl, br = chi, r
 			}
 		}
 		if bl <= t.minLag || bl >= t.maxLag {
@@ -518,7 +646,14 @@ func (t *PitchTracker) candidates() float64 {
 		}
 		lag := float64(bl)
 		{
-			rm, rp = rs[bl-1-lo], rs[bl+1-lo] // minLag < bl < maxLag
+			// minLag < bl < maxLag, so both neighbours are in the range
+			if bl == clo {
+				rs[bl-lo] = ptNCCF(t.y, t.win, bl-1, e0)
+			}
+			if bl == chi {
+				rs[bl-lo+2] = ptNCCF(t.y, t.win, bl+1, e0)
+			}
+			rm, rp := rs[bl-lo], rs[bl-lo+2]
 			den := rm - 2*br + rp
 			if den < 0 {
 				d := 0.5 * (rm - rp) / den
@@ -553,7 +688,6 @@ func (t *PitchTracker) candidates() float64 {
 	for i := k; i < len(t.cands); i++ {
 		t.cands[i] = ptCand{}
 	}
-	return e0
 }
 
 // subCorr is the best coarse correlation at lag/2, lag/3 and lag/4 (each

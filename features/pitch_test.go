@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
+
+	"github.com/vqspeak/vqspeak/internal/audiofile"
 )
 
 const ptTestRate = 16000
@@ -236,6 +239,37 @@ func TestNCCFRangeMatchesNCCF(t *testing.T) {
 	}
 }
 
+// TestNCCF5 checks ptNCCF5 against ptNCCF: the same values within
+// rounding (its energies slide from one lag to the next), on noise and on a
+// signal that is loud in the window and quiet further back.
+func TestNCCF5(t *testing.T) {
+	noise := ptNoise(1000, 0.3, 6)
+	onset := ptHarmonic(1000, func(float64) float64 { return 180 }, 1, 4000)
+	for i := range onset[:400] {
+		onset[i] *= 1e-3
+	}
+	for name, x := range map[string][]float32{"noise": noise, "onset": onset} {
+		y := make([]float64, len(x))
+		for i, v := range x {
+			y[i] = float64(v)
+		}
+		const w = 480
+		var e0 float64
+		for _, v := range y[len(y)-w:] {
+			e0 += v * v
+		}
+		for _, lo := range []int{28, 100, 311} {
+			var r [5]float64
+			ptNCCF5(&r, y, w, lo, e0)
+			for i, v := range r {
+				if want := ptNCCF(y, w, lo+i, e0); math.Abs(v-want) > 1e-12 {
+					t.Errorf("%s: lag %d: %v, ptNCCF %v", name, lo+i, v, want)
+				}
+			}
+		}
+	}
+}
+
 func BenchmarkPitchTrackerNext(b *testing.B) {
 	x := ptHarmonic(ptTestRate, func(float64) float64 { return 150 }, 1, 4000)
 	tr := NewPitchTracker(ptTestRate)
@@ -261,4 +295,29 @@ func ExamplePitchTracker() {
 	}
 	fmt.Printf("F0 %.0f Hz, periodicity %.2f\n", f0, per)
 	// Output: F0 200 Hz, periodicity 1.00
+}
+
+// BenchmarkPitchTrackerStream is the tracker's cost per 10 ms hop as the
+// Analyzer runs it (stream mode: only the new hop is filtered), on real
+// speech with its pauses.
+func BenchmarkPitchTrackerStream(b *testing.B) {
+	a, err := audiofile.ReadFile(filepath.Join("..", "testdata", "audio", "fleurs-es-006.wav"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := a.Samples
+	tr := NewPitchTracker(ptTestRate)
+	tr.setStream()
+	c := tr.History()
+	b.SetBytes(HopSize * 4)
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Next(x, c)
+		c += HopSize
+		tr.shift(HopSize)
+		if c+tr.Lookahead() > len(x) {
+			c = tr.History()
+			tr.Reset()
+		}
+	}
 }
