@@ -80,6 +80,10 @@ var (
 	ErrPacketLength = errors.New("codec: packet length matches no stage count")
 	ErrPacketIndex  = errors.New("codec: packet index out of codebook range")
 	ErrPacketField  = errors.New("codec: packet field out of range")
+	// ErrPacketPad means a packet's pad stage index (its spare bits, see
+	// PadBook) names no entry of the decoder's pad book: most likely the
+	// encoder had a pad book the decoder lacks.
+	ErrPacketPad = errors.New("codec: packet pad stage index not in the decoder's pad book")
 )
 
 // Packet is the content of one packet, before bit packing.
@@ -92,6 +96,7 @@ type Packet struct {
 	MidF0     uint8          // middle frame pitch offset, 3 bits
 	MidVoice  uint8          // middle frame voicing profile, 2 bits
 	MidEnergy uint8          // middle frame energy offset, 3 bits
+	Pad       uint8          // pad stage index in the packet's spare bits (pad.go), 0 = none
 }
 
 // Field returns the value of side-information field f.
