@@ -7,7 +7,9 @@ import (
 
 // A packet carries 20 ms of speech: the side information of its two 10 ms
 // frames, then one codebook index per RVQ stage for the envelope, MSB first,
-// zero-padded to a whole byte:
+// then the pad field that fills the last byte (6, 4 and 2 bits at 1, 2 and
+// 3 stages of a 10-bit codebook: the index of a pad stage, see pad.go; 0,
+// as every packet before pad stages had, means none):
 //
 //	 0                   1                   2
 //	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3
