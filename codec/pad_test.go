@@ -176,3 +176,29 @@ func FuzzParsePadBook(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEncodePad is BenchmarkEncode at 1 stage with and without the pad
+// stage, its encoder cost.
+func BenchmarkEncodePad(b *testing.B) {
+	cb := codec.DefaultCodebook()
+	x := loadClip(b, "fleurs-es-006.wav")
+	for _, pad := range []*codec.PadBook{codec.DefaultPadBook(), nil} {
+		name := "pad"
+		if pad == nil {
+			name = "none"
+		}
+		b.Run(name, func(b *testing.B) {
+			enc, _ := codec.NewEncoder(cb, 1)
+			if err := enc.SetPadBook(pad); err != nil {
+				b.Fatal(err)
+			}
+			pkt := make([]byte, 0, 16)
+			b.ReportAllocs()
+			pos := 0
+			for b.Loop() {
+				pkt, _ = enc.Encode(pkt[:0], x[pos:pos+codec.PacketSamples])
+				pos = (pos + codec.PacketSamples) % (len(x) - codec.PacketSamples)
+			}
+		})
+	}
+}
