@@ -52,3 +52,25 @@ func TestTrainPad(t *testing.T) {
 		t.Errorf("-pad -envmodel: exit %d, %s", code, stderr)
 	}
 }
+
+// TestInfoPadStages: info names the pad book of a 1-stage file and says
+// whether the codebook in use has it; a 4-stage file has none.
+func TestInfoPadStages(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		bitrate string
+		want    bool
+	}{{"2000", true}, {"3200", false}} {
+		out := filepath.Join(dir, c.bitrate+".vqs")
+		if code, _, stderr := vqspeak(t, "encode", "-bitrate", c.bitrate, filepath.Join(audioDir, "librispeech-367-f.wav"), out); code != 0 {
+			t.Fatalf("encode: exit %d: %s", code, stderr)
+		}
+		code, stdout, stderr := vqspeak(t, "info", out)
+		if code != 0 {
+			t.Fatalf("info: exit %d: %s", code, stderr)
+		}
+		if got := strings.Contains(stdout, "pad stages:  pad book") && strings.Contains(stdout, "matches the codebook's pad book"); got != c.want {
+			t.Errorf("%s b/s: pad stages line %v, want %v:\n%s", c.bitrate, got, c.want, stdout)
+		}
+	}
+}
