@@ -211,6 +211,8 @@ type Encoder struct {
 	envelope []float32
 	decoded  []float32
 	pk       Packet
+	pad      *padSearch // nil: no pad stages, the pad bits are zero
+	padTrain []float32  // non-nil while training pad books: the search's residual
 }
 
 // NewEncoder makes an encoder that sends the first stages stages of cb.
@@ -226,6 +228,7 @@ func NewEncoder(cb *rvq.Codebook, stages int) (*Encoder, error) {
 		envelope: make([]float32, EnvelopeDim),
 		decoded:  make([]float32, EnvelopeDim),
 	}
+	e.pad = newPadSearch(padFor(cb), e.search.u)
 	e.mode = StagesMode(stages)
 	if err := e.SetStages(stages); err != nil {
 		return nil, err
@@ -342,6 +345,12 @@ func (e *Encoder) quantise() {
 	}
 	e.search.Encode(pk.Index[:e.stages], e.envelope, e.stages)
 	e.decoded, _ = e.cb.Decode(e.decoded, pk.Index[:e.stages]) // indices come from the search: in range
+	if e.padTrain != nil {
+		for i, v := range e.envelope {
+			e.padTrain[i] = v - e.decoded[i]
+		}
+	}
+	pk.Pad = e.pad.choose(e.stages, e.envelope, e.decoded)
 	e.pred.addPrediction(e.decoded)
 
 	pk.Voicing = uint8(quantVoicing(&e.end, voicingProfiles[:]))
@@ -384,6 +393,7 @@ type Decoder struct {
 	mode     Mode           // a low-rate mode, or the 20 ms one with the most stages
 	envelope []float32
 	model    *envModel    // nil: the middle envelope is its neighbours' mean
+	pad      *PadBook     // nil: no pad stages
 	lost     int          // consecutive concealed packets
 	conceal  concealState // see conceal.go
 }
@@ -401,6 +411,7 @@ func NewDecoder(cb *rvq.Codebook) (*Decoder, error) {
 		vocoder:  NewSynthesizer(DefaultPostfilter),
 		envelope: make([]float32, EnvelopeDim),
 		model:    modelFor(cb),
+		pad:      padFor(cb),
 		mode:     StagesMode(min(cb.NumStages(), MaxStages)),
 	}
 	d.Reset()
@@ -488,6 +499,13 @@ func (d *Decoder) readPacket(p *Packet) error {
 		return fmt.Errorf("%w: %w", ErrPacketIndex, err)
 	}
 	d.envelope = env
+	if d.mode.LowRate() {
+		if p.Pad != 0 {
+			return fmt.Errorf("%w: %d in a %s packet, which has no pad stage", ErrPacketPad, p.Pad, d.mode.Name())
+		}
+	} else if !d.pad.add(d.envelope, p.Stages, int(p.Pad)) {
+		return fmt.Errorf("%w: %d at %d stages, the decoder's pad book has %d bits there (%s)", ErrPacketPad, p.Pad, p.Stages, d.pad.Bits(p.Stages), padBookName(d.pad))
+	}
 	d.pred.addPrediction(d.envelope)
 	return nil
 }

@@ -335,17 +335,26 @@ var defaultModel = sync.OnceValues(func() (*envModel, *rvq.Codebook) {
 // codebook, else nil. It compares the entries, not the fingerprint, so as
 // not to encode and hash the codebook for every decoder.
 func modelFor(cb *rvq.Codebook) *envModel {
-	m, def := defaultModel()
+	if !isDefaultCodebook(cb) {
+		return nil
+	}
+	m, _ := defaultModel()
+	return m
+}
+
+// isDefaultCodebook reports whether cb has the default codebook's entries.
+func isDefaultCodebook(cb *rvq.Codebook) bool {
+	_, def := defaultModel()
 	if cb.Dim != def.Dim || cb.Size != def.Size || len(cb.Stages) != len(def.Stages) ||
 		!slices.Equal(cb.Mean, def.Mean) || !slices.Equal(cb.Scale, def.Scale) || !slices.Equal(cb.Weights, def.Weights) {
-		return nil
+		return false
 	}
 	for s := range cb.Stages {
 		if !slices.Equal(cb.Stages[s], def.Stages[s]) {
-			return nil
+			return false
 		}
 	}
-	return m
+	return true
 }
 
 // SetEnvelopeModel makes d estimate middle-frame envelopes with m, which

@@ -89,7 +89,7 @@ func TestFileDecoderBadInputs(t *testing.T) {
 		{"version 0", mut(func(b []byte) []byte { b[5] = 0; return b }), nil, new(*vqs.UnsupportedVersionError), "unsupported file version 0"},
 		{"header flipped", mut(func(b []byte) []byte { b[9] ^= 1; return b }), vqs.ErrHeaderChecksum, nil, "header checksum mismatch"},
 		{"short header length", mut(func(b []byte) []byte { b[7] = 16; return b }), vqs.ErrInvalidHeader, nil, "header length 16"},
-		{"unknown required flag", mut(func(b []byte) []byte { b[25] = 0x04; return reCRC(b) }), nil, new(*vqs.UnsupportedFlagsError), "required flags 0x0004"},
+		{"unknown required flag", mut(func(b []byte) []byte { b[25] = 0x08; return reCRC(b) }), nil, new(*vqs.UnsupportedFlagsError), "required flags 0x0008"},
 		{"8 kHz", mut(func(b []byte) []byte { binary.BigEndian.PutUint32(b[8:], 8000); return reCRC(b) }), nil, nil, "unsupported stream: 8000 Hz"},
 		{"rate 0", mut(func(b []byte) []byte { binary.BigEndian.PutUint32(b[8:], 0); return reCRC(b) }), vqs.ErrInvalidHeader, nil, "sample rate is 0"},
 		{"stages 0", mut(func(b []byte) []byte { b[14] = 0; return reCRC(b) }), vqs.ErrInvalidHeader, nil, "stage count is 0"},

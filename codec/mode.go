@@ -211,6 +211,9 @@ func AppendModePacket(dst []byte, p *Packet, m Mode, indexBits int) []byte {
 	for s := range m.Stages {
 		w.Write(uint64(p.Index[s]), indexBits)
 	}
+	if !m.LowRate() {
+		w.Write(uint64(p.Pad), PadBits(m.Stages, indexBits))
+	}
 	return w.Flush()
 }
 
@@ -237,6 +240,10 @@ func unpack(p *Packet, b []byte, m Mode, indexBits int) {
 	}
 	for s := range m.Stages {
 		p.Index[s] = int(r.Read(indexBits))
+	}
+	p.Pad = 0
+	if !m.LowRate() {
+		p.Pad = uint8(r.Read(PadBits(m.Stages, indexBits)))
 	}
 }
 

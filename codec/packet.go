@@ -7,7 +7,9 @@ import (
 
 // A packet carries 20 ms of speech: the side information of its two 10 ms
 // frames, then one codebook index per RVQ stage for the envelope, MSB first,
-// zero-padded to a whole byte:
+// then the pad field that fills the last byte (6, 4 and 2 bits at 1, 2 and
+// 3 stages of a 10-bit codebook: the index of a pad stage, see pad.go; 0,
+// as every packet before pad stages had, means none):
 //
 //	 0                   1                   2
 //	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3
@@ -80,6 +82,10 @@ var (
 	ErrPacketLength = errors.New("codec: packet length matches no stage count")
 	ErrPacketIndex  = errors.New("codec: packet index out of codebook range")
 	ErrPacketField  = errors.New("codec: packet field out of range")
+	// ErrPacketPad means a packet's pad stage index (its spare bits, see
+	// PadBook) names no entry of the decoder's pad book: most likely the
+	// encoder had a pad book the decoder lacks.
+	ErrPacketPad = errors.New("codec: packet pad stage index not in the decoder's pad book")
 )
 
 // Packet is the content of one packet, before bit packing.
@@ -92,6 +98,7 @@ type Packet struct {
 	MidF0     uint8          // middle frame pitch offset, 3 bits
 	MidVoice  uint8          // middle frame voicing profile, 2 bits
 	MidEnergy uint8          // middle frame energy offset, 3 bits
+	Pad       uint8          // pad stage index in the packet's spare bits (pad.go), 0 = none
 }
 
 // Field returns the value of side-information field f.

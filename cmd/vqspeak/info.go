@@ -43,6 +43,8 @@ type fileInfo struct {
 	LatencyMillis    float64       `json:"algorithmic_latency_ms"`
 	Codebook         string        `json:"codebook_fingerprint"`
 	CodebookMatches  bool          `json:"codebook_matches"`
+	PadBookTag       string        `json:"pad_book_tag,omitempty"` // the packets carry pad stages of this pad book (its fingerprint's first 2 bytes)
+	PadBookMatches   bool          `json:"pad_book_matches,omitempty"`
 	Damage           []string      `json:"damage,omitempty"`
 	LostPackets      int64         `json:"lost_packets"`
 	UnverifiedPacket int64         `json:"unverified_packets"`
@@ -84,6 +86,12 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		LatencyMillis:   float64(codec.AlgorithmicLatency) / float64(time.Millisecond),
 		Codebook:        fmt.Sprintf("%x", h.CodebookFingerprint),
 		CodebookMatches: h.CodebookFingerprint == cb.Fingerprint(),
+	}
+	if h.Flags&vqs.FlagPadStages != 0 {
+		info.PadBookTag = fmt.Sprintf("%04x", h.PadBookTag)
+		if dec, err := codec.NewDecoder(cb); err == nil {
+			info.PadBookMatches = vqs.CheckPadBook(h, dec.PadBook()) == nil
+		}
 	}
 	mode, modeErr := h.Mode()
 	if modeErr == nil {
@@ -194,6 +202,13 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		match = "DOES NOT match the codebook in use: decode with -codebook"
 	}
 	fmt.Fprintf(w, "codebook:    %s, %s\n", info.Codebook, match)
+	if info.PadBookTag != "" {
+		match := "matches the codebook's pad book"
+		if !info.PadBookMatches {
+			match = "DOES NOT match the codebook's pad book: this build cannot decode the file"
+		}
+		fmt.Fprintf(w, "pad stages:  pad book %s…, %s\n", info.PadBookTag, match)
+	}
 	if len(info.Damage) > 0 {
 		fmt.Fprintf(w, "damage:      %d packets lost, %d unverified\n", info.LostPackets, info.UnverifiedPacket)
 		for _, d := range info.Damage {

@@ -45,7 +45,8 @@ func init() {
 			fs.Int("epochs", 3, "with -minibatch: passes over the data per stage")
 			fs.String("spill", "", "with -minibatch: `DIR` for the temporary vector file, about 200 bytes per 10 ms of speech (default: $TMPDIR, else /tmp)")
 			fs.Bool("envmodel", false, "instead train the decoder's envelope model (codec/default.vqem) for -codebook: -o names the model file (default envmodel.vqem); uses -workers")
-			fs.String("codebook", "", "with -envmodel: the codebook `FILE` the model is for (default: the embedded one)")
+			fs.String("codebook", "", "with -envmodel or -pad: the codebook `FILE` the model or pad book is for (default: the embedded one)")
+			fs.Bool("pad", false, "instead train the pad stages (codec/default.vqpd) for -codebook: small residual stages in the spare bits of 1- to 3-stage packets; -o names the file (default pad.vqpd); uses -seed, -iter and -workers")
 		},
 		run:    runTrain,
 		writes: true,
@@ -164,8 +165,14 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) == 0 {
 		return usagef("name at least one directory or file of speech")
 	}
+	if boolFlag(fs, "envmodel") && boolFlag(fs, "pad") {
+		return usagef("-envmodel and -pad: train one at a time")
+	}
 	if boolFlag(fs, "envmodel") {
 		return runTrainEnvModel(e, fs, args)
+	}
+	if boolFlag(fs, "pad") {
+		return runTrainPad(e, fs, args)
 	}
 	stages, size := intFlag(fs, "stages"), intFlag(fs, "size")
 	if stages < 1 || stages > codec.MaxStages {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -24,10 +25,14 @@ type Format int
 const (
 	// JSONL is one JSON object per line:
 	// {"t":0.02,"index":[512,3,77,1000],"f0":60,"voicing":5,"energy":40,"mid_f0":3,"mid_voicing":2,"mid_energy":4}
+	// and "pad":N after the fields when the packet's pad stage (codec.PadBook)
+	// is not 0; a record without it has pad 0.
 	JSONL Format = iota
 	// CSV is a header line, then one row per packet:
-	// t,f0,voicing,energy,mid_f0,mid_voicing,mid_energy,i1,...,iN
-	// where a packet with fewer than N stages leaves its last cells empty.
+	// t,f0,voicing,energy,mid_f0,mid_voicing,mid_energy,i1,...,iN,pad
+	// where a packet with fewer than N stages leaves its last index cells
+	// empty. The pad column (codec.PadBook) is optional on reading: a file
+	// without it has pad 0.
 	CSV
 )
 
@@ -78,6 +83,7 @@ type jsonToken struct {
 	MidF0      *int     `json:"mid_f0"`
 	MidVoicing *int     `json:"mid_voicing"`
 	MidEnergy  *int     `json:"mid_energy"`
+	Pad        *int     `json:"pad"` // optional: absent means 0
 }
 
 // Writer writes token records. It is not safe for concurrent use.
@@ -118,7 +124,7 @@ func (tw *Writer) Write(t *Token) error {
 			for s := 1; s <= tw.stages; s++ {
 				b = strconv.AppendInt(append(b, ",i"...), int64(s), 10)
 			}
-			b = append(b, '\n')
+			b = append(b, ",pad\n"...)
 			tw.header = true
 		}
 		b = append(b, ts...)
@@ -131,6 +137,7 @@ func (tw *Writer) Write(t *Token) error {
 				b = strconv.AppendInt(b, int64(p.Index[s]), 10)
 			}
 		}
+		b = strconv.AppendInt(append(b, ','), int64(p.Pad), 10)
 	} else {
 		b = append(append(append(b, `{"t":`...), ts...), `,"index":[`...)
 		for s := range p.Stages {
@@ -143,6 +150,9 @@ func (tw *Writer) Write(t *Token) error {
 		for f := range codec.NumFields {
 			b = append(append(append(b, `,"`...), f.Name()...), `":`...)
 			b = strconv.AppendInt(b, int64(p.Field(f)), 10)
+		}
+		if p.Pad != 0 {
+			b = strconv.AppendInt(append(b, `,"pad":`...), int64(p.Pad), 10)
 		}
 		b = append(b, '}')
 	}
@@ -164,6 +174,7 @@ type Reader struct {
 	line      int
 	cols      []string // CSV header
 	stages    int      // CSV index columns
+	pad       bool     // CSV: the last column is the pad
 }
 
 // NewReader reads records in format from r, accepting indices below
@@ -219,19 +230,26 @@ func (tr *Reader) csvHeader(line string) error {
 	for f := range codec.NumFields {
 		want = append(want, f.Name())
 	}
+	pad := len(cols) > 0 && strings.TrimSpace(cols[len(cols)-1]) == "pad"
 	n := len(cols) - len(want)
+	if pad {
+		n--
+	}
 	if n < 1 || n > tr.maxStages {
 		return tr.fail("", ErrSyntax, "CSV header has %d columns, want %d plus 1 to %d index columns", len(cols), len(want), tr.maxStages)
 	}
 	for s := 1; s <= n; s++ {
 		want = append(want, "i"+strconv.Itoa(s))
 	}
+	if pad {
+		want = append(want, "pad")
+	}
 	for i := range cols {
 		if strings.TrimSpace(cols[i]) != want[i] {
 			return tr.fail("", ErrSyntax, "CSV header column %d is %q, want %q", i+1, cols[i], want[i])
 		}
 	}
-	tr.cols, tr.stages = want, n
+	tr.cols, tr.stages, tr.pad = want, n, pad
 	return nil
 }
 
@@ -252,8 +270,8 @@ func (tr *Reader) csvRecord(t *Token, line string) error {
 	if len(cells) != len(tr.cols) {
 		return tr.fail("", ErrSyntax, "%d cells, the header has %d", len(cells), len(tr.cols))
 	}
-	var vals [7 + codec.MaxStages]*int
-	var store [7 + codec.MaxStages]int
+	var vals [7 + codec.MaxStages + 1]*int
+	var store [7 + codec.MaxStages + 1]int
 	for i, c := range cells[1:] {
 		c = strings.TrimSpace(c)
 		if c == "" {
@@ -272,6 +290,9 @@ func (tr *Reader) csvRecord(t *Token, line string) error {
 		return tr.fail("t", ErrSyntax, "%q is not a number", ts)
 	}
 	j := jsonToken{T: &tv, F0: vals[0], Voicing: vals[1], Energy: vals[2], MidF0: vals[3], MidVoicing: vals[4], MidEnergy: vals[5]}
+	if tr.pad {
+		j.Pad = vals[6+tr.stages]
+	}
 	for s := range tr.stages {
 		v := vals[6+s]
 		if v == nil {
@@ -345,6 +366,13 @@ func (tr *Reader) fill(t *Token, j *jsonToken) error {
 			return tr.fail(name, ErrRange, "%d outside 0..%d (codebook size %d)", v, tr.size-1, tr.size)
 		}
 		p.Index[s] = v
+	}
+	if j.Pad != nil {
+		w := codec.PadBits(p.Stages, bits.Len(uint(tr.size-1)))
+		if *j.Pad < 0 || *j.Pad >= 1<<w {
+			return tr.fail("pad", ErrRange, "%d outside 0..%d (%d spare bits at %d stages)", *j.Pad, 1<<w-1, w, p.Stages)
+		}
+		p.Pad = uint8(*j.Pad)
 	}
 	return nil
 }

@@ -104,3 +104,44 @@ func TestReaderMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestPadRoundTrip: a packet's pad stage survives JSONL and CSV, a record
+// without it reads as pad 0, and a pad wider than the packet's spare bits
+// is refused.
+func TestPadRoundTrip(t *testing.T) {
+	for _, format := range []tokens.Format{tokens.JSONL, tokens.CSV} {
+		var buf bytes.Buffer
+		tw, err := tokens.NewWriter(&buf, format, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := []tokens.Token{
+			{Time: 0, Packet: codec.Packet{Stages: 1, Index: [codec.MaxStages]int{5}, F0: 60, MidF0: 4, Pad: 63}},
+			{Time: 0.02, Packet: codec.Packet{Stages: 3, Index: [codec.MaxStages]int{5, 6, 7}, F0: 61, MidF0: 4, Pad: 2}},
+			{Time: 0.04, Packet: codec.Packet{Stages: 4, Index: [codec.MaxStages]int{5, 6, 7, 8}, F0: 62, MidF0: 4}},
+		}
+		for i := range in {
+			if err := tw.Write(&in[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		tr := tokens.NewReader(&buf, format, 1024, 4)
+		for i := range in {
+			var tok tokens.Token
+			if err := tr.Read(&tok); err != nil {
+				t.Fatal(err)
+			}
+			if tok != in[i] {
+				t.Errorf("format %d record %d: %+v, want %+v", format, i, tok, in[i])
+			}
+		}
+	}
+	bad := `{"t":0,"index":[1,2,3],"f0":60,"voicing":5,"energy":40,"mid_f0":3,"mid_voicing":2,"mid_energy":4,"pad":4}`
+	var tok tokens.Token
+	if err := tokens.NewReader(strings.NewReader(bad), tokens.JSONL, 1024, 4).Read(&tok); !errors.Is(err, tokens.ErrRange) {
+		t.Errorf("pad 4 at 3 stages (2 spare bits): %v, want ErrRange", err)
+	}
+}

@@ -14,6 +14,11 @@ import (
 // one offered to decode it: decoding would produce garbage.
 var ErrCodebookMismatch = errors.New("vqs: the file was encoded with a different codebook")
 
+// ErrPadBookMismatch means a file's packets carry pad stages
+// (FlagPadStages) made with a pad book the decoder does not have: decoding
+// without it would be wrong from the first packet on.
+var ErrPadBookMismatch = errors.New("vqs: the file was encoded with a pad book the decoder does not have")
+
 // Encoder encodes a stream of 16 kHz samples into a .vqs file. Samples
 // may arrive in chunks of any size. It is not safe for concurrent use.
 type Encoder struct {
@@ -58,12 +63,19 @@ func newModeEncoder(cb *rvq.Codebook, m codec.Mode, newWriter func(Header) (*Pac
 
 func newEncoderFor(enc *codec.Encoder, cb *rvq.Codebook, newWriter func(Header) (*PacketWriter, error)) (*Encoder, error) {
 	m := enc.Mode()
-	fw, err := newWriter(Header{
+	h := Header{
 		SampleRate:          codec.SampleRate,
 		PacketSamples:       uint16(m.PacketSamples()),
 		Stages:              uint8(m.Stages),
 		CodebookFingerprint: cb.Fingerprint(),
-	})
+	}
+	// Only a stage count with pad bits needs the flag: 4-stage files stay
+	// readable by readers that predate pad stages.
+	if pb := enc.PadBook(); pb.Bits(m.Stages) > 0 && !m.LowRate() {
+		h.Flags |= FlagPadStages
+		h.PadBookTag = PadBookTag(pb.Fingerprint())
+	}
+	fw, err := newWriter(h)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +168,9 @@ func NewPacketDecoder(fr *PacketReader, cb *rvq.Codebook) (*Decoder, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckPadBook(fr.Header(), dec.PadBook()); err != nil {
+		return nil, err
+	}
 	return &Decoder{
 		fr:     fr,
 		dec:    dec,
@@ -208,6 +223,24 @@ func CheckCodebook(h Header, cb *rvq.Codebook) error {
 	}
 	if fp := cb.Fingerprint(); fp != h.CodebookFingerprint {
 		return fmt.Errorf("%w: file needs codebook %x, given %x", ErrCodebookMismatch, h.CodebookFingerprint, fp)
+	}
+	return nil
+}
+
+// CheckPadBook reports whether a stream with header h can be decoded by a
+// decoder with pad book pb (nil: none): a header with FlagPadStages must
+// name pb (by the first two bytes of its fingerprint). A stream without the flag needs none (its packets' pad values
+// are 0; a decoder without a pad book refuses any that is not, packet by
+// packet, with codec.ErrPacketPad).
+func CheckPadBook(h Header, pb *codec.PadBook) error {
+	if h.Flags&FlagPadStages == 0 {
+		return nil
+	}
+	if pb == nil {
+		return fmt.Errorf("%w: file needs pad book %04x…, the decoder has none", ErrPadBookMismatch, h.PadBookTag)
+	}
+	if fp := pb.Fingerprint(); PadBookTag(fp) != h.PadBookTag {
+		return fmt.Errorf("%w: file needs pad book %04x…, the decoder has %x", ErrPadBookMismatch, h.PadBookTag, fp)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ import (
 //	+                 codebook fingerprint (8 bytes)                +
 //	|                                                               |
 //	+-------------------------------+-------------------------------+
-//	|             flags             |         reserved (0)          |
+//	|             flags             |  pad book tag (0 if no pads)   |
 //	+-------------------------------+-------------------------------+
 //	:      fields added by later minor revisions (skipped by v1)    :
 //	+---------------------------------------------------------------+
@@ -121,8 +121,15 @@ const (
 	// packets are sent one by one as they are coded.
 	FlagLive uint16 = 1 << 1
 
+	// FlagPadStages marks a file whose packets carry pad stages in their
+	// spare bits (codec.PadBook), made with the pad book whose fingerprint
+	// starts with the header's PadBookTag (header bytes 26-27, reserved and
+	// 0 before pad stages). Readers that predate pad stages refuse such
+	// files instead of decoding them without the pad stages.
+	FlagPadStages uint16 = 1 << 2
+
 	// knownRequiredFlags are the required flags this reader implements.
-	knownRequiredFlags uint16 = FlagCompactBlocks | FlagLive
+	knownRequiredFlags uint16 = FlagCompactBlocks | FlagLive | FlagPadStages
 )
 
 var cRCTable = crc32.MakeTable(crc32.Castagnoli)
@@ -167,6 +174,9 @@ func (e *UnsupportedFlagsError) Error() string {
 	s := fmt.Sprintf("vqs: file needs unsupported features (required flags %#04x", e.Flags)
 	if e.Flags&FlagCompactBlocks != 0 {
 		s += ": compact entropy-coded blocks"
+	}
+	if e.Flags&FlagPadStages != 0 {
+		s += ": pad stages"
 	}
 	return s + "); a newer vqspeak can read it"
 }
@@ -231,6 +241,7 @@ type Header struct {
 	Stages              uint8   // RVQ stages the encoder was set to (packets may carry fewer)
 	CodebookFingerprint [8]byte // identifies the codebook that made the packets
 	Flags               uint16  // Flag* bits
+	PadBookTag          uint16  // with FlagPadStages: the first two bytes of the pad book's fingerprint (PadBookTag)
 }
 
 // PacketDuration is the audio duration of one packet.
@@ -270,9 +281,16 @@ func (h *Header) marshal(b *[headerLenV1]byte) {
 	b[15] = 0
 	copy(b[16:24], h.CodebookFingerprint[:])
 	binary.BigEndian.PutUint16(b[24:], h.Flags)
-	b[26], b[27] = 0, 0
+	binary.BigEndian.PutUint16(b[26:], 0)
+	if h.Flags&FlagPadStages != 0 {
+		binary.BigEndian.PutUint16(b[26:], h.PadBookTag)
+	}
 	binary.BigEndian.PutUint32(b[headerCRCStart:], crc32.Checksum(b[:headerCRCStart], cRCTable))
 }
+
+// PadBookTag is the tag a header with FlagPadStages gives the pad book
+// with fingerprint fp.
+func PadBookTag(fp [8]byte) uint16 { return binary.BigEndian.Uint16(fp[:]) }
 
 // PacketWriter writes packets to a .vqs stream. It buffers at most one block
 // and allocates nothing after NewPacketWriter. It is not safe for concurrent use.
@@ -562,6 +580,9 @@ func (fr *PacketReader) readHeader() error {
 	if err := h.check(); err != nil {
 		return err
 	}
+	if h.Flags&FlagPadStages != 0 {
+		h.PadBookTag = binary.BigEndian.Uint16(b[26:])
+	}
 	if h.Flags&FlagCompactBlocks != 0 && fr.compact == nil {
 		if fr.compact, err = compact.NewCoder(10); err != nil {
 			return err
@@ -714,7 +735,7 @@ func checkBlock(b []byte, fh *Header) (blockHeader, blockStatus) {
 		}
 	}
 	if h.kind == kindCompact {
-		if ib, set := b[blockHeaderLen], b[blockHeaderLen+1]; ib < 1 || ib > compact.MaxIndexBits || set > compact.TableSets {
+		if ib, set := b[blockHeaderLen]&^compact.PadFlag, b[blockHeaderLen+1]; ib < 1 || ib > compact.MaxIndexBits || set > compact.TableSets {
 			return h, blockBad
 		}
 	}

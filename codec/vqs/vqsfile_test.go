@@ -324,7 +324,7 @@ func TestFileOpenErrors(t *testing.T) {
 		{"header CRC byte", flipped(29), vqs.ErrHeaderChecksum, nil, "checksum"},
 		{"sample rate byte", flipped(10), vqs.ErrHeaderChecksum, nil, "checksum"},
 		{"fingerprint byte", flipped(20), vqs.ErrHeaderChecksum, nil, "checksum"},
-		{"required flag unknown", rawHeader(1, 32, 0x0004, nil), nil, new(*vqs.UnsupportedFlagsError), "0x0004"},
+		{"required flag unknown", rawHeader(1, 32, 0x0008, nil), nil, new(*vqs.UnsupportedFlagsError), "0x0008"},
 		{"required flag bit 7", rawHeader(1, 32, 0x0080, nil), nil, new(*vqs.UnsupportedFlagsError), "0x0080"},
 	}
 	for n := 1; n < 32; n++ {
@@ -589,7 +589,7 @@ func TestFileWriterErrors(t *testing.T) {
 		{"zero packet samples", hdr(func(h *vqs.Header) { h.PacketSamples = 0 }), vqs.ErrInvalidHeader, nil},
 		{"zero stages", hdr(func(h *vqs.Header) { h.Stages = 0 }), vqs.ErrInvalidHeader, nil},
 		{"version 2", hdr(func(h *vqs.Header) { h.Version = 2 }), nil, new(*vqs.UnsupportedVersionError)},
-		{"unknown required flag", hdr(func(h *vqs.Header) { h.Flags = 0x0004 }), nil, new(*vqs.UnsupportedFlagsError)},
+		{"unknown required flag", hdr(func(h *vqs.Header) { h.Flags = 0x0008 }), nil, new(*vqs.UnsupportedFlagsError)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,9 +11,10 @@
 // differs. The packets are split into their fields and each field is stored
 // as its own stream, because each field has its own statistics:
 //
-//	payload = indexBits (1 byte) | table set (1 byte) | streams
+//	payload = indexBits (1 byte, | PadFlag) | table set (1 byte) | streams
 //	streams = stages | F0Δ | voicingΔ | energyΔ | midF0 | midVoicingΔ | midEnergy |
-//	          for each stage s present in the block: index s (hi, lo)
+//	          for each stage s present in the block: index s (hi, lo) |
+//	          with PadFlag: pad (7-bit symbols, one per packet with spare bits)
 //	stream  = method (1 byte) | data
 //	  method 0 raw:     the symbols bit-packed at the field's width, MSB first
 //	  method 1 repeat:  one byte, the value of every symbol
@@ -61,7 +62,13 @@ const (
 	tableSetV1   = 1 // tablesV1, for 10-bit indices
 	tableSetV2   = 2 // tablesV2, for 10-bit indices
 
-	MaxIndexBits   = 16
+	MaxIndexBits = 16
+	// PadFlag in the index-width byte (the payload's first) says a stream of pad values
+	// (codec.PadBook) follows the indices; readers before it refuse the
+	// block (the width is out of range), as readers of .vqs files before
+	// pad stages refuse the file.
+	PadFlag        = 0x80
+	padStreamBits  = 7 // pad values are below 2^7
 	stageCountBits = 3 // stage counts 1..MaxStages
 )
 
@@ -194,6 +201,7 @@ func (c *Coder) Encode(dst, recs []byte, count int) (out []byte, ok bool) {
 	}
 	set := c.set
 	pk := c.pk[:count]
+	start := len(dst)
 	dst = append(dst, byte(b), set)
 
 	c.sym = c.sym[:0]
@@ -239,6 +247,21 @@ func (c *Coder) Encode(dst, recs []byte, count int) (out []byte, ok bool) {
 		} else {
 			dst = c.putStream(dst, c.sym2, idIndexLo(s), b, streamNone, set)
 		}
+	}
+	// The pad stages (codec.PadBook), when any packet has one: a flag in
+	// the index-width byte, then a stream of the pad values of the packets
+	// that have pad bits.
+	c.sym = c.sym[:0]
+	anyPad := false
+	for i := range pk {
+		if codec.PadBits(pk[i].Stages, b) > 0 {
+			c.sym = append(c.sym, pk[i].Pad)
+			anyPad = anyPad || pk[i].Pad != 0
+		}
+	}
+	if anyPad {
+		dst[start] |= PadFlag
+		dst = c.putStreamMethod(dst, c.sym, padStreamBits, streamNone, set)
 	}
 	return dst, true
 }
@@ -368,6 +391,9 @@ func (r *reader) stream(dst []byte, n, bits, kind int) ([]byte, error) {
 			}
 			dec, data = s.Decoder(), rest
 		}
+		if cap(dst) < n {
+			dst = make([]byte, 0, max(n, MaxPackets))
+		}
 		out, err := dec.Decompress1X(dst[:0:n], data)
 		if err != nil {
 			return dst, errorf("huffman stream: %v", err)
@@ -375,7 +401,9 @@ func (r *reader) stream(dst []byte, n, bits, kind int) ([]byte, error) {
 		if len(out) != n {
 			return dst, errorf("huffman stream holds %d symbols, want %d", len(out), n)
 		}
-		dst = out
+		// out is dst's storage capped at n: keep dst's capacity for the
+		// next, possibly longer, stream
+		dst = append(dst[:0], out...)
 	default:
 		return dst, errorf("unknown stream method %d", m)
 	}
@@ -404,7 +432,7 @@ func (c *Coder) Decode(dst, p []byte, count int) (out []byte, err error) {
 	if len(p) < 2 {
 		return dst, errorf("payload of %d bytes", len(p))
 	}
-	b, set := int(p[0]), p[1]
+	b, set, hasPad := int(p[0]&^PadFlag), p[1], p[0]&PadFlag != 0
 	if b < 1 || b > MaxIndexBits || set > TableSets || (set != tableSetNone && b != 10) {
 		return dst, errorf("index bits %d with table set %d", b, set)
 	}
@@ -472,6 +500,29 @@ func (c *Coder) Decode(dst, p []byte, count int) (out []byte, err error) {
 			}
 			pk[i].Index[s] = v
 			prev = v
+		}
+	}
+	if hasPad {
+		n := 0
+		for i := range pk {
+			if codec.PadBits(pk[i].Stages, b) > 0 {
+				n++
+			}
+		}
+		if c.sym, err = r.stream(c.sym, n, padStreamBits, streamNone); err != nil {
+			return dst, err
+		}
+		j := 0
+		for i := range pk {
+			w := codec.PadBits(pk[i].Stages, b)
+			if w == 0 {
+				continue
+			}
+			if int(c.sym[j]) >= 1<<w {
+				return dst, errorf("packet %d has pad %d, wider than its %d bits", i, c.sym[j], w)
+			}
+			pk[i].Pad = c.sym[j]
+			j++
 		}
 	}
 	if len(r.p) != 0 {
