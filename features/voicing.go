@@ -18,7 +18,8 @@ const (
 )
 
 // BandVoicing measures how periodic each frequency band is at a given pitch,
-// MELP style: each band is filtered (linear-phase FIR), and its strength is
+// MELP style: each band is filtered (a 65-tap linear-phase FIR at 16 kHz,
+// computed as differences of low-passes by bvBank), and its strength is
 // the normalised correlation at the pitch lag, searched over ±1 sample with
 // parabolic refinement. From 2 kHz up, where harmonics are unresolved and
 // phase is noisy, the correlation of the rectified and smoothed band
@@ -32,13 +33,13 @@ type BandVoicing struct {
 	lookahead int
 	half      int
 	edges     []float64
-	taps      [][]float32
+	bands     int
 	win       int
 	maxLag    int
-	bandY     []firCache  // filtered bands, kept between calls in stream mode
-	stream    bool        // see stream
-	env       [][]float64 // smoothed rectified bands (from bvEnvFrom up)
-	ys        [][]float64 // this call's filtered bands
+	bandY     *bvBankCache // filtered bands, kept between calls in stream mode
+	stream    bool         // see stream
+	env       [][]float64  // smoothed rectified bands (from bvEnvFrom up)
+	ys        [][]float64  // this call's filtered bands
 	envPole   float64
 }
 
@@ -53,24 +54,16 @@ func newBandVoicing(sampleRate int, edges []float64) *BandVoicing {
 	fs := sampleRate
 	b := &BandVoicing{fs: fs, lookahead: fs / 100, edges: edges}
 	b.half = fs / 500 // 65 taps at 16 kHz: about 800 Hz transition width
-	n := 2*b.half + 1
-	nyq := float64(fs) / 2
-	for i := range len(edges) - 1 {
-		lo := min(edges[i], nyq) / float64(fs)
-		hi := min(edges[i+1], nyq) / float64(fs)
-		b.taps = append(b.taps, bvBandpass(n, lo, hi))
-	}
+	b.bands = len(edges) - 1
 	b.win = fs * bvWindowMs / 1000
 	b.maxLag = int(math.Ceil(float64(fs)/MinF0)) + 2
-	for range b.taps {
-		b.bandY = append(b.bandY, newFIRCache(b.win+b.maxLag+2))
-	}
-	for i := range b.taps {
+	span := b.win + b.maxLag + 2
+	b.bandY = newBVBankCache(newBVBank(fs, edges, b.half, span), b.bands, span)
+	for i := range b.bands {
 		if edges[i] >= bvEnvFrom {
-			b.env = append(b.env, make([]float64, b.win+b.maxLag+2))
+			b.env = append(b.env, make([]float64, span))
 		}
 	}
-	b.ys = make([][]float64, len(b.taps))
 	b.envPole = math.Exp(-2 * math.Pi * bvEnvCorner / float64(fs))
 	return b
 }
@@ -96,18 +89,10 @@ func (b *BandVoicing) Analyze(dst *[NumVoicingBands]float32, buf []float32, cent
 func (b *BandVoicing) setStream() { b.stream = true }
 
 // shift records that the caller's buffer moved k samples (stream mode).
-func (b *BandVoicing) shift(k int) {
-	for i := range b.bandY {
-		b.bandY[i].shift(k)
-	}
-}
+func (b *BandVoicing) shift(k int) { b.bandY.shift(k) }
 
 // reset forgets the filtered bands kept in stream mode.
-func (b *BandVoicing) reset() {
-	for i := range b.bandY {
-		b.bandY[i].reset()
-	}
-}
+func (b *BandVoicing) reset() { b.bandY.reset() }
 
 // analyze is Analyze for any number of bands (len(dst) of them).
 func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float64) {
@@ -123,20 +108,18 @@ func (b *BandVoicing) analyze(dst []float32, buf []float32, center int, f0 float
 	l0 := int(math.Round(lag))
 	n := b.win + l0 + 2 // span: window plus lagged copy with ±1 search margin
 	end := center + b.lookahead - b.half
-	for band, h := range b.taps {
-		b.ys[band] = b.bandY[band].filter(buf, end, n, h)
-	}
+	b.ys = b.bandY.filter(buf, end, n)
 	// The envelope smoothing is one recursion per band, each sample
 	// waiting on the last: three bands' recursions run side by side, each
 	// computed exactly as alone.
 	p := b.envPole
 	e := 0 // envelope buffers used
-	for band := 0; band < len(b.taps); {
+	for band := 0; band < b.bands; {
 		if b.edges[band] < bvEnvFrom {
 			band++
 			continue
 		}
-		if band+3 <= len(b.taps) && b.edges[band+2] >= bvEnvFrom && e+3 <= len(b.env) {
+		if band+3 <= b.bands && b.edges[band+2] >= bvEnvFrom && e+3 <= len(b.env) {
 			y0, y1, y2 := b.ys[band], b.ys[band+1][:len(b.ys[band])], b.ys[band+2][:len(b.ys[band])]
 			env0, env1, env2 := b.env[e][:n], b.env[e+1][:n], b.env[e+2][:n]
 			s0, s1, s2 := math.Abs(y0[0]), math.Abs(y1[0]), math.Abs(y2[0])
@@ -236,34 +219,4 @@ func bvNorm(xy, ea, ec float64) float64 {
 		return 0
 	}
 	return xy / math.Sqrt(d)
-}
-
-// bvBandpass designs a Hamming-windowed band-pass FIR of n (odd) taps
-// passing lo..hi (cycles per sample); lo = 0 gives a low-pass, hi = 0.5 a
-// high-pass.
-func bvBandpass(n int, lo, hi float64) []float32 {
-	m := n / 2
-	out := make([]float32, n)
-	lp := func(fc float64, k float64) float64 {
-		if fc <= 0 {
-			return 0
-		}
-		if fc >= 0.5 {
-			if k == 0 {
-				return 1
-			}
-			return 0
-		}
-		if k == 0 {
-			return 2 * fc
-		}
-		return math.Sin(2*math.Pi*fc*k) / (math.Pi * k)
-	}
-	for i := range out {
-		k := float64(i - m)
-		v := lp(hi, k) - lp(lo, k)
-		v *= 0.54 - 0.46*math.Cos(2*math.Pi*float64(i)/float64(n-1))
-		out[i] = float32(v)
-	}
-	return out
 }

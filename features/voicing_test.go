@@ -141,3 +141,33 @@ func TestBvCorr3MatchesOneLag(t *testing.T) {
 		}
 	}
 }
+
+// bvBandpass designs a Hamming-windowed band-pass FIR of n (odd) taps
+// passing lo..hi (cycles per sample); lo = 0 gives a low-pass, hi = 0.5 a
+// high-pass.
+func bvBandpass(n int, lo, hi float64) []float32 {
+	m := n / 2
+	out := make([]float32, n)
+	lp := func(fc float64, k float64) float64 {
+		if fc <= 0 {
+			return 0
+		}
+		if fc >= 0.5 {
+			if k == 0 {
+				return 1
+			}
+			return 0
+		}
+		if k == 0 {
+			return 2 * fc
+		}
+		return math.Sin(2*math.Pi*fc*k) / (math.Pi * k)
+	}
+	for i := range out {
+		k := float64(i - m)
+		v := lp(hi, k) - lp(lo, k)
+		v *= 0.54 - 0.46*math.Cos(2*math.Pi*float64(i)/float64(n-1))
+		out[i] = float32(v)
+	}
+	return out
+}
