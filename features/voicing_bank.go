@@ -125,6 +125,9 @@ func newBVBank(fs int, edges []float64, half, maxOut int) *bvBank {
 		add(band, lo[band], -1)
 	}
 	b.xf = make([]float64, maxOut+2*half)
+	if b.shared != nil {
+		return b // filter mixes the bands itself: no group outputs kept
+	}
 	for range b.groups {
 		b.gy = append(b.gy, make([]float64, maxOut))
 	}
@@ -200,11 +203,11 @@ func (b *bvBank) fill(bands [][]float64, x []float32, n int) {
 		xf[i] = float64(v)
 	}
 	if b.shared != nil {
-		b.shared.filter(b.gy[0][:n], b.gy[1][:n], b.gy[2][:n], b.gy[3][:n], xf)
-	} else {
-		for g, gr := range b.groups {
-			bvGroupFilter(b.gy[g][:n], xf, gr.off, gr.h)
-		}
+		b.shared.filter(bands, xf, n)
+		return
+	}
+	for g, gr := range b.groups {
+		bvGroupFilter(b.gy[g][:n], xf, gr.off, gr.h)
 	}
 	c := xf[b.half:][:n]
 	for band, y := range bands {
@@ -319,8 +322,9 @@ func (c *bvBankCache) filter(buf []float32, end, n int) [][]float64 {
 // mod 8 (k = −half..half, half = 32): in each block of eight positions,
 // G0 has a tap at every k but k ≡ 0, G1 at k ≡ 2 and 6, G2 at k ≡ 1 and 7,
 // G3 at k ≡ 3 and 5 (mod 8). filter sums each group over the blocks in
-// the order of k, so its outputs are bvGroupFilter's bit for bit
-// (TestBVSharedMatchesGroups), without reading an offset per tap.
+// the order of k, as bvGroupFilter would, without reading an offset per
+// tap, and mixes the bands as it goes (TestBVBankMatchesBandpass checks
+// the result).
 type bvSharedTaps struct {
 	blocks [8]bvBlock
 }
@@ -371,11 +375,13 @@ func newBVSharedTaps(groups []bvGroup, half int) *bvSharedTaps {
 	return st
 }
 
-// filter writes the four groups' outputs for len(y0) outputs of x (which
-// holds len(y0)+64 samples), two outputs at a time.
-func (st *bvSharedTaps) filter(y0, y1, y2, y3, x []float64) {
-	n := len(y0)
-	y1, y2, y3 = y1[:n], y2[:n], y3[:n]
+// filter writes n outputs of the codec's five bands (bands[0..4]) from x
+// (n+64 samples), two outputs at a time: the four groups' sums, then the
+// low-passes and their differences (the mix newBVBank plans for them,
+// written out).
+func (st *bvSharedTaps) filter(bands [][]float64, x []float64, n int) {
+	y0, y1, y2, y3, y4 := bands[0][:n], bands[1][:n], bands[2][:n], bands[3][:n], bands[4][:n]
+	c := x[32:][:n]
 	i := 0
 	for ; i < n; i += 2 {
 		var a0, a1, b0, b1, c0, c1, d0, d1 float64
@@ -416,11 +422,20 @@ func (st *bvSharedTaps) filter(y0, y1, y2, y3, x []float64) {
 			c0 += t.g2b * xx[7]
 			c1 += t.g2b * xx[8]
 		}
+		y0[i], y1[i], y2[i], y3[i], y4[i] = bvSharedBands(a0, b0, c0, d0, c[i])
 		if i+1 == n { // odd n: the second output is not wanted
-			y0[i], y1[i], y2[i], y3[i] = a0, b0, c0, d0
 			break
 		}
-		y0[i], y1[i], y2[i], y3[i] = a0, b0, c0, d0
-		y0[i+1], y1[i+1], y2[i+1], y3[i+1] = a1, b1, c1, d1
+		y0[i+1], y1[i+1], y2[i+1], y3[i+1], y4[i+1] = bvSharedBands(a1, b1, c1, d1, c[i+1])
 	}
+}
+
+// bvSharedBands turns the four groups' sums g0..g3 at one output, and the
+// centre sample x, into the five bands (see bvSharedGroups).
+func bvSharedBands(g0, g1, g2, g3, x float64) (b0, b1, b2, b3, b4 float64) {
+	lp1 := g0 + 0.125*x
+	lp2 := g1 + g2 + g3 + 0.25*x
+	lp4 := math.Sqrt2*(g2-g3) + 0.5*x
+	lp6 := -g1 + g2 + g3 + 0.75*x
+	return lp1, lp2 - lp1, lp4 - lp2, lp6 - lp4, x - lp6
 }

@@ -126,35 +126,3 @@ func BenchmarkBandpassFIRs(b *testing.B) {
 		}
 	}
 }
-
-// TestBVSharedMatchesGroups checks the codec's edges' one-pass filter
-// against filtering each of its groups alone, bit for bit, for even and
-// odd output counts.
-func TestBVSharedMatchesGroups(t *testing.T) {
-	const half = SampleRate / 500
-	bank := newBVBank(SampleRate, VoicingBandEdges[:], half, 200)
-	if bank.shared == nil {
-		t.Fatal("the codec's edges are not planned as shared groups")
-	}
-	x32 := ptNoise(200+2*half, 0.3, 8)
-	x := make([]float64, len(x32))
-	for i, v := range x32 {
-		x[i] = float64(v)
-	}
-	for _, n := range []int{0, 1, 2, 7, 160, 199, 200} {
-		var got [4][]float64
-		for g := range got {
-			got[g] = make([]float64, n)
-		}
-		bank.shared.filter(got[0], got[1], got[2], got[3], x[:n+2*half])
-		for g, gr := range bank.groups {
-			want := make([]float64, n)
-			bvGroupFilter(want, x, gr.off, gr.h)
-			for i := range want {
-				if got[g][i] != want[i] {
-					t.Fatalf("%d outputs, group %d output %d: %v, alone %v", n, g, i, got[g][i], want[i])
-				}
-			}
-		}
-	}
-}
