@@ -148,9 +148,32 @@ func (e *EnvelopeAnalyzer) smooth(width float64) {
 		return at0(cum, x)
 	}
 	half := width / 2
+	// Where both ends of the window lie in [0, bins] (all but the edges),
+	// at is at0, written out here: the same operations, without a call
+	// per end.
+	fb := float64(bins)
+	last := len(cum) - 1
 	for k := range e.pow {
 		c := float64(k) + 0.5
-		e.pow[k] = (at(c+half) - at(c-half)) / width
+		x0, x1 := c-half, c+half
+		if x0 < 0 || x1 > fb {
+			e.pow[k] = (at(x1) - at(x0)) / width
+			continue
+		}
+		var s0, s1 float64
+		if i := int(x1); i >= last {
+			s1 = cum[last]
+		} else {
+			f := x1 - float64(i)
+			s1 = cum[i]*(1-f) + cum[i+1]*f
+		}
+		if i := int(x0); i >= last {
+			s0 = cum[last]
+		} else {
+			f := x0 - float64(i)
+			s0 = cum[i]*(1-f) + cum[i+1]*f
+		}
+		e.pow[k] = (s1 - s0) / width
 	}
 }
 
