@@ -168,47 +168,62 @@ func bvBestCorr(y []float64, w, l0 int, demean bool) float64 {
 }
 
 // bvCorr3 returns the normalised correlations of the last w samples of y
-// with the w samples lag, lag+1 and lag+2 earlier. The three are summed in
-// one pass, and the window's own energy (the same for all three) once;
-// every sum still runs over the samples in order, so each value is bit for
-// bit that of correlating one lag at a time.
-//
-// In a GOEXPERIMENT=simd build, bvCorr3SIMD computes the same sums in one
-// vector pass.
+// with the w samples lag, lag+1 and lag+2 earlier, in one pass. The three
+// lagged windows are one window sliding by a sample, so only the first's
+// energy is summed and the others follow by removing its newest sample and
+// adding an older one; with demean, the means are removed algebraically
+// (Σ(a−ā)(c−c̄) = Σac − w·ā·c̄) from the same sums, instead of a pass
+// computing the means and a pass over the demeaned samples. That is 5
+// products per sample instead of 7 (plus 8 additions and subtractions with
+// demean): not bit for bit the separate sums, but within 1e-12 of them
+// (TestBvCorr3MatchesOneLag).
 func bvCorr3(y []float64, w, lag int, demean bool) [3]float64 {
-	if r, ok := bvCorr3SIMD(y, w, lag, demean); ok {
-		return r
-	}
 	n := len(y)
 	a := y[n-w:]
-	c0 := y[n-w-lag : n-lag][:len(a)]
-	c1 := y[n-w-lag-1 : n-lag-1][:len(a)]
-	c2 := y[n-w-lag-2 : n-lag-2][:len(a)]
-	var ma, m0, m1, m2 float64
+	s := y[n-w-lag-2 : n-lag] // lag+2, lag+1, lag: s[i], s[i+1], s[i+2]
+	c0 := s[2:][:len(a)]
+	c1 := s[1:][:len(a)]
+	c2 := s[:len(a)]
+	var ea, xy0, xy1, xy2, e0, sa, s0 float64
 	if demean {
 		for i, v := range a {
-			ma += v
-			m0 += c0[i]
-			m1 += c1[i]
-			m2 += c2[i]
+			u := c0[i]
+			ea += v * v
+			xy0 += v * u
+			xy1 += v * c1[i]
+			xy2 += v * c2[i]
+			e0 += u * u
+			sa += v
+			s0 += u
 		}
-		ma /= float64(w)
-		m0 /= float64(w)
-		m1 /= float64(w)
-		m2 /= float64(w)
+	} else {
+		for i, v := range a {
+			u := c0[i]
+			ea += v * v
+			xy0 += v * u
+			xy1 += v * c1[i]
+			xy2 += v * c2[i]
+			e0 += u * u
+		}
 	}
-	var ea, xy0, xy1, xy2, e0, e1, e2 float64
-	for i, v := range a {
-		v -= ma
-		u0, u1, u2 := c0[i]-m0, c1[i]-m1, c2[i]-m2
-		ea += v * v
-		xy0 += v * u0
-		e0 += u0 * u0
-		xy1 += v * u1
-		e1 += u1 * u1
-		xy2 += v * u2
-		e2 += u2 * u2
+	last, prev := s[w+1], s[w] // the newest samples of lags lag and lag+1
+	e1 := e0 - last*last + s[1]*s[1]
+	e2 := e1 - prev*prev + s[0]*s[0]
+	if demean {
+		s1 := s0 - last + s[1]
+		s2 := s1 - prev + s[0]
+		fw := float64(w)
+		ma, m0, m1, m2 := sa/fw, s0/fw, s1/fw, s2/fw
+		ea -= fw * ma * ma
+		xy0 -= fw * ma * m0
+		xy1 -= fw * ma * m1
+		xy2 -= fw * ma * m2
+		e0 -= fw * m0 * m0
+		e1 -= fw * m1 * m1
+		e2 -= fw * m2 * m2
 	}
+	// An energy left below 0 by the subtractions' rounding is 0.
+	ea, e0, e1, e2 = max(ea, 0), max(e0, 0), max(e1, 0), max(e2, 0)
 	return [3]float64{bvNorm(xy0, ea, e0), bvNorm(xy1, ea, e1), bvNorm(xy2, ea, e2)}
 }
 
