@@ -81,12 +81,17 @@ func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 floa
 		}
 	}
 	win := len(e.window)
-	clear(e.frame)
 	start := center - win/2
 	wsum := e.windowPower
-	for i, w := range e.window {
-		if j := start + i; j >= 0 && j < len(x) {
-			e.frame[i] = w * float64(x[j])
+	// the window's samples inside x: window[lo:hi] over x[start+lo:start+hi]
+	lo, hi := min(max(-start, 0), win), max(min(len(x)-start, win), 0)
+	hi = max(hi, lo)
+	clear(e.frame[:lo])
+	clear(e.frame[hi:])
+	if hi > lo {
+		xs := x[start+lo : start+hi]
+		for i, w := range e.window[lo:hi] {
+			e.frame[lo+i] = w * float64(xs[i])
 		}
 	}
 	e.fft.Coefficients(e.spec, e.frame)

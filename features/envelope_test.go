@@ -73,3 +73,23 @@ func BenchmarkSmooth(b *testing.B) {
 		e.smooth(4.8)
 	}
 }
+
+// TestAnalyzeWindowEdges checks that Analyze counts samples outside x as
+// zeros, bit for bit, wherever the window lies: inside x, across either
+// end, or wholly outside it.
+func TestAnalyzeWindowEdges(t *testing.T) {
+	x := ptNoise(1000, 0.3, 12)
+	e := NewEnvelopeAnalyzer(SampleRate, 2*Lookahead)
+	half := len(e.window) / 2
+	for _, center := range []int{-500, -half, -half + 7, 0, 100, half, 500, 1000 - half, 1000 - 3, 1000, 1000 + half, 2000} {
+		// the reference: x copied into a zero-padded buffer, window inside
+		pad := make([]float32, 1000+4000)
+		copy(pad[2000:], x)
+		var got, want [MCepOrder + 1]float32
+		e.Analyze(got[:], x, center, 150)
+		e.Analyze(want[:], pad, center+2000, 150)
+		if got != want {
+			t.Fatalf("center %d: %v, padded %v", center, got, want)
+		}
+	}
+}
