@@ -15,9 +15,10 @@ import "math"
 // difference of two such mixes: bandY = Σ_g mix[band][g]·group_g +
 // centre[band]·x. Each low-pass is one group of its own, except for the
 // codec's edges (fs/16, fs/8, fs/4, 3fs/8), where the sinc's symmetries
-// let four groups serve four low-passes (bvSharedGroups): 104 products
-// per output sample, and 19 to mix the bands, instead of the 325 of five
-// 65-tap band-passes.
+// let four groups serve four low-passes (bvSharedGroups), and the taps'
+// symmetry halves their products: 52 products and 28 sums of sample pairs
+// per output sample, and 19 products to mix the bands, instead of the 325
+// of five 65-tap band-passes.
 type bvBank struct {
 	half   int
 	shared *bvSharedTaps // the codec's edges: the four groups in one pass
@@ -318,22 +319,21 @@ func (c *bvBankCache) filter(buf []float32, end, n int) [][]float64 {
 	return c.out
 }
 
-// bvSharedTaps are bvSharedGroups' four groups laid out by tap position k
-// mod 8 (k = −half..half, half = 32): in each block of eight positions,
-// G0 has a tap at every k but k ≡ 0, G1 at k ≡ 2 and 6, G2 at k ≡ 1 and 7,
-// G3 at k ≡ 3 and 5 (mod 8). filter sums each group over the blocks in
-// the order of k, as bvGroupFilter would, without reading an offset per
-// tap, and mixes the bands as it goes (TestBVBankMatchesBandpass checks
-// the result).
+// bvSharedTaps are bvSharedGroups' four groups by distance d = |k| from the
+// centre tap (the taps are symmetric, so each is applied to the sum of the
+// two samples at ±d), in blocks of eight distances, d = 8b+r: G0 has a
+// tap at every r but 0, G1 at r = 2 and 6, G2 at r = 1 and 7, G3 at r = 3
+// and 5 (d = 32 is a zero of every group). That is 28 sums of pairs and 52
+// products per output instead of 104 products.
 type bvSharedTaps struct {
-	blocks [8]bvBlock
+	blocks [4]bvBlock
 }
 
 type bvBlock struct {
-	g0       [8]float64 // [k mod 8]; g0[0] is 0
-	g1a, g1b float64    // k ≡ 2, 6
-	g2a, g2b float64    // k ≡ 1, 7
-	g3a, g3b float64    // k ≡ 3, 5
+	g0       [8]float64 // [r]; g0[0] is 0
+	g1a, g1b float64    // r = 2, 6
+	g2a, g2b float64    // r = 1, 7
+	g3a, g3b float64    // r = 3, 5
 }
 
 // newBVSharedTaps lays out groups (bvSharedGroups') for half = 32; nil for
@@ -345,8 +345,11 @@ func newBVSharedTaps(groups []bvGroup, half int) *bvSharedTaps {
 	st := &bvSharedTaps{}
 	for g, gr := range groups {
 		for t, o := range gr.off {
-			// o = k + half; blocks cover o = 0..63 (o = 64, k = 32, is a zero of every group)
-			blk, r := &st.blocks[o/8], o%8
+			d := o - half
+			if d <= 0 {
+				continue // the same taps as at -d
+			}
+			blk, r := &st.blocks[d/8], d%8
 			v := gr.h[t]
 			switch g {
 			case 0:
@@ -382,45 +385,47 @@ func newBVSharedTaps(groups []bvGroup, half int) *bvSharedTaps {
 func (st *bvSharedTaps) filter(bands [][]float64, x []float64, n int) {
 	y0, y1, y2, y3, y4 := bands[0][:n], bands[1][:n], bands[2][:n], bands[3][:n], bands[4][:n]
 	c := x[32:][:n]
-	i := 0
-	for ; i < n; i += 2 {
+	for i := 0; i < n; i += 2 {
 		var a0, a1, b0, b1, c0, c1, d0, d1 float64
 		for blk := range st.blocks {
 			t := &st.blocks[blk]
-			xx := x[i+8*blk : i+8*blk+9]
-			// k ≡ 1 (mod 8)
-			a0 += t.g0[1] * xx[1]
-			a1 += t.g0[1] * xx[2]
-			c0 += t.g2a * xx[1]
-			c1 += t.g2a * xx[2]
-			// k ≡ 2
-			a0 += t.g0[2] * xx[2]
-			a1 += t.g0[2] * xx[3]
-			b0 += t.g1a * xx[2]
-			b1 += t.g1a * xx[3]
-			// k ≡ 3
-			a0 += t.g0[3] * xx[3]
-			a1 += t.g0[3] * xx[4]
-			d0 += t.g3a * xx[3]
-			d1 += t.g3a * xx[4]
-			// k ≡ 4
-			a0 += t.g0[4] * xx[4]
-			a1 += t.g0[4] * xx[5]
-			// k ≡ 5
-			a0 += t.g0[5] * xx[5]
-			a1 += t.g0[5] * xx[6]
-			d0 += t.g3b * xx[5]
-			d1 += t.g3b * xx[6]
-			// k ≡ 6
-			a0 += t.g0[6] * xx[6]
-			a1 += t.g0[6] * xx[7]
-			b0 += t.g1b * xx[6]
-			b1 += t.g1b * xx[7]
-			// k ≡ 7
-			a0 += t.g0[7] * xx[7]
-			a1 += t.g0[7] * xx[8]
-			c0 += t.g2b * xx[7]
-			c1 += t.g2b * xx[8]
+			// output i's pair at d = 8·blk+r is lo[8-r] + hi[r];
+			// output i+1's is lo[9-r] + hi[r+1]
+			lo := x[i+24-8*blk : i+33-8*blk]
+			hi := x[i+32+8*blk : i+41+8*blk]
+			p0, p1 := lo[7]+hi[1], lo[8]+hi[2] // r = 1
+			a0 += t.g0[1] * p0
+			a1 += t.g0[1] * p1
+			c0 += t.g2a * p0
+			c1 += t.g2a * p1
+			p0, p1 = lo[6]+hi[2], lo[7]+hi[3] // r = 2
+			a0 += t.g0[2] * p0
+			a1 += t.g0[2] * p1
+			b0 += t.g1a * p0
+			b1 += t.g1a * p1
+			p0, p1 = lo[5]+hi[3], lo[6]+hi[4] // r = 3
+			a0 += t.g0[3] * p0
+			a1 += t.g0[3] * p1
+			d0 += t.g3a * p0
+			d1 += t.g3a * p1
+			p0, p1 = lo[4]+hi[4], lo[5]+hi[5] // r = 4
+			a0 += t.g0[4] * p0
+			a1 += t.g0[4] * p1
+			p0, p1 = lo[3]+hi[5], lo[4]+hi[6] // r = 5
+			a0 += t.g0[5] * p0
+			a1 += t.g0[5] * p1
+			d0 += t.g3b * p0
+			d1 += t.g3b * p1
+			p0, p1 = lo[2]+hi[6], lo[3]+hi[7] // r = 6
+			a0 += t.g0[6] * p0
+			a1 += t.g0[6] * p1
+			b0 += t.g1b * p0
+			b1 += t.g1b * p1
+			p0, p1 = lo[1]+hi[7], lo[2]+hi[8] // r = 7
+			a0 += t.g0[7] * p0
+			a1 += t.g0[7] * p1
+			c0 += t.g2b * p0
+			c1 += t.g2b * p1
 		}
 		y0[i], y1[i], y2[i], y3[i], y4[i] = bvSharedBands(a0, b0, c0, d0, c[i])
 		if i+1 == n { // odd n: the second output is not wanted
