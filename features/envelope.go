@@ -3,6 +3,7 @@ package features
 import (
 	"math"
 
+	"github.com/vqspeak/vqspeak/internal/fastlog"
 	"github.com/vqspeak/vqspeak/internal/realfft"
 )
 
@@ -110,7 +111,8 @@ func (e *EnvelopeAnalyzer) Analyze(c []float32, x []float32, center int, f0 floa
 	}
 	e.smooth(width * float64(n) / float64(e.rate))
 	for k, p := range e.pow {
-		e.logAmp[k] = 0.5 * math.Log(p+powerFloor)
+		// within a few units in the last place of math.Log, twice as fast
+		e.logAmp[k] = 0.5 * fastlog.Log(p+powerFloor)
 	}
 	if e.q1 != 0 {
 		e.lifter(width / float64(e.rate))
