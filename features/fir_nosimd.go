@@ -10,7 +10,3 @@ func firFilterSIMD(y []float64, x, h []float32) int { return 0 }
 func ptNCCFRangeSIMD(r, y []float64, w, lo int, e0 float64) int { return 0 }
 
 func ptCrossRangeSIMD(xy, y []float64, w, lo int) int { return 0 }
-
-func bvCorr3SIMD(y []float64, w, lag int, demean bool) ([3]float64, bool) {
-	return [3]float64{}, false
-}
