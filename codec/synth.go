@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/vqspeak/vqspeak/features"
+	"github.com/vqspeak/vqspeak/internal/fastlog"
 	"github.com/vqspeak/vqspeak/internal/realfft"
 )
 
@@ -402,8 +403,8 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 		}
 		share := 1 - (1-vs)*ns
 		share = min(max(share, minShare), 1-minShare)
-		dst.logV[k] = a + 0.5*fastLog(share)
-		dst.logN[k] = a + 0.5*fastLog(1-share)
+		dst.logV[k] = a + 0.5*fastlog.Log(share)
+		dst.logN[k] = a + 0.5*fastlog.Log(1-share)
 	}
 	copy(dst.logAmp, s.logAmp)
 	dst.made = [3]bool{}
