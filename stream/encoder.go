@@ -161,6 +161,11 @@ func (e *Encoder) Delay() Latency { return Latency{Samples: e.ps + codec.Delay} 
 // Mode is the codec mode the encoder sends.
 func (e *Encoder) Mode() codec.Mode { return e.enc.Mode() }
 
+// PadBook is the pad book the encoder codes the packets' spare bits with
+// (codec.Encoder.PadBook), nil if none: a live stream's header names it
+// (vqs.Header.SetPadBook).
+func (e *Encoder) PadBook() *codec.PadBook { return e.enc.PadBook() }
+
 // Push takes samples in [-1, 1], any number at a time, and calls emit with
 // each packet they complete, in order. The packet's Payload is only valid
 // during the call. An error from emit stops Push and is returned; the

@@ -39,12 +39,16 @@ func recordPipe(e *env, src device.Source, w io.Writer, cb *rvq.Codebook, cfg st
 	// a low-rate mode's 40 ms packets and its stage count.
 	mode := enc.Mode()
 	ps := uint32(mode.PacketSamples())
-	lw, err := vqs.NewLiveWriter(w, vqs.Header{
+	h := vqs.Header{
 		SampleRate:          codec.SampleRate,
 		PacketSamples:       uint16(ps),
 		Stages:              uint8(mode.Stages),
 		CodebookFingerprint: cb.Fingerprint(),
-	})
+	}
+	// 1-3 stage packets carry pad stages: the header names the pad book
+	// as an encoded file's does.
+	h.SetPadBook(enc.PadBook())
+	lw, err := vqs.NewLiveWriter(w, h)
 	if err != nil {
 		return pipeErr(err)
 	}

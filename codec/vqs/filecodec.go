@@ -69,12 +69,7 @@ func newEncoderFor(enc *codec.Encoder, cb *rvq.Codebook, newWriter func(Header) 
 		Stages:              uint8(m.Stages),
 		CodebookFingerprint: cb.Fingerprint(),
 	}
-	// Only a stage count with pad bits needs the flag: 4-stage files stay
-	// readable by readers that predate pad stages.
-	if pb := enc.PadBook(); pb.Bits(m.Stages) > 0 && !m.LowRate() {
-		h.Flags |= FlagPadStages
-		h.PadBookTag = PadBookTag(pb.Fingerprint())
-	}
+	h.SetPadBook(enc.PadBook())
 	fw, err := newWriter(h)
 	if err != nil {
 		return nil, err
@@ -225,6 +220,21 @@ func CheckCodebook(h Header, cb *rvq.Codebook) error {
 		return fmt.Errorf("%w: file needs codebook %x, given %x", ErrCodebookMismatch, h.CodebookFingerprint, fp)
 	}
 	return nil
+}
+
+// SetPadBook marks h as the header of packets coded with pad book pb (nil:
+// none, Encoder.PadBook): when pb has a pad stage at h's stage count in
+// 20 ms packets, it sets FlagPadStages and PadBookTag, otherwise it clears
+// them. Only a stage count with pad bits needs the flag: 4-stage files
+// stay readable by readers that predate pad stages. Writers of live
+// streams (NewLiveWriter) call it as NewEncoder does.
+func (h *Header) SetPadBook(pb *codec.PadBook) {
+	h.Flags &^= FlagPadStages
+	h.PadBookTag = 0
+	if m, err := h.Mode(); err == nil && !m.LowRate() && pb.Bits(m.Stages) > 0 {
+		h.Flags |= FlagPadStages
+		h.PadBookTag = PadBookTag(pb.Fingerprint())
+	}
 }
 
 // CheckPadBook reports whether a stream with header h can be decoded by a
