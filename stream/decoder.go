@@ -180,6 +180,10 @@ func NewModeDecoder(cb *rvq.Codebook, m codec.Mode, cfg *DecoderConfig) (*Decode
 	return d, nil
 }
 
+// PadBook is the pad book the decoder adds the packets' pad stages from
+// (codec.Decoder.PadBook), nil if none.
+func (d *Decoder) PadBook() *codec.PadBook { return d.dec.PadBook() }
+
 // Reset empties the buffer and starts a new stream.
 func (d *Decoder) Reset() {
 	d.mu.Lock()

@@ -42,7 +42,8 @@ var fileBuffer = DecoderConfig{MinDepth: 1, StartDepth: 1, MaxDepth: 1}
 var ErrLowRate = errors.New("stream: the 40 ms low-rate modes do not support this")
 
 // NewFileDecoder decodes the live stream fr with codebook cb, which it
-// checks against the stream's header. A stream in a low-rate mode (as the
+// checks against the stream's header, as it checks the pad book
+// (vqs.CheckPadBook). A stream in a low-rate mode (as the
 // header says) is decoded in 40 ms slots.
 func NewFileDecoder(fr *vqs.PacketReader, cb *rvq.Codebook) (*FileDecoder, error) {
 	if err := vqs.CheckCodebook(fr.Header(), cb); err != nil {
@@ -54,6 +55,9 @@ func NewFileDecoder(fr *vqs.PacketReader, cb *rvq.Codebook) (*FileDecoder, error
 	}
 	dec, err := NewModeDecoder(cb, mode, &fileBuffer)
 	if err != nil {
+		return nil, err
+	}
+	if err := vqs.CheckPadBook(fr.Header(), dec.PadBook()); err != nil {
 		return nil, err
 	}
 	ps := int64(dec.PacketSamples())

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -66,5 +67,25 @@ func TestRecordPipePadStages(t *testing.T) {
 				t.Errorf("%d stages: a decoder without the pad book accepts the stream", stages)
 			}
 		}
+	}
+}
+
+// TestLivePlayerPadBook: play refuses a live stream whose header names a
+// pad book other than the one this build decodes with, naming both.
+func TestLivePlayerPadBook(t *testing.T) {
+	cb := codec.DefaultCodebook()
+	h := vqs.Header{SampleRate: codec.SampleRate, PacketSamples: codec.PacketSamples, Stages: 1,
+		CodebookFingerprint: cb.Fingerprint(), Flags: vqs.FlagPadStages,
+		PadBookTag: vqs.PadBookTag(codec.DefaultPadBook().Fingerprint()) ^ 1}
+	var b bytes.Buffer
+	if _, err := vqs.NewLiveWriter(&b, h); err != nil {
+		t.Fatal(err)
+	}
+	fr, err := vqs.NewPacketReader(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newLivePlayer(fr, cb, &tickSink{}); !errors.Is(err, vqs.ErrPadBookMismatch) {
+		t.Errorf("%v, want ErrPadBookMismatch", err)
 	}
 }

@@ -148,6 +148,9 @@ func newLivePlayer(fr *vqs.PacketReader, cb *rvq.Codebook, sink device.Sink) (*l
 	if err != nil {
 		return nil, err
 	}
+	if err := vqs.CheckPadBook(fr.Header(), dec.PadBook()); err != nil {
+		return nil, err
+	}
 	return &livePlayer{fr: fr, dec: dec, sink: sink, ps: ps, done: make(chan struct{})}, nil
 }
 
