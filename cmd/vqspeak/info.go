@@ -204,7 +204,14 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 	fmt.Fprintf(w, "codebook:    %s, %s\n", info.Codebook, match)
 	if info.PadBookTag != "" {
 		match := "matches the codebook's pad book"
-		if !info.PadBookMatches {
+		switch {
+		case !info.CodebookMatches && h.CodebookFingerprint == codec.DefaultCodebook().Fingerprint() &&
+			h.PadBookTag == vqs.PadBookTag(codec.DefaultPadBook().Fingerprint()):
+			// the codebook given is what does not match
+			match = "the default codebook's pad book"
+		case !info.CodebookMatches:
+			match = "of the file's codebook, not the one in use"
+		case !info.PadBookMatches:
 			match = "DOES NOT match the codebook's pad book: this build cannot decode the file"
 		}
 		fmt.Fprintf(w, "pad stages:  pad book %s…, %s\n", info.PadBookTag, match)

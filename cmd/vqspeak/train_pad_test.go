@@ -74,3 +74,26 @@ func TestInfoPadStages(t *testing.T) {
 		}
 	}
 }
+
+// TestInfoPadStagesOtherCodebook: info -codebook OTHER on a file made with
+// the default codebook's pad stages does not claim that this build cannot
+// decode it: the codebook is what does not match, and decoding without
+// -codebook works.
+func TestInfoPadStagesOtherCodebook(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.vqcb")
+	if code, _, stderr := vqspeak(t, "train", "-q", "-size", "128", "-stages", "1", "-iter", "2", "-o", other, filepath.Join(audioDir, "librispeech-367-f.wav")); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "a.vqs")
+	if code, _, stderr := vqspeak(t, "encode", "-stages", "1", filepath.Join(audioDir, "librispeech-367-f.wav"), out); code != 0 {
+		t.Fatalf("encode: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := vqspeak(t, "info", "-codebook", other, out)
+	if code != 0 {
+		t.Fatalf("info: exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stdout, "cannot decode") || !strings.Contains(stdout, "the default codebook's pad book") {
+		t.Errorf("info -codebook OTHER of a default 1-stage file:\n%s", stdout)
+	}
+}
