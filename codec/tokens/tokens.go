@@ -236,7 +236,7 @@ func (tr *Reader) csvHeader(line string) error {
 		n--
 	}
 	if n < 1 || n > tr.maxStages {
-		return tr.fail("", ErrSyntax, "CSV header has %d columns, want %d plus 1 to %d index columns", len(cols), len(want), tr.maxStages)
+		return tr.fail("", ErrSyntax, "CSV header has %d columns, want %d plus 1 to %d index columns and an optional pad column", len(cols), len(want), tr.maxStages)
 	}
 	for s := 1; s <= n; s++ {
 		want = append(want, "i"+strconv.Itoa(s))
@@ -369,6 +369,9 @@ func (tr *Reader) fill(t *Token, j *jsonToken) error {
 	}
 	if j.Pad != nil {
 		w := codec.PadBits(p.Stages, bits.Len(uint(tr.size-1)))
+		if w == 0 && *j.Pad != 0 {
+			return tr.fail("pad", ErrRange, "%d, but %d-stage packets have no spare bits: pad must be 0 or absent", *j.Pad, p.Stages)
+		}
 		if *j.Pad < 0 || *j.Pad >= 1<<w {
 			return tr.fail("pad", ErrRange, "%d outside 0..%d (%d spare bits at %d stages)", *j.Pad, 1<<w-1, w, p.Stages)
 		}

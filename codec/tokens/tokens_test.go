@@ -85,6 +85,8 @@ func TestReaderMessages(t *testing.T) {
 		{"index empty", `{"t":0,"index":[],` + fields + "}", tokens.JSONL, "index", "0 indices, want 1 to 4"},
 		{"CSV index cells empty", csvHead + "0,60,5,40,3,2,4,,", tokens.CSV, "index", "missing"},
 		{"CSV quoted cells", csvHead + `"0","60",5,40,3,2,4,"482",""`, tokens.CSV, "", ""},
+		{"CSV pad but no index column", "t,f0,voicing,energy,mid_f0,mid_voicing,mid_energy,pad\n0,60,5,40,3,2,4,1", tokens.CSV, "", "want 7 plus 1 to 4 index columns and an optional pad column"},
+		{"pad on a 4-stage record", `{"t":0,"index":[1,2,3,4],` + fields + `,"pad":1}`, tokens.JSONL, "pad", "4-stage packets have no spare bits: pad must be 0"},
 		{"CSV bad quoting", csvHead + `0,60,5,40,3,2,4,"48"2,`, tokens.CSV, "", "line 2: malformed token line: CSV column 20: extraneous or missing \" in quoted-field"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
