@@ -504,6 +504,9 @@ func (d *Decoder) readPacket(p *Packet) error {
 			return fmt.Errorf("%w: %d in a %s packet, which has no pad stage", ErrPacketPad, p.Pad, d.mode.Name())
 		}
 	} else if !d.pad.add(d.envelope, p.Stages, int(p.Pad)) {
+		if d.pad == nil {
+			return fmt.Errorf("%w: %d at %d stages, and the decoder has no pad book (the encoder had one for this codebook: Decoder.SetPadBook)", ErrPacketPad, p.Pad, p.Stages)
+		}
 		return fmt.Errorf("%w: %d at %d stages, the decoder's pad book has %d bits there (%s)", ErrPacketPad, p.Pad, p.Stages, d.pad.Bits(p.Stages), padBookName(d.pad))
 	}
 	d.pred.addPrediction(d.envelope)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vqspeak/vqspeak/codec"
@@ -102,6 +103,9 @@ func TestPadCompatible(t *testing.T) {
 				n := len(b)
 				if b, err = noPad.DecodePacket(b, &p); !errors.Is(err, codec.ErrPacketPad) || len(b) != n {
 					t.Fatalf("%d stages: a decoder without the pad book decoded pad %d: %v", stages, p.Pad, err)
+				}
+				if !strings.Contains(err.Error(), "the decoder has no pad book") {
+					t.Fatalf("%d stages: the message does not say the decoder lacks a pad book: %v", stages, err)
 				}
 			}
 		}
