@@ -91,9 +91,16 @@ func TestBrowser(t *testing.T) {
 	}
 	speech := filepath.Join(root, "testdata/audio/librispeech-7312-m.wav")
 	vqsFile, wavFile := filepath.Join(dir, "speech.vqs"), filepath.Join(dir, "speech.wav")
-	lowVQS, lowWAV := filepath.Join(dir, "speech-1600.vqs"), filepath.Join(dir, "speech-1600.wav")
-	for _, args := range [][]string{{"encode", "-q", speech, vqsFile}, {"decode", "-q", vqsFile, wavFile},
-		{"encode", "-q", "-bitrate", "1600", speech, lowVQS}, {"decode", "-q", lowVQS, lowWAV}} {
+	// The 1600 b/s mode (40 ms packets) and 2000 b/s (1 stage, with a pad
+	// stage in its spare bits).
+	fileModes := []string{"1600", "2000"}
+	modeVQS := func(m string) string { return filepath.Join(dir, "speech-"+m+".vqs") }
+	modeWAV := func(m string) string { return filepath.Join(dir, "speech-"+m+".wav") }
+	cmds := [][]string{{"encode", "-q", speech, vqsFile}, {"decode", "-q", vqsFile, wavFile}}
+	for _, m := range fileModes {
+		cmds = append(cmds, []string{"encode", "-q", "-bitrate", m, speech, modeVQS(m)}, []string{"decode", "-q", modeVQS(m), modeWAV(m)})
+	}
+	for _, args := range cmds {
 		if out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput(); err != nil {
 			t.Fatalf("vqspeak %v: %v\n%s", args, err, out)
 		}
@@ -178,6 +185,48 @@ func TestBrowser(t *testing.T) {
 	t.Logf("errors: %q", msgs)
 	if len(msgs) != 3 || !strings.Contains(msgs[0], codec.ErrStages.Error()) || msgs[1] == "" || msgs[2] != "" {
 		t.Errorf("encode at 9 stages, decode of 3 bytes, then a good packet: got errors %q, want ErrStages, an error, none", msgs)
+	}
+
+	// 1 to 3 stages per packet (pad stages in the spare bits): the page's
+	// encoder sends the bytes of the Go encoder, packet for packet.
+	const padPackets = 30
+	gotPad, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`(() => {
+		const enc = vq.encoder(4), out = [];
+		for (let k = 0; k < `+fmt.Sprint(padPackets)+`; k++) {
+			const pcm = new Float32Array(320).map((_, i) => (((k * 320 + i) * 37) % 200 - 100) * (k % 7 + 1) / 3200);
+			out.push(...enc.encode(pcm, k % 3 + 1));
+		}
+		return out;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goEnc, err := codec.NewEncoder(codec.DefaultCodebook(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantPad []byte
+	pcm := make([]float32, codec.PacketSamples)
+	for k := range padPackets {
+		for i := range pcm {
+			pcm[i] = float32(float64(((k*320+i)*37)%200-100) * float64(k%7+1) / 3200)
+		}
+		if err := goEnc.SetStages(k%3 + 1); err != nil {
+			t.Fatal(err)
+		}
+		if wantPad, err = goEnc.Encode(wantPad, pcm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(gotPad) != len(wantPad) {
+		t.Errorf("1-3 stages per packet: the page sent %d bytes, the Go encoder %d", len(gotPad), len(wantPad))
+	} else {
+		for i := range gotPad {
+			if gotPad[i] != int(wantPad[i]) {
+				t.Errorf("1-3 stages per packet: byte %d is %d in the page, %d from the Go encoder", i, gotPad[i], wantPad[i])
+				break
+			}
+		}
 	}
 
 	// A 40 ms mode per packet: 640 samples in, 8 bytes out and back (every
@@ -341,33 +390,36 @@ func TestBrowser(t *testing.T) {
 	if want, _ := os.ReadFile(wavFile); !bytes.Equal(wav, want) {
 		t.Errorf("the page decoded %s into %d bytes of WAV that differ from vqspeak decode's %d", vqsFile, len(wav), len(want))
 	}
-	// The 1600 b/s mode: the page encodes the WAV to the bytes of vqspeak
-	// encode -bitrate 1600 and decodes that file to vqspeak decode's WAV.
-	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`vqspeakTest.lastWAV = null;
-		document.getElementById('fileMode').value = '1600'`),
-		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{speech}),
-		poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	gotLow, err := chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastVQS"))
-	if err != nil {
-		t.Fatalf("1600 b/s: %v (file error: %v)", err, fileError(bctx))
-	}
-	if want, _ := os.ReadFile(lowVQS); gotLow != base64.StdEncoding.EncodeToString(want) {
-		t.Errorf("the page's 1600 b/s .vqs differs from vqspeak encode -bitrate 1600's (%d base64 bytes, want %d)", len(gotLow), base64.StdEncoding.EncodedLen(len(want)))
-	}
-	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`vqspeakTest.lastWAV = null;
-		document.getElementById('fileMode').value = '3200'`),
-		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{lowVQS}),
-		poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	gotWAV, err = chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastWAV"))
-	if err != nil {
-		t.Fatalf("1600 b/s: %v (file error: %v)", err, fileError(bctx))
-	}
-	if want, _ := os.ReadFile(lowWAV); gotWAV != base64.StdEncoding.EncodeToString(want) {
-		t.Errorf("the page decoded the 1600 b/s .vqs into a WAV that differs from vqspeak decode's")
+	// The 1600 and 2000 b/s modes: the page encodes the WAV to the bytes
+	// of vqspeak encode -bitrate M and decodes that file to vqspeak
+	// decode's WAV.
+	for _, m := range fileModes {
+		if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`vqspeakTest.lastWAV = null;
+			document.getElementById('fileMode').value = '`+m+`'`),
+			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{speech}),
+			poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		gotVQS, err := chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastVQS"))
+		if err != nil {
+			t.Fatalf("%s b/s: %v (file error: %v)", m, err, fileError(bctx))
+		}
+		if want, _ := os.ReadFile(modeVQS(m)); gotVQS != base64.StdEncoding.EncodeToString(want) {
+			t.Errorf("the page's %s b/s .vqs differs from vqspeak encode -bitrate %s's (%d base64 bytes, want %d)", m, m, len(gotVQS), base64.StdEncoding.EncodedLen(len(want)))
+		}
+		if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`vqspeakTest.lastWAV = null;
+			document.getElementById('fileMode').value = '3200'`),
+			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{modeVQS(m)}),
+			poll("vqspeakTest.lastWAV !== null || vqspeakTest.fileError !== null", time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		gotWAV, err := chromedp.Run(bctx, chromedp.Evaluate[string]("vqspeakTest.lastWAV"))
+		if err != nil {
+			t.Fatalf("%s b/s: %v (file error: %v)", m, err, fileError(bctx))
+		}
+		if want, _ := os.ReadFile(modeWAV(m)); gotWAV != base64.StdEncoding.EncodeToString(want) {
+			t.Errorf("the page decoded the %s b/s .vqs into a WAV that differs from vqspeak decode's", m)
+		}
 	}
 	for _, in := range []string{flac, speech} {
 		if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void]("vqspeakTest.lastWAV = null"),
