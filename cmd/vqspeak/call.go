@@ -121,7 +121,7 @@ func runSend(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	pz.Timestamp = cfg.Timestamp
-	params := vqrtp.Params{Stages: stages, Codebook: cb.Fingerprint(), PTime: time.Duration(ptime) * time.Millisecond,
+	params := vqrtp.Params{Stages: stages, Codebook: cb.Fingerprint(), PadBook: vqrtp.PadBookTag(cb), PTime: time.Duration(ptime) * time.Millisecond,
 		FEC: cfg.FEC, DTX: cfg.DTX, Mode: fmtpMode}
 	e.infof("sending %s (%.2f s) to %s as\n  m=audio %s RTP/AVP %d\n  %s\n  a=fmtp:%d %s\n",
 		args[0], float64(len(x))/codec.SampleRate, to, portOf(to), pt, vqrtp.Rtpmap(uint8(pt)), pt, params.Fmtp())

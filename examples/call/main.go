@@ -167,7 +167,8 @@ func call(aPath, bPath, outDir string, loss, seconds float64) error {
 	}
 	a.peer, b.peer = b.conn.LocalAddr().(*net.UDPAddr), a.conn.LocalAddr().(*net.UDPAddr)
 	fmt.Printf("a on %v, b on %v; each offers\n  %s\n  a=fmtp:96 %s\n", a.peer, b.peer, vqrtp.Rtpmap(96),
-		vqrtp.Params{Stages: codec.DefaultStages, Codebook: codec.DefaultCodebook().Fingerprint(), FEC: true}.Fmtp())
+		vqrtp.Params{Stages: codec.DefaultStages, Codebook: codec.DefaultCodebook().Fingerprint(),
+			PadBook: vqrtp.PadBookTag(codec.DefaultCodebook()), FEC: true}.Fmtp())
 
 	// Talk until both are done, plus the pipeline's delay to hear the end.
 	slots := (max(len(a.says), len(b.says)) + 5*codec.PacketSamples) / codec.PacketSamples

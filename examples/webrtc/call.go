@@ -84,7 +84,7 @@ func newParty(name, wavPath string, cfg *Config) (*party, error) {
 	}
 
 	// --- the vqspeak-specific part: register the codec ---------------------
-	params := vqrtp.Params{Stages: codec.DefaultStages, Codebook: p.cb.Fingerprint(), FEC: cfg.FEC,
+	params := vqrtp.Params{Stages: codec.DefaultStages, Codebook: p.cb.Fingerprint(), PadBook: vqrtp.PadBookTag(p.cb), FEC: cfg.FEC,
 		PTime: time.Duration(cfg.PTime) * time.Millisecond}
 	capability := webrtc.RTPCodecCapability{MimeType: vqrtp.MIMEType, ClockRate: vqrtp.ClockRate, Channels: 1,
 		SDPFmtpLine: params.Fmtp()}

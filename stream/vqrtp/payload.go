@@ -64,7 +64,8 @@
 // decoding with another codebook produces garbage, so a receiver that lacks
 // it must refuse the session. ptime is the frame count per packet times 20
 // ms. Optional: fec=1 (frames may carry FEC sections), dtx=1 (the sender
-// uses discontinuous transmission), maxptime, mode. mode=800, 1200 or 1600
+// uses discontinuous transmission), maxptime, padbook (4 hex digits: the
+// pad book of the sender's 1-3 stage packets, PadBookTag), mode. mode=800, 1200 or 1600
 // names a low-rate codec mode: every frame is then one 40 ms packet of
 // that mode (4, 6 or 8 bytes), advancing the timestamp by 640, ptime is a
 // multiple of 40 and there is no FEC (NewModePacketizer, AppendModePackets,

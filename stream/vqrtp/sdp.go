@@ -1,6 +1,7 @@
 package vqrtp
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -23,6 +24,11 @@ type Params struct {
 	// Codebook is the fingerprint of the codebook (rvq.Codebook.Fingerprint);
 	// the zero value means unspecified.
 	Codebook [8]byte
+	// PadBook names the pad book (codec.PadBook) whose pad stages the
+	// sender's 1-3 stage packets carry: the first two bytes of its
+	// fingerprint, as PadBookTag gives them (fmtp "padbook=", 4 hex
+	// digits); 0 means unspecified (a sender without a pad book).
+	PadBook uint16
 	// PTime is the audio per packet, a multiple of 20 ms; 0 means 20 ms.
 	PTime time.Duration
 	// MaxPTime is the most audio the receiver accepts per packet; 0 means
@@ -96,6 +102,9 @@ func (p Params) Fmtp() string {
 	if p.Codebook != [8]byte{} {
 		add("codebook", hex.EncodeToString(p.Codebook[:]))
 	}
+	if p.PadBook != 0 && p.Mode == 0 { // the 40 ms modes have no pad stages
+		add("padbook", fmt.Sprintf("%04x", p.PadBook))
+	}
 	add("ptime", strconv.Itoa(p.FrameTicks()*1000/ClockRate*p.FramesPerPacket()))
 	if p.MaxPTime > 0 {
 		add("maxptime", strconv.FormatInt(p.MaxPTime.Milliseconds(), 10))
@@ -141,6 +150,13 @@ func ParseFmtp(s string) (Params, error) {
 				err = errors.New("want 16 hex digits")
 			}
 			copy(p.Codebook[:], b)
+		case "padbook":
+			var n uint64
+			n, err = strconv.ParseUint(v, 16, 16)
+			if err == nil && len(v) != 4 {
+				err = errors.New("want 4 hex digits")
+			}
+			p.PadBook = uint16(n)
 		case "ptime", "maxptime":
 			var ms int
 			ms, err = strconv.Atoi(v)
@@ -183,7 +199,8 @@ var ErrMismatch = errors.New("vqrtp: negotiated format does not match the local 
 
 // Check reports whether a stream with format parameters p, as negotiated,
 // can be decoded with codebook cb: the fmtp must name cb's fingerprint,
-// and its stage count may not exceed cb's (nor codec.MaxStages). WebRTC
+// its stage count may not exceed cb's (nor codec.MaxStages), and a pad
+// book it names must be cb's (PadBookTag). WebRTC
 // stacks such as pion match codecs on MIME type and clock rate only, so
 // without this check a peer with another codebook connects and plays
 // garbage. Errors wrap ErrMismatch.
@@ -196,6 +213,11 @@ func (p Params) Check(cb *rvq.Codebook) error {
 		return fmt.Errorf("%w: the peer uses codebook %x, this side has %x", ErrMismatch, p.Codebook, fp)
 	case p.Stages > min(cb.NumStages(), codec.MaxStages):
 		return fmt.Errorf("%w: the peer sends %d stages, this codebook has %d", ErrMismatch, p.Stages, min(cb.NumStages(), codec.MaxStages))
+	case p.PadBook != 0 && p.PadBook != PadBookTag(cb):
+		if PadBookTag(cb) == 0 {
+			return fmt.Errorf("%w: the peer sends pad stages of pad book %04x…, this side has no pad book for codebook %x", ErrMismatch, p.PadBook, fp)
+		}
+		return fmt.Errorf("%w: the peer sends pad stages of pad book %04x…, this side has %04x…", ErrMismatch, p.PadBook, PadBookTag(cb))
 	}
 	if p.Mode > 0 {
 		m, err := codec.ModeForBitrate(p.Mode)
@@ -214,6 +236,19 @@ func (p Params) Check(cb *rvq.Codebook) error {
 		}
 	}
 	return nil
+}
+
+// PadBookTag is the Params.PadBook of a sender or receiver with codebook
+// cb: the first two bytes of the fingerprint of the pad book its encoders
+// and decoders use (the embedded one, for the default codebook only), 0
+// when it has none.
+func PadBookTag(cb *rvq.Codebook) uint16 {
+	pb := codec.DefaultPadBook()
+	if pb == nil || pb.CodebookFingerprint() != cb.Fingerprint() {
+		return 0
+	}
+	fp := pb.Fingerprint()
+	return binary.BigEndian.Uint16(fp[:])
 }
 
 // CheckFmtp parses a negotiated a=fmtp value and checks it against the
