@@ -153,7 +153,7 @@ func ParsePadBook(data []byte, cb *rvq.Codebook) (*PadBook, error) {
 			continue
 		}
 		if bits > maxPadBits || bits > PadBits(s+1, IndexBits(cb)) {
-			return nil, fmt.Errorf("%w: %d pad bits at %d stages, packets have %d", ErrPadBook, bits, s+1, PadBits(s+1, IndexBits(cb)))
+			return nil, fmt.Errorf("%w: %d pad bits for %d-stage packets, which have %d", ErrPadBook, bits, s+1, PadBits(s+1, IndexBits(cb)))
 		}
 		n := (1<<bits - 1) * EnvelopeDim
 		if len(p) < 4*n {
@@ -308,7 +308,7 @@ func TrainPadBook(rows []float32, cb *rvq.Codebook, seed uint64, iters int) (*Pa
 		}
 		k := 1 << bits
 		if len(data) < k*EnvelopeDim {
-			return nil, fmt.Errorf("%w: %d training vectors for %d stages, want at least %d", ErrPadBook, len(data)/EnvelopeDim, s, k)
+			return nil, fmt.Errorf("%w: %d training vectors for %d-stage packets, want at least %d", ErrPadBook, len(data)/EnvelopeDim, s, k)
 		}
 		cents := kmeansZero(data, k, seed+uint64(s), iters)
 		if u != nil {
