@@ -428,4 +428,15 @@ func TestTrainWeighted(t *testing.T) {
 	if !(ww < pw) || !(wp > pp) {
 		t.Errorf("plain error: plain codebook %.5f, weighted %.5f; weighted error: %.5f, %.5f", pp, wp, pw, ww)
 	}
+
+	// The same bytes with two workers (the map is per vector, in order).
+	two := filepath.Join(dir, "weighted2.vqcb")
+	if code, _, stderr := vqspeak(t, "train", "-o", two, "-weighted", "-size", "128", "-stages", "2", "-iter", "5", "-seed", "3", "-workers", "2", one); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, a := readCodebookFile(t, filepath.Join(dir, "weighted.vqcb"))
+	_, b := readCodebookFile(t, two)
+	if !bytes.Equal(a, b) {
+		t.Error("-weighted with 1 and 2 workers trained different codebooks")
+	}
 }
