@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"sync"
 
 	_ "embed"
 
@@ -316,6 +317,33 @@ func DefaultEnvelopeModel() *EnvelopeModel {
 	m, err := ParseEnvelopeModel(defaultEnvModel, DefaultCodebook())
 	if err != nil {
 		panic("codec: embedded envelope model is unusable: " + err.Error()) // a build defect, caught by the tests
+	}
+	return m
+}
+
+// defaultModel is the embedded model and the codebook it was trained for.
+// An empty embedded file (only while bootstrapping a new codebook's model)
+// means no model.
+var defaultModel = sync.OnceValues(func() (*envModel, *rvq.Codebook) {
+	if len(defaultEnvModel) == 0 {
+		return nil, DefaultCodebook()
+	}
+	return &DefaultEnvelopeModel().envModel, DefaultCodebook()
+})
+
+// modelFor returns the embedded model if cb is (a copy of) the default
+// codebook, else nil. It compares the entries, not the fingerprint, so as
+// not to encode and hash the codebook for every decoder.
+func modelFor(cb *rvq.Codebook) *envModel {
+	m, def := defaultModel()
+	if cb.Dim != def.Dim || cb.Size != def.Size || len(cb.Stages) != len(def.Stages) ||
+		!slices.Equal(cb.Mean, def.Mean) || !slices.Equal(cb.Scale, def.Scale) || !slices.Equal(cb.Weights, def.Weights) {
+		return nil
+	}
+	for s := range cb.Stages {
+		if !slices.Equal(cb.Stages[s], def.Stages[s]) {
+			return nil
+		}
 	}
 	return m
 }

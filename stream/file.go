@@ -45,7 +45,6 @@ var ErrLowRate = errors.New("stream: the 40 ms low-rate modes do not support thi
 // checks against the stream's header. A stream in a low-rate mode (as the
 // header says) is decoded in 40 ms slots.
 func NewFileDecoder(fr *vqs.PacketReader, cb *rvq.Codebook) (*FileDecoder, error) {
-	cb = codec.CodebookFor(fr.Header().CodebookFingerprint, cb) // an earlier default's stream
 	if err := vqs.CheckCodebook(fr.Header(), cb); err != nil {
 		return nil, err
 	}

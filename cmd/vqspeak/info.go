@@ -74,7 +74,6 @@ func runInfo(e *env, fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
 	h := fr.Header()
-	cb = codec.CodebookFor(h.CodebookFingerprint, cb) // a file of an earlier default codebook
 	info := fileInfo{
 		File:            args[0],
 		Version:         int(h.Version),

@@ -210,7 +210,6 @@ func (lp *livePlayer) run(stop <-chan struct{}) error {
 
 // playLive plays the live stream fr on the device.
 func playLive(e *env, name string, fr *vqs.PacketReader, cb *rvq.Codebook, host device.Host, out string) error {
-	cb = codec.CodebookFor(fr.Header().CodebookFingerprint, cb) // an earlier default's stream
 	if err := vqs.CheckCodebook(fr.Header(), cb); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

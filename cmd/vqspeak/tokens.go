@@ -119,7 +119,6 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
 	h := fr.Header()
-	cb = codec.CodebookFor(h.CodebookFingerprint, cb) // a file of an earlier default codebook
 	if h.CodebookFingerprint != cb.Fingerprint() {
 		return fmt.Errorf("%s: %w: file needs codebook %x, given %x", args[0], vqs.ErrCodebookMismatch, h.CodebookFingerprint, cb.Fingerprint())
 	}
@@ -274,14 +273,11 @@ func runUntokens(e *env, fs *flag.FlagSet, args []string) error {
 // .vqs file: the same samples, the codec delay dropped, gaps in time
 // concealed. A cancelled ctx stops it between records (interrupted).
 func untokens(ctx context.Context, r io.Reader, format tokens.Format, cb *rvq.Codebook, ww *audiofile.WAVWriter) (interrupted bool, err error) {
-	r, h, headerLines, err := tokens.ReadHeader(r, format)
+	dec, err := codec.NewDecoder(cb)
 	if err != nil {
 		return false, err
 	}
-	if h != nil {
-		cb = codec.CodebookFor(h.Codebook, cb) // tokens of an earlier default codebook
-	}
-	dec, err := codec.NewDecoder(cb)
+	r, h, headerLines, err := tokens.ReadHeader(r, format)
 	if err != nil {
 		return false, err
 	}

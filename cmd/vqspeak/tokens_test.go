@@ -89,33 +89,3 @@ func TestUntokensErrors(t *testing.T) {
 		})
 	}
 }
-
-// TestArchiveFile checks that a file of the earlier default codebook
-// (codec/vqs/testdata/archive-ed26e075.vqs, see vqs's TestDecodeArchive) is
-// recognised by info, and that tokens and untokens carry it through to the
-// same WAV as decode, all with the default codebook.
-func TestArchiveFile(t *testing.T) {
-	dir := t.TempDir()
-	in := "../../codec/vqs/testdata/archive-ed26e075.vqs"
-	code, stdout, stderr := vqspeak(t, "info", in)
-	if code != 0 || !strings.Contains(stdout, "ed26e075959c9156, matches") {
-		t.Fatalf("info: exit %d: %s%s", code, stdout, stderr)
-	}
-	dec, tok, untok := filepath.Join(dir, "dec.wav"), filepath.Join(dir, "t.jsonl"), filepath.Join(dir, "untok.wav")
-	for _, args := range [][]string{{"decode", in, dec}, {"tokens", "-o", tok, in}, {"untokens", tok, untok}} {
-		if code, _, stderr := vqspeak(t, args...); code != 0 {
-			t.Fatalf("%s: exit %d: %s", args[0], code, stderr)
-		}
-	}
-	a, err := os.ReadFile(dec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(untok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		t.Error("untokens of the archive file's tokens differs from decode")
-	}
-}

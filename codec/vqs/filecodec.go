@@ -136,10 +136,7 @@ type Decoder struct {
 	damage []error
 }
 
-// NewDecoder reads the header from r and checks that cb made the file. A
-// file made with an earlier default codebook, which the codec still
-// embeds, decodes with that codebook when cb is the default one
-// (codec.CodebookFor).
+// NewDecoder reads the header from r and checks that cb made the file.
 func NewDecoder(r io.Reader, cb *rvq.Codebook) (*Decoder, error) {
 	fr, err := NewPacketReader(r)
 	if err != nil {
@@ -151,7 +148,6 @@ func NewDecoder(r io.Reader, cb *rvq.Codebook) (*Decoder, error) {
 // NewPacketDecoder is NewDecoder over a PacketReader that has read the
 // header, such as one from JoinPacketReader.
 func NewPacketDecoder(fr *PacketReader, cb *rvq.Codebook) (*Decoder, error) {
-	cb = codec.CodebookFor(fr.Header().CodebookFingerprint, cb)
 	if err := CheckCodebook(fr.Header(), cb); err != nil {
 		return nil, err
 	}
