@@ -207,3 +207,43 @@ func (e *envSearcher) Encode(idx []int, x []float32, stages int) float32 {
 	applyUpper(e.x, e.u)
 	return e.s.Encode(idx, e.x, stages)
 }
+
+// WeightEnvelopes multiplies every EnvelopeDim-vector of v (as
+// EnvelopeVectors makes them) by the factor U of the encoder's weighted
+// distance, in place: plain squared distances between the results are the
+// weighted distances the encoder searches with. k-means on them is k-means
+// under that distance, and UnweightCodebook maps its centroids back
+// exactly (`vqspeak train -weighted`).
+func WeightEnvelopes(v []float32) {
+	u := weighting()
+	for i := 0; i+EnvelopeDim <= len(v); i += EnvelopeDim {
+		applyUpper(v[i:i+EnvelopeDim], u)
+	}
+}
+
+// UnweightCodebook multiplies every entry of cb, a codebook trained on
+// vectors WeightEnvelopes weighted, by U⁻¹ in place, so that it codes
+// envelopes as the encoder forms them (the encoder multiplies them by U
+// again to search).
+func UnweightCodebook(cb *rvq.Codebook) {
+	u := weighting()
+	d := EnvelopeDim
+	for _, st := range cb.Stages {
+		for e := 0; e+d <= len(st); e += d {
+			solveUpper(st[e:e+d], u)
+		}
+	}
+}
+
+// solveUpper replaces x by U⁻¹x in place (back substitution: row i needs
+// only x[i+1:], already solved).
+func solveUpper(x, u []float32) {
+	d := len(x)
+	for i := d - 1; i >= 0; i-- {
+		s := float64(x[i])
+		for j := i + 1; j < d; j++ {
+			s -= float64(u[i*d+j]) * float64(x[j])
+		}
+		x[i] = float32(s / float64(u[i*d+i]))
+	}
+}

@@ -122,3 +122,31 @@ func TestWeightedCodebookCache(t *testing.T) {
 		}
 	}
 }
+
+// TestUnweightCodebook checks that UnweightCodebook undoes WeightEnvelopes
+// (the map of `vqspeak train -weighted`) and that the weighted vectors'
+// plain distances are the encoder's weighted ones.
+func TestUnweightCodebook(t *testing.T) {
+	cb := DefaultCodebook()
+	orig := cb.Clone()
+	for _, st := range cb.Stages {
+		WeightEnvelopes(st)
+	}
+	w := weightedCodebook(orig)
+	for s := range cb.Stages {
+		for i, v := range cb.Stages[s] {
+			if v != w.Stages[s][i] {
+				t.Fatalf("stage %d value %d: WeightEnvelopes %g, the encoder's weighted copy %g", s, i, v, w.Stages[s][i])
+			}
+		}
+	}
+	UnweightCodebook(cb)
+	for s := range cb.Stages {
+		for i, v := range cb.Stages[s] {
+			want := orig.Stages[s][i]
+			if math.Abs(float64(v-want)) > 1e-5*(1+math.Abs(float64(want))) {
+				t.Fatalf("stage %d value %d: %g after the round trip, want %g", s, i, v, want)
+			}
+		}
+	}
+}

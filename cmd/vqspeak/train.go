@@ -44,6 +44,7 @@ func init() {
 			fs.Int("minibatch", 0, "train by mini-batch k-means with batches of `N` vectors, keeping the vectors in a temporary file instead of memory (0: in-memory Lloyd)")
 			fs.Int("epochs", 3, "with -minibatch: passes over the data per stage")
 			fs.String("spill", "", "with -minibatch: `DIR` for the temporary vector file, about 200 bytes per 10 ms of speech (default: $TMPDIR, else /tmp)")
+			fs.Bool("weighted", false, "train under the encoder's weighted distance (the log-spectral error above 4 kHz counts a quarter): k-means on the vectors multiplied by its Cholesky factor, the entries mapped back")
 			fs.Bool("envmodel", false, "instead train the decoder's envelope model (codec/default.vqem) for -codebook: -o names the model file (default envmodel.vqem); uses -workers")
 			fs.String("codebook", "", "with -envmodel or -pad: the codebook `FILE` the model or pad book is for (default: the embedded one)")
 			fs.Bool("pad", false, "instead train the pad stages (codec/default.vqpd) for -codebook: small residual stages in the spare bits of 1- to 3-stage packets; -o names the file (default pad.vqpd); uses -seed, -iter and -workers")
@@ -221,6 +222,7 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 		return usagef("-minibatch and -max-vectors: choose one (mini-batch training uses every vector)")
 	}
 	dim := codec.EnvelopeDim
+	weighted := boolFlag(fs, "weighted")
 	files, err := corpus.Files(args)
 	if err != nil {
 		return err
@@ -277,7 +279,14 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		defer removeSpill()
-		secs, err := streamVectors(e, trainFiles, "analysing", workers, vf.Append)
+		sink := vf.Append
+		if weighted {
+			sink = func(v []float32) error {
+				codec.WeightEnvelopes(v)
+				return vf.Append(v)
+			}
+		}
+		secs, err := streamVectors(e, trainFiles, "analysing", workers, sink)
 		if err == nil {
 			err = vf.Finish()
 		}
@@ -299,6 +308,9 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 			data = subsample(data, dim, maxVectors)
 		}
 		vectors = len(data) / dim
+		if weighted {
+			codec.WeightEnvelopes(data)
+		}
 		e.infof("%s, %.1f min of audio, %d vectors, training on %d (%v)\n",
 			plural(int64(len(trainFiles)), "file"), secs/60, all, vectors, time.Since(start).Round(time.Second))
 		train = func() (*rvq.Codebook, rvq.TrainReport, error) {
@@ -313,6 +325,9 @@ func runTrain(e *env, fs *flag.FlagSet, args []string) error {
 	cb, rep, err := train()
 	if prog.term && !e.quiet {
 		fmt.Fprintln(e.stderr)
+	}
+	if weighted && cb != nil {
+		codec.UnweightCodebook(cb)
 	}
 	if err != nil && e.ctx.Err() != nil {
 		// Ctrl-C: keep the stages finished, a valid shorter codebook.

@@ -89,6 +89,8 @@ func TestTrainOptions(t *testing.T) {
 		{"norevive", []string{"-no-revive", "-init", "random"}},
 		{"refine0", []string{"-refine", "0"}},
 		{"tol0", []string{"-tol", "0", "-iter", "4"}},
+		{"weighted", []string{"-weighted"}},
+		{"weighted-minibatch", []string{"-weighted", "-minibatch", "256", "-epochs", "1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, tc.name+".vqcb")
@@ -388,4 +390,53 @@ func speechOf(t *testing.T, path string) []float32 {
 		t.Fatalf("%s: %d Hz", path, a.Rate)
 	}
 	return a.Samples
+}
+
+// TestTrainWeighted checks that -weighted trains under the encoder's
+// weighted distance: on the training vectors its codebook's weighted error
+// is below the plain codebook's, and its plain error above.
+func TestTrainWeighted(t *testing.T) {
+	dir := t.TempDir()
+	one := filepath.Join(audioDir, "librispeech-367-f.wav")
+	common := []string{"-size", "128", "-stages", "2", "-iter", "5", "-seed", "3", "-workers", "1", one}
+	weighted := func(cb *rvq.Codebook) *rvq.Codebook {
+		w := cb.Clone()
+		for _, st := range w.Stages {
+			codec.WeightEnvelopes(st)
+		}
+		return w
+	}
+	cbs := map[string]*rvq.Codebook{}
+	for _, name := range []string{"plain", "weighted"} {
+		out := filepath.Join(dir, name+".vqcb")
+		args := []string{"train", "-o", out}
+		if name == "weighted" {
+			args = append(args, "-weighted")
+		}
+		if code, _, stderr := vqspeak(t, append(args, common...)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		cbs[name], _ = readCodebookFile(t, out)
+	}
+	vecs := codec.EnvelopeVectors(nil, speechOf(t, one))
+	wvecs := slices.Clone(vecs)
+	codec.WeightEnvelopes(wvecs)
+	dist := func(cb *rvq.Codebook, v []float32) float64 { return rvq.Stats(cb, v, 2, 4)[1].Distortion }
+	pp, wp := dist(cbs["plain"], vecs), dist(cbs["weighted"], vecs)
+	pw, ww := dist(weighted(cbs["plain"]), wvecs), dist(weighted(cbs["weighted"]), wvecs)
+	t.Logf("plain error: plain codebook %.5f, weighted %.5f; weighted error: %.5f, %.5f", pp, wp, pw, ww)
+	if !(ww < pw) || !(wp > pp) {
+		t.Errorf("plain error: plain codebook %.5f, weighted %.5f; weighted error: %.5f, %.5f", pp, wp, pw, ww)
+	}
+
+	// The same bytes with two workers (the map is per vector, in order).
+	two := filepath.Join(dir, "weighted2.vqcb")
+	if code, _, stderr := vqspeak(t, "train", "-o", two, "-weighted", "-size", "128", "-stages", "2", "-iter", "5", "-seed", "3", "-workers", "2", one); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, a := readCodebookFile(t, filepath.Join(dir, "weighted.vqcb"))
+	_, b := readCodebookFile(t, two)
+	if !bytes.Equal(a, b) {
+		t.Error("-weighted with 1 and 2 workers trained different codebooks")
+	}
 }
