@@ -322,7 +322,9 @@ func TrainPadBook(rows []float32, cb *rvq.Codebook, seed uint64, iters int) (*Pa
 	return b, nil
 }
 
-// solveUpper replaces y by the x with Ux = y (U upper triangular).
+// solveUpper replaces y by the x with Ux = y (U upper triangular), solved
+// in float64 and rounded once: the pad book's and train -weighted's map
+// from the weighted space back to envelopes.
 func solveUpper(y, u []float32) {
 	d := len(y)
 	x := make([]float64, d)

@@ -234,16 +234,3 @@ func UnweightCodebook(cb *rvq.Codebook) {
 		}
 	}
 }
-
-// solveUpper replaces x by U⁻¹x in place (back substitution: row i needs
-// only x[i+1:], already solved).
-func solveUpper(x, u []float32) {
-	d := len(x)
-	for i := d - 1; i >= 0; i-- {
-		s := float64(x[i])
-		for j := i + 1; j < d; j++ {
-			s -= float64(u[i*d+j]) * float64(x[j])
-		}
-		x[i] = float32(s / float64(u[i*d+i]))
-	}
-}
