@@ -257,19 +257,9 @@ func PadTrainingRows(dst, x []float32, cb *rvq.Codebook) ([]float32, error) {
 		e.padTrain = make([]float32, EnvelopeDim)
 		encs = append(encs, e)
 	}
-	an := features.NewAnalyzer()
-	var mid, end features.Frame
-	var pcm [PacketSamples]float32
-	an.Push(&mid, pcm[:features.HopSize]) // as Encoder.Reset does
-	for pos := 0; pos < len(x)+features.Lookahead; pos += PacketSamples {
-		clear(pcm[:])
-		if pos < len(x) {
-			copy(pcm[:], x[pos:])
-		}
-		an.Push(&mid, pcm[:features.HopSize])
-		an.Push(&end, pcm[features.HopSize:])
+	err := eachPacket(x, func(mid, end *features.Frame) error {
 		for _, e := range encs {
-			e.mid, e.end = mid, end
+			e.mid, e.end = *mid, *end
 			e.quantise()
 			if end.MCep[0] < silenceEnergy {
 				continue
@@ -280,8 +270,9 @@ func PadTrainingRows(dst, x []float32, cb *rvq.Codebook) ([]float32, error) {
 			dst = append(dst, float32(e.stages))
 			dst = append(dst, e.padTrain...)
 		}
-	}
-	return dst, nil
+		return nil
+	})
+	return dst, err
 }
 
 // TrainPadBook trains the pad stages for cb from rows of PadTrainingRows:

@@ -56,25 +56,15 @@ func EnvelopeModelRows(dst, x []float32, cb *rvq.Codebook) ([]float32, error) {
 			return dst, err
 		}
 	}
-	an := features.NewAnalyzer()
-	var mid, end features.Frame
-	var pcm [PacketSamples]float32
-	an.Push(&mid, pcm[:features.HopSize]) // as Encoder.Reset does
 	var in [envIn]float32
-	for pos := 0; pos < len(x)+features.Lookahead; pos += PacketSamples {
-		clear(pcm[:])
-		if pos < len(x) {
-			copy(pcm[:], x[pos:])
-		}
-		an.Push(&mid, pcm[:features.HopSize])
-		an.Push(&end, pcm[features.HopSize:])
+	err := eachPacket(x, func(mid, end *features.Frame) error {
 		for s, e := range encs {
-			e.mid, e.end = mid, end
+			e.mid, e.end = *mid, *end
 			e.quantise()
 			d := decs[s]
 			pp, p, pv := d.pred.mcep2, d.pred.mcep, d.pred.f0Index >= 0
 			if err := d.readPacket(&e.pk); err != nil {
-				return dst, err // cannot happen: the encoder made it
+				return err // cannot happen: the encoder made it
 			}
 			d.pred.frames(&d.mid, &d.end, &e.pk, d.envelope)
 			if mid.MCep[0] < silenceEnergy {
@@ -86,6 +76,31 @@ func EnvelopeModelRows(dst, x []float32, cb *rvq.Codebook) ([]float32, error) {
 				dst = append(dst, mid.MCep[i]-0.5*(p[i]+d.end.MCep[i]))
 			}
 		}
+		return nil
+	})
+	return dst, err
+}
+
+// eachPacket analyses x (a 16 kHz signal) packet by packet as an Encoder
+// does — Reset's first half hop, then two hops per packet until the
+// lookahead is flushed — and calls f with each packet's middle and end
+// frames, stopping at its first error: the training rows see exactly the
+// frames the encoder quantises.
+func eachPacket(x []float32, f func(mid, end *features.Frame) error) error {
+	an := features.NewAnalyzer()
+	var mid, end features.Frame
+	var pcm [PacketSamples]float32
+	an.Push(&mid, pcm[:features.HopSize]) // as Encoder.Reset does
+	for pos := 0; pos < len(x)+features.Lookahead; pos += PacketSamples {
+		clear(pcm[:])
+		if pos < len(x) {
+			copy(pcm[:], x[pos:])
+		}
+		an.Push(&mid, pcm[:features.HopSize])
+		an.Push(&end, pcm[features.HopSize:])
+		if err := f(&mid, &end); err != nil {
+			return err
+		}
 	}
-	return dst, nil
+	return nil
 }
