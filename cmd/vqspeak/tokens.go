@@ -127,8 +127,22 @@ func runTokens(e *env, fs *flag.FlagSet, args []string) error {
 	} else if m.LowRate() {
 		return fmt.Errorf("%s: tokens carry 20 ms packets only; this file is in the %s b/s mode (40 ms packets)", args[0], m.Name())
 	}
+	// The pads index the file's pad book: it must be the one untokens
+	// will decode them with (decode refuses the file otherwise), and the
+	// token header names it as the .vqs header does.
+	dec, err := codec.NewDecoder(cb)
+	if err != nil {
+		return err
+	}
+	if err := vqs.CheckPadBook(h, dec.PadBook()); err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
 	stages := max(1, min(int(h.Stages), cb.NumStages()))
-	if err := tokens.WriteHeader(out.W, format, tokens.Header{Codebook: cb.Fingerprint(), Stages: stages}); err != nil {
+	th := tokens.Header{Codebook: cb.Fingerprint(), Stages: stages}
+	if h.Flags&vqs.FlagPadStages != 0 {
+		th.PadBook, th.PadBookTag = true, h.PadBookTag
+	}
+	if err := tokens.WriteHeader(out.W, format, th); err != nil {
 		return err
 	}
 	tw, err := tokens.NewWriter(out.W, format, stages)
@@ -282,6 +296,9 @@ func untokens(ctx context.Context, r io.Reader, format tokens.Format, cb *rvq.Co
 		return false, err
 	}
 	stages := cb.NumStages()
+	// Without a header there is nothing to check the pads against: they
+	// are decoded with the decoder's pad book (codec.ErrPacketPad if none).
+	padChecked := h == nil || h.PadBook
 	if h != nil {
 		if h.Codebook != cb.Fingerprint() {
 			return false, fmt.Errorf("%w: file needs codebook %x, given %x", vqs.ErrCodebookMismatch, h.Codebook, cb.Fingerprint())
@@ -290,6 +307,9 @@ func untokens(ctx context.Context, r io.Reader, format tokens.Format, cb *rvq.Co
 			return false, fmt.Errorf("the tokens have %d stages, the codebook %d", h.Stages, stages)
 		}
 		stages = h.Stages
+		if err := h.CheckPadBook(dec.PadBook(), false); err != nil {
+			return false, err
+		}
 	}
 	defer func() { // line numbers count the header line too
 		var te *tokens.Error
@@ -336,6 +356,13 @@ func untokens(ctx context.Context, r io.Reader, format tokens.Format, cb *rvq.Co
 			}
 		}
 		next = i + 1
+		if tok.Packet.Pad != 0 && !padChecked {
+			// The first pad under a header naming no pad book.
+			if err := h.CheckPadBook(dec.PadBook(), true); err != nil {
+				return false, &tokens.Error{Line: tr.Line(), Field: "pad", Err: err}
+			}
+			padChecked = true
+		}
 		packet = codec.AppendPacket(packet[:0], &tok.Packet, bits)
 		if pcm, err = dec.Decode(pcm, packet); err != nil {
 			return false, &tokens.Error{Line: tr.Line(), Err: err}
