@@ -60,7 +60,8 @@ const (
 	// 13 test files 0.15 raised 4-stage PESQ-WB/NB by 0.09/0.10 (ceiling
 	// 0.09/0.06) for −0.003 STOI and +0.04 dB MCD; 0.2 added 0.005 PESQ-WB
 	// for −0.002 STOI and +0.08 dB more MCD. The synthesis doubles it
-	// below 500 Hz (postfilterShape).
+	// below 500 Hz (postfilterShape). At 4 stages and more it is split by
+	// voicing (postfilterAt).
 	DefaultPostfilter = 0.15
 	// DefaultBeam is the RVQ search width: M-best search over stages. On
 	// the whole test set (99 files, 4 stages, `vqspeak bench`), against
