@@ -110,18 +110,19 @@ const (
 // Synthesizer renders 10 ms hops of speech from frame parameters. It
 // allocates only in its constructor and is not safe for concurrent use.
 type Synthesizer struct {
-	postfilter float64
-	noiseShare float64       // voicingNoise, or a Variant's
-	variant    *synthVariant // nil but in ResynthesizeVariant
-	fft        *realfft.FFT
-	safe       features.Frame // Hop's copy of a frame out of range
-	even       *evenFFT       // for minimumPhase
-	mc         *features.MelCepstrum
-	prev, next synthFrame
-	acc        []float64 // overlap-add accumulator: one hop plus one response
-	pos        float64   // next event time, relative to the current hop's start
-	noiseEnd   float64   // end of the last voiced noise segment, same origin
-	rng        uint64
+	postfilter   float64       // the formant postfilter's strength in voiced frames
+	postfilterUV float64       // and in unvoiced ones (the decoder's postfilterAt)
+	noiseShare   float64       // voicingNoise, or a Variant's
+	variant      *synthVariant // nil but in ResynthesizeVariant
+	fft          *realfft.FFT
+	safe         features.Frame // Hop's copy of a frame out of range
+	even         *evenFFT       // for minimumPhase
+	mc           *features.MelCepstrum
+	prev, next   synthFrame
+	acc          []float64 // overlap-add accumulator: one hop plus one response
+	pos          float64   // next event time, relative to the current hop's start
+	noiseEnd     float64   // end of the last voiced noise segment, same origin
+	rng          uint64
 
 	// scratch
 	mcep     [features.MCepOrder + 1]float32
@@ -146,21 +147,22 @@ type Synthesizer struct {
 func NewSynthesizer(postfilter float64) *Synthesizer {
 	bins := synthN/2 + 1
 	s := &Synthesizer{
-		postfilter: postfilter,
-		noiseShare: voicingNoise,
-		fft:        realfft.New(synthN),
-		even:       newEvenFFT(synthN / 2),
-		cep:        make([]float64, bins),
-		phase:      make([]float64, bins),
-		mc:         features.NewMelCepstrum(synthN, features.MCepOrder, features.MCepAlpha),
-		acc:        make([]float64, features.HopSize+synthN),
-		logRaw:     make([]float64, bins),
-		logAmp:     make([]float64, bins),
-		seq:        make([]float64, synthN),
-		spec:       make([]complex128, bins),
-		specV:      make([]complex128, bins),
-		specN:      make([]complex128, bins),
-		noiseBuf:   make([]float64, synthN),
+		postfilter:   postfilter,
+		postfilterUV: postfilter,
+		noiseShare:   voicingNoise,
+		fft:          realfft.New(synthN),
+		even:         newEvenFFT(synthN / 2),
+		cep:          make([]float64, bins),
+		phase:        make([]float64, bins),
+		mc:           features.NewMelCepstrum(synthN, features.MCepOrder, features.MCepAlpha),
+		acc:          make([]float64, features.HopSize+synthN),
+		logRaw:       make([]float64, bins),
+		logAmp:       make([]float64, bins),
+		seq:          make([]float64, synthN),
+		spec:         make([]complex128, bins),
+		specV:        make([]complex128, bins),
+		specN:        make([]complex128, bins),
+		noiseBuf:     make([]float64, synthN),
 	}
 	for _, f := range []*synthFrame{&s.prev, &s.next} {
 		f.voiced = make([]complex128, bins)
@@ -326,11 +328,15 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 	dst.f0 = fr.F0
 	s.mcep = fr.MCep
 	flat := s.variant != nil && s.variant.pfFlat
-	if s.postfilter > 0 {
+	pf := s.postfilter
+	if fr.F0 <= 0 {
+		pf = s.postfilterUV
+	}
+	if pf > 0 {
 		s.mcepPF = s.mcep
-		strongest := s.postfilter * postfilterLow
+		strongest := pf * postfilterLow
 		if flat {
-			strongest = s.postfilter
+			strongest = pf
 		}
 		for m := 2; m < len(s.mcepPF); m++ {
 			s.mcepPF[m] *= float32(1 + strongest)
@@ -347,7 +353,7 @@ func (s *Synthesizer) prepare(dst *synthFrame, fr *features.Frame) {
 			s.logRaw[k] = v.logEnv[k*step]
 		}
 	}
-	if s.postfilter > 0 {
+	if pf > 0 {
 		if !flat {
 			// The cepstral postfilter's change to the log spectrum is
 			// linear in its strength: scale it down bin by bin to the
