@@ -282,10 +282,7 @@ func PadTrainingRows(dst, x []float32, cb *rvq.Codebook) ([]float32, error) {
 // rows and seed give the same book.
 func TrainPadBook(rows []float32, cb *rvq.Codebook, seed uint64, iters int) (*PadBook, error) {
 	b := &PadBook{fp: cb.Fingerprint()}
-	var u []float32
-	if cb.Mean == nil && cb.Scale == nil && cb.Weights == nil {
-		u = weighting()
-	}
+	u := searchWeighting(cb)
 	for s := 1; s <= cb.NumStages() && s <= MaxStages; s++ {
 		bits := min(PadBits(s, IndexBits(cb)), maxPadBits)
 		if bits == 0 {
@@ -477,18 +474,7 @@ type PadErrorRow struct {
 
 // PadError measures b on rows of PadTrainingRows for cb.
 func PadError(rows []float32, b *PadBook, cb *rvq.Codebook) []PadErrorRow {
-	var u []float32
-	if cb.Mean == nil && cb.Scale == nil && cb.Weights == nil {
-		u = weighting()
-	}
-	ps := newPadSearch(b, nil) // rows are weighted already: weight the entries only
-	for s, e := range b.e {
-		if e != nil && u != nil {
-			for k := 0; k < len(e); k += EnvelopeDim {
-				applyUpper(ps.w[s][k:k+EnvelopeDim], u)
-			}
-		}
-	}
+	ps := newPadSearch(b, searchWeighting(cb)) // its weighted entries; the rows are weighted already
 	var out []PadErrorRow
 	for s := 1; s <= MaxStages; s++ {
 		if b.Bits(s) == 0 {

@@ -145,14 +145,24 @@ type envSearcher struct {
 	x []float32
 }
 
-// newEnvSearcher makes the weighted search of cb. A codebook with its own
-// normalisation or distance weights (the codec's never have them) is
-// searched unweighted.
-func newEnvSearcher(cb *rvq.Codebook, beam int) *envSearcher {
+// searchWeighting is the factor U the encoder searches cb under, or nil
+// for a codebook searched unweighted: one with its own normalisation or
+// distance weights (the codec's never have them). The encoder's search, the
+// pad stages and their training all follow it.
+func searchWeighting(cb *rvq.Codebook) []float32 {
 	if cb.Dim != EnvelopeDim || cb.Mean != nil || cb.Scale != nil || cb.Weights != nil {
+		return nil
+	}
+	return weighting()
+}
+
+// newEnvSearcher makes the search of cb, weighted as searchWeighting says.
+func newEnvSearcher(cb *rvq.Codebook, beam int) *envSearcher {
+	u := searchWeighting(cb)
+	if u == nil {
 		return &envSearcher{s: rvq.NewSearcher(cb, beam)}
 	}
-	return &envSearcher{s: rvq.NewSearcher(weightedCodebook(cb), beam), u: weighting(), x: make([]float32, EnvelopeDim)}
+	return &envSearcher{s: rvq.NewSearcher(weightedCodebook(cb), beam), u: u, x: make([]float32, EnvelopeDim)}
 }
 
 // lastWeighted caches the weighted copy of the last codebook weighted, for
